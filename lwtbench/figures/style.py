@@ -1,0 +1,59 @@
+"""One look for every figure: colour-blind-safe palette, column-width sizes, provenance stamp."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are files; no display is ever needed
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+# Okabe-Ito palette (colour-blind safe), one colour per kernel variant, fixed across figures.
+VARIANT_COLOURS: dict[str, str] = {
+    "vanilla": "#D55E00",
+    "mitigated": "#0072B2",
+    "debian-6.12": "#009E73",
+    "fixed": "#0072B2",
+    "debian-6.1": "#CC79A7",
+    "model": "#999999",
+}
+COLUMN_WIDTH_IN = 3.5
+"""One column of a two-column paper, inches."""
+FULL_WIDTH_IN = 7.16
+
+
+def apply() -> None:
+    """Set matplotlib's defaults for every figure of the project."""
+    plt.rcParams.update(
+        {
+            "figure.dpi": 150,
+            "savefig.dpi": 200,
+            "font.size": 8,
+            "axes.titlesize": 8,
+            "axes.labelsize": 8,
+            "legend.fontsize": 7,
+            "xtick.labelsize": 7,
+            "ytick.labelsize": 7,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "savefig.bbox": "tight",
+        }
+    )
+
+
+def stamp(fig: plt.Figure, text: str) -> None:
+    """Write the testbed/provenance line in the figure's bottom corner (never omitted)."""
+    fig.text(0.99, 0.005, text, ha="right", va="bottom", fontsize=5.5, color="#555555")
+
+
+def save(fig: plt.Figure, out_dir, name: str) -> list:
+    """Save ``fig`` as PDF and PNG under ``out_dir``; return the paths written."""
+    from pathlib import Path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / f"{name}.pdf", out / f"{name}.png"]
+    for p in paths:
+        fig.savefig(p)
+    plt.close(fig)
+    return paths
