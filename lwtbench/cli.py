@@ -18,12 +18,12 @@ from .errors import LwtbenchError
 
 # (module, what it adds); a module that is absent is simply not offered.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
-    "lwtbench.packets.cli",      # packets show | pcap
-    "lwtbench.model.cli",        # model triggers | platforms | explain
-    "lwtbench.kernel.cli",       # kernel source | build | list
+    "lwtbench.packets.cli",  # packets show | pcap
+    "lwtbench.model.cli",  # model triggers | platforms | explain
+    "lwtbench.kernel.cli",  # kernel source | build | list
     "lwtbench.testbeds.lab_cli",  # lab run, probe
     "lwtbench.testbeds.run_cli",  # run, preflight (TRex + DUT)
-    "lwtbench.analysis.cli",     # figures, claims
+    "lwtbench.analysis.cli",  # figures, claims
 )
 
 

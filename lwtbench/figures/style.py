@@ -6,7 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # figures are files; no display is ever needed
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 # Okabe-Ito palette (colour-blind safe), one colour per kernel variant, fixed across figures.
 VARIANT_COLOURS: dict[str, str] = {

@@ -16,7 +16,7 @@ included), so the arithmetic lives here only. Formulas follow the kernel's own s
 
 from __future__ import annotations
 
-from .route import Ioam6Route, PlainRoute, RplRoute, Route, Seg6Route
+from .route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route
 
 IPV6_HDR_LEN = 40
 SRH_FIXED_LEN = 8
@@ -78,7 +78,7 @@ def inserted_bytes(route: Route, src: str | None = None, dst: str | None = None)
     if isinstance(route, Seg6Route):
         return seg6_inserted_bytes(route.mode, len(route.segments))
     if isinstance(route, RplRoute):
-        from .rpl import rpl_srh_len  # noqa: PLC0415 - keeps rpl's scapy import lazy
+        from .rpl import rpl_srh_len
 
         if dst is None:
             raise ValueError("dst: RPL compression depends on the packet's destination; give it")

@@ -38,4 +38,5 @@ class ScenarioPoint:
     def point_id(self) -> str:
         """Stable identifier used as a key in results files (resume matches on it)."""
         extra = "".join(f",{k}={v}" for k, v in sorted(self.labels.items()))
-        return f"{self.protocol}/{self.mode}/{self.param_name}={self.param}/fs={self.frame_size}{extra}"
+        base = f"{self.protocol}/{self.mode}/{self.param_name}={self.param}"
+        return f"{base}/fs={self.frame_size}{extra}"
