@@ -35,7 +35,10 @@ class Ioam6Route:
 
     mode: Ioam6Mode
     trace_size: int
-    """Bytes pre-allocated for node data (``size``): a multiple of 4 in 0..244."""
+    """Bytes pre-allocated for node data (``size``): a multiple of 4 in 4..244.
+
+    The kernel refuses 0 (ioam6_validate_trace_hdr), although RFC 9197 would allow it.
+    """
     trace_type: int = 0x800000
     """24-bit IOAM-Trace-Type; the default asks each node for its hop_lim and node_id."""
     namespace: int = 123
@@ -64,7 +67,11 @@ class RplRoute:
     """``encap rpl segs S1,S2,...``: an RFC 6554 source routing header, inserted inline."""
 
     segments: tuple[str, ...]
-    """Segments in travel order; the kernel makes the last one the new destination."""
+    """Segments as given to ``encap rpl segs`` (iproute2 order).
+
+    iproute2 stores them reversed; the kernel then makes the last one given the new
+    destination and compresses the others, plus the original destination, against it.
+    """
 
     protocol: ClassVar[str] = "rpl"
     mode: ClassVar[str] = "inline"
