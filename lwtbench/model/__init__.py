@@ -1,0 +1,23 @@
+"""The headroom model: how many times a forwarded packet's skb head is reallocated.
+
+``simulate(route, platform("x86_64/i40e"), variant("vanilla"), src, dst)`` follows one packet
+through the kernel code of a variant and returns a :class:`PacketTrace` (``.reallocs``,
+``.expansions``, ``.steps``). Platforms and variants are derived from Debian's kernel sources;
+see :mod:`.platforms` and :mod:`.variants`. Results are predictions, never measurements.
+"""
+
+from .platforms import Platform, custom_platform, platform
+from .simulate import PacketTrace, Step, simulate, simulate_inserted
+from .variants import KernelVariant, variant
+
+__all__ = [
+    "KernelVariant",
+    "PacketTrace",
+    "Platform",
+    "Step",
+    "custom_platform",
+    "platform",
+    "simulate",
+    "simulate_inserted",
+    "variant",
+]

@@ -1,0 +1,120 @@
+"""Kernel code variants: how each version sizes the encap's head and whether it fills its cache.
+
+Read from the sources (net/ipv6/{ioam6,seg6,rpl}_iptunnel.c, include/net/dst.h):
+
+- ``vanilla`` (before the upstream series "Mitigate the two-reallocations issue for
+  iptunnels", merged for 6.14): the encap calls ``skb_cow_head(skb, len + skb->mac_len)``,
+  then, after the push, always ``skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev))`` (ioam6_output,
+  seg6_input_core, rpl_input). Debian 6.1.192's ioam6_iptunnel.c still has this shape.
+- ``mitigated`` (the series): the dst cache is read *before* the encap, whose cow is sized with
+  ``dst_dev_overhead(cache_dst, skb)`` = ``LL_RESERVED_SPACE(cache_dst->dev)``, or
+  ``skb->mac_len`` when the cache is empty; the L2 ``skb_cow_head`` runs only on a cache miss.
+  As merged, the post-encap dst was cached in every case, even when unchanged (IOAM inline).
+- ``debian-6.12`` (6.12.117 as shipped): the series plus "fix dst ref loops in rpl, seg6 and
+  ioam6 lwtunnels" (Jan 2025): ``dst_cache_set_ip6`` only ``if (orig_dst->lwtstate !=
+  dst->lwtstate)``. For IOAM inline the route after the insertion is the same route, so the
+  cache stays empty and every packet takes the cache-miss path. seg6 and rpl change the
+  destination (first segment), whose route has another lwtstate: their cache fills.
+- ``debian-6.1`` (6.1.192 as shipped): seg6_iptunnel.c and rpl_iptunnel.c have the series and
+  the Jan 2025 fix (dst_dev_overhead, ``cache_input``); ioam6_iptunnel.c has neither
+  (vanilla shape, only the ref-loop test in its cache fill).
+- ``fixed``: mainline after "ioam6: fix double reallocation" (Apr 2025). Not in the Debian
+  sources; read from a public copy of mainline net/ipv6/ioam6_iptunnel.c: when the dst is
+  unchanged it caches ``&ilwt->null_dst``, and ioam6_output, finding it, uses ``orig_dst``, so
+  dst_dev_overhead() gives LL_RESERVED_SPACE of the egress device: the cache is always
+  "filled".
+
+A ``:first`` suffix (``mitigated:first``) selects the very first packet, with an empty cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..errors import ParameterError
+
+LWT_PROTOCOLS: frozenset[str] = frozenset({"ioam6", "seg6", "rpl"})
+
+
+@dataclass(frozen=True)
+class KernelVariant:
+    """A version of the three lwt encaps, as far as headroom is concerned."""
+
+    name: str
+    """Variant name used on the command line."""
+    release: str
+    """Which kernel this is."""
+    overhead_from_cache: frozenset[str]
+    """Protocols whose encap sizes its cow with dst_dev_overhead(cache_dst) (the series)."""
+    caches_unchanged_dst: bool
+    """Whether the cache is filled when the route after the encap is the route itself."""
+    source: str
+    """Files read to derive the behaviour."""
+    first_packet: bool = False
+    """True for the first packet through the route (empty dst cache)."""
+
+    @property
+    def label(self) -> str:
+        """Name with the ``:first`` suffix when it is the first packet."""
+        return self.name + (":first" if self.first_packet else "")
+
+    def cache_filled(self, protocol: str, dst_unchanged: bool) -> bool:
+        """Whether the encap finds its dst cache filled (steady state) for this protocol."""
+        if self.first_packet or protocol not in self.overhead_from_cache:
+            return False
+        return self.caches_unchanged_dst or not dst_unchanged
+
+
+VARIANTS: dict[str, KernelVariant] = {
+    v.name: v
+    for v in (
+        KernelVariant(
+            "vanilla",
+            "before the upstream series (6.12.117 with it reverted; shape of 6.1.192's ioam6)",
+            frozenset(),
+            True,
+            "linux-source-6.1 net/ipv6/ioam6_iptunnel.c; the series' diff (paper brief)",
+        ),
+        KernelVariant(
+            "mitigated",
+            "the upstream series as merged for 6.14 (before the Jan 2025 ref-loop fix)",
+            LWT_PROTOCOLS,
+            True,
+            "linux-source-6.12 net/ipv6/*_iptunnel.c without the ref-loop test; include/net/dst.h",
+        ),
+        KernelVariant(
+            "debian-6.12",
+            "Debian 6.12.117: series + Jan 2025 dst ref-loop fix",
+            LWT_PROTOCOLS,
+            False,
+            "linux-source-6.12 net/ipv6/{ioam6,seg6,rpl}_iptunnel.c, include/net/dst.h",
+        ),
+        KernelVariant(
+            "debian-6.1",
+            "Debian 6.1.192: series + fix for seg6 and rpl, ioam6 unmitigated",
+            frozenset({"seg6", "rpl"}),
+            False,
+            "linux-source-6.1 net/ipv6/{ioam6,seg6,rpl}_iptunnel.c, include/net/dst.h",
+        ),
+        KernelVariant(
+            "fixed",
+            "mainline with 'ioam6: fix double reallocation' (Apr 2025), cache always filled",
+            LWT_PROTOCOLS,
+            True,
+            "mainline net/ipv6/ioam6_iptunnel.c (null_dst placeholder); not in the Debian sources",
+        ),
+    )
+}
+
+
+def variant(name: str) -> KernelVariant:
+    """The variant called ``name`` (``NAME`` or ``NAME:first``)."""
+    base, _, suffix = name.partition(":")
+    if base not in VARIANTS or suffix not in ("", "first"):
+        raise ParameterError(
+            "kernel",
+            name,
+            f"one of {', '.join(VARIANTS)}, optionally with ':first' (first packet, empty cache)",
+        )
+    v = VARIANTS[base]
+    return replace(v, first_packet=True) if suffix else v
