@@ -1,0 +1,482 @@
+"""The DUT over SSH: configure it for a scenario point, verify, restore, and describe it.
+
+Every command is an argument list; over SSH it is quoted with :func:`shlex.join` for the
+remote shell (the only place a command becomes a string). Host keys are always checked
+(paramiko's RejectPolicy with the ``known_hosts`` of the testbed file): an unknown or changed
+DUT key stops the run.
+
+What is changed on the DUT is undone on exit, failures included:
+
+- :meth:`Dut.host_setup` sets sysctls (forwarding), offloads, a single queue per port and
+  pins every queue IRQ of both ports to one core (how the paper's group forwarded on one
+  core), reads everything back, and restores the previous values on exit.
+- :meth:`Dut.point` installs a point's route (and IOAM namespace), verifies it with
+  ``ip -6 route show`` and removes it on exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import shlex
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from ..errors import LwtbenchError, ParameterError
+from ..packets.route import Ioam6Route, RplRoute, Seg6Route
+from ..scenario import routes
+from ..scenario.point import ScenarioPoint
+from .testbed_file import DutConfig, SshTarget
+
+log = logging.getLogger(__name__)
+
+
+class DutError(LwtbenchError):
+    """A DUT command failed or the DUT is not in the state it should be."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """Outcome of one command on the DUT."""
+
+    args: tuple[str, ...]
+    """The argument list run."""
+    returncode: int
+    """Exit status (-1: the SSH channel closed without one)."""
+    stdout: str
+    """Standard output, decoded as UTF-8."""
+    stderr: str
+    """Standard error, decoded as UTF-8."""
+
+
+class SshRunner:
+    """Runs argument lists on a host over SSH (paramiko), host key checked."""
+
+    def __init__(self, target: SshTarget, connect_timeout_s: float = 10.0) -> None:
+        self.target = target
+        self.connect_timeout_s = connect_timeout_s
+        self.client = None
+
+    def connect(self) -> None:
+        import paramiko
+
+        client = paramiko.SSHClient()
+        known = self.target.known_hosts
+        from pathlib import Path
+
+        path = Path(known).expanduser()
+        if not path.is_file():
+            raise DutError(
+                f"dut.ssh.known_hosts={known!r}: no such file; add the DUT's host key "
+                f"(ssh-keyscan -p {self.target.port} {self.target.host} >> {known}, then "
+                "compare its fingerprint with the DUT's console)"
+            )
+        client.load_host_keys(str(path))
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        try:
+            client.connect(
+                self.target.host,
+                port=self.target.port,
+                username=self.target.user,
+                key_filename=(
+                    str(Path(self.target.key_file).expanduser()) if self.target.key_file else None
+                ),
+                timeout=self.connect_timeout_s,
+                banner_timeout=self.connect_timeout_s,
+                auth_timeout=self.connect_timeout_s,
+                allow_agent=self.target.key_file is None,
+                look_for_keys=self.target.key_file is None,
+            )
+        except paramiko.SSHException as exc:
+            raise DutError(
+                f"ssh {self.target.user}@{self.target.host}:{self.target.port}: {exc}; "
+                "check dut.ssh in the testbed file (host key in known_hosts, key_file, user)"
+            ) from None
+        except OSError as exc:
+            raise DutError(
+                f"ssh {self.target.host}:{self.target.port}: {exc}; is the DUT up and sshd on?"
+            ) from None
+        self.client = client
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    def run(self, args: Sequence[str], timeout_s: float = 60.0) -> Result:
+        if self.client is None:
+            self.connect()
+        assert self.client is not None
+        command = shlex.join(args)
+        _, out, err = self.client.exec_command(command, timeout=timeout_s)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+        code = out.channel.recv_exit_status()
+        return Result(tuple(args), code, stdout, stderr)
+
+
+class Dut:
+    """A DUT reached through a runner; commands optionally inside a netns or under sudo."""
+
+    def __init__(self, config: DutConfig, runner: SshRunner | None = None) -> None:
+        self.config = config
+        self.runner = runner or SshRunner(config.ssh)
+
+    # -- running --------------------------------------------------------------------------
+    def _wrap(self, args: Sequence[str], in_netns: bool = True) -> list[str]:
+        cmd = list(args)
+        if in_netns and self.config.netns:
+            cmd = ["ip", "netns", "exec", self.config.netns, *cmd]
+        if self.config.ssh.sudo:
+            cmd = ["sudo", "-n", *cmd]
+        return cmd
+
+    def run(self, args: Sequence[str], check: bool = True, in_netns: bool = True) -> Result:
+        res = self.runner.run(self._wrap(args, in_netns))
+        if check and res.returncode != 0:
+            raise DutError(
+                f"on the DUT, {shlex.join(args)} exited {res.returncode}: "
+                f"{res.stderr.strip() or res.stdout.strip()}"
+            )
+        return res
+
+    def output(self, args: Sequence[str], in_netns: bool = True) -> str:
+        """stdout of a command, or ``error: ...`` when it fails (for provenance only)."""
+        res = self.run(args, check=False, in_netns=in_netns)
+        if res.returncode != 0:
+            return f"error {res.returncode}: {res.stderr.strip()}"
+        return res.stdout
+
+    def close(self) -> None:
+        self.runner.close()
+
+    # -- reading state ----------------------------------------------------------------------
+    def release(self) -> str:
+        return self.run(["uname", "-r"], in_netns=False).stdout.strip()
+
+    def sysctl(self, name: str) -> str:
+        return self.run(["sysctl", "-n", name]).stdout.strip()
+
+    def offloads(self, dev: str) -> dict[str, str]:
+        """``ethtool -k``: feature -> on/off (``[fixed]`` dropped)."""
+        out = self.run(["ethtool", "-k", dev]).stdout
+        feats = {}
+        for line in out.splitlines()[1:]:
+            m = re.match(r"^\s*([\w-]+):\s+(on|off)", line)
+            if m:
+                feats[m.group(1)] = m.group(2)
+        return feats
+
+    def irqs(self, dev: str) -> list[int]:
+        """IRQ numbers whose /proc/interrupts line names ``dev`` (its queue vectors)."""
+        return _irqs_in(self.run(["cat", "/proc/interrupts"], in_netns=False).stdout, dev)
+
+    def irq_affinity(self, irq: int) -> str:
+        path = f"/proc/irq/{irq}/smp_affinity_list"
+        return self.run(["cat", path], in_netns=False).stdout.strip()
+
+    def output_many(self, commands: Sequence[tuple[Sequence[str], bool]]) -> list[str]:
+        """Like :meth:`output` for several ``(args, in_netns)`` at once, in one SSH session.
+
+        Each SSH exec costs about 0.3 s (sshd starts a session and a shell), so provenance
+        snapshots batch their ~25 reads into one ``sh -c`` whose parts are the argument lists
+        quoted by :func:`shlex.join`, separated by markers that carry each exit status.
+        stderr is merged into the text (these are reads for the record, never parsed for
+        decisions).
+        """
+        parts = []
+        for i, (args, in_netns) in enumerate(commands):
+            parts.append(
+                f"printf '\\n@@lwtb-begin {i}@@\\n'; {shlex.join(self._wrap(args, in_netns))} "
+                f"2>&1; printf '\\n@@lwtb-end {i} %s@@\\n' \"$?\""
+            )
+        res = self.runner.run(["sh", "-c", "; ".join(parts)])
+        out = []
+        for i in range(len(commands)):
+            m = re.search(
+                rf"\n@@lwtb-begin {i}@@\n(.*?)\n@@lwtb-end {i} (\d+)@@", res.stdout, re.DOTALL
+            )
+            if m is None:
+                out.append(f"error: no output ({res.stderr.strip()})")
+            elif m.group(2) != "0":
+                out.append(f"error {m.group(2)}: {m.group(1).strip()}")
+            else:
+                out.append(m.group(1))
+        return out
+
+    def snapshot(self) -> dict[str, object]:
+        """Provenance of the DUT now: taken at each boot and before and after each search."""
+        ports = [self.config.ingress.name, self.config.egress.name]
+        flags = ("-i", "-k", "-g", "-c", "-l", "-a")
+        sysctl_names = list(
+            dict.fromkeys(
+                [
+                    "net.ipv6.conf.all.forwarding",
+                    "net.ipv6.conf.all.seg6_enabled",
+                    *self.config.sysctls,
+                ]
+            )
+        )
+        host = [
+            ["uname", "-r"],
+            ["uname", "-a"],
+            ["sh", "-c", 'sha256sum "/boot/config-$(uname -r)"'],
+            ["sh", "-c", 'dpkg-query -W -f "\\${Package} \\${Version}" "linux-image-$(uname -r)"'],
+            ["cat", "/proc/cpuinfo"],
+            ["cat", "/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"],
+            ["cat", "/proc/interrupts"],
+        ]
+        cmds: list[tuple[Sequence[str], bool]] = [(c, False) for c in host]
+        cmds += [(["ethtool", f, dev], True) for dev in ports for f in flags]
+        cmds += [(["sysctl", "-n", n], True) for n in sysctl_names]
+        out = self.output_many(cmds)
+        release, uname, config_hash, package, cpuinfo, governor, interrupts = out[: len(host)]
+        eth = out[len(host) : len(host) + len(ports) * len(flags)]
+        ethtool = {
+            dev: dict(zip(flags, eth[k * len(flags) : (k + 1) * len(flags)], strict=True))
+            for k, dev in enumerate(ports)
+        }
+        sysctls = {
+            n: v.strip() for n, v in zip(sysctl_names, out[-len(sysctl_names) :], strict=True)
+        }
+        irq_lists = {dev: _irqs_in(interrupts, dev) for dev in ports}
+        all_irqs = [i for dev in ports for i in irq_lists[dev]]
+        affinities = self.output_many(
+            [(["cat", f"/proc/irq/{i}/smp_affinity_list"], False) for i in all_irqs]
+        )
+        aff = dict(zip(all_irqs, (a.strip() for a in affinities), strict=True))
+        model = next(
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in cpuinfo.splitlines()
+                if ln.startswith("model name")
+            ),
+            None,
+        )
+        drivers = {
+            dev: dict(ln.split(": ", 1) for ln in ethtool[dev]["-i"].splitlines() if ": " in ln)
+            for dev in ports
+        }
+        return {
+            "uname": uname.strip(),
+            "release": release.strip(),
+            "kernel_package": package.strip(),
+            "kernel_config_sha256": (
+                config_hash if config_hash.startswith("error") else config_hash.split()[0]
+            ),
+            "cpu": {"model": model, "governor": governor.strip()},
+            "nic": drivers,
+            "ethtool": ethtool,
+            "irq_affinity": {dev: {str(i): aff[i] for i in irq_lists[dev]} for dev in ports},
+            "sysctls": sysctls,
+        }
+
+    # -- host configuration -----------------------------------------------------------------
+    @contextlib.contextmanager
+    def host_setup(self) -> Iterator[dict[str, object]]:
+        """Apply sysctls, offloads, single queue and IRQ pinning; verify; restore on exit."""
+        undo: list[list[str]] = []
+        applied: dict[str, object] = {}
+        ports = [self.config.ingress.name, self.config.egress.name]
+        try:
+            wanted = {"net.ipv6.conf.all.forwarding": "1", **self.config.sysctls}
+            for name, value in wanted.items():
+                old = self.sysctl(name)
+                if old != value:
+                    self.run(["sysctl", "-q", "-w", f"{name}={value}"])
+                    undo.append(["sysctl", "-q", "-w", f"{name}={old}"])
+                got = self.sysctl(name)
+                if got != value:
+                    raise DutError(f"sysctl {name}: set {value}, reads back {got}")
+            applied["sysctls"] = wanted
+            for dev in ports:
+                if self.config.offloads:
+                    before = self.offloads(dev)
+                    changes = {f: s for f, s in self.config.offloads.items() if before.get(f) != s}
+                    if changes:
+                        self.run(["ethtool", "-K", dev, *_pairs(changes)])
+                        undo.append(
+                            [
+                                "ethtool",
+                                "-K",
+                                dev,
+                                *_pairs({f: before[f] for f in changes if f in before}),
+                            ]
+                        )
+                    after = self.offloads(dev)
+                    wrong = {
+                        f: after.get(f)
+                        for f, s in self.config.offloads.items()
+                        if after.get(f) != s
+                    }
+                    if wrong:
+                        raise DutError(f"ethtool -K {dev}: still {wrong} after setting it")
+                if self.config.single_queue:
+                    old = _channels(self.run(["ethtool", "-l", dev]).stdout)
+                    if old is None:
+                        raise DutError(
+                            f"ethtool -l {dev} shows no combined channels; set "
+                            "dut.single_queue: false in the testbed file for this NIC"
+                        )
+                    if old != 1:
+                        self.run(["ethtool", "-L", dev, "combined", "1"])
+                        undo.append(["ethtool", "-L", dev, "combined", str(old)])
+                if self.config.forwarding_core is not None:
+                    core = str(self.config.forwarding_core)
+                    for irq in self.irqs(dev):
+                        old_aff = self.irq_affinity(irq)
+                        path = f"/proc/irq/{irq}/smp_affinity_list"
+                        self._write(path, core)
+                        undo.append(["tee", path, old_aff])
+                        if self.irq_affinity(irq) != core:
+                            raise DutError(f"IRQ {irq} of {dev}: affinity did not become {core}")
+            applied["offloads"] = dict(self.config.offloads)
+            applied["single_queue"] = self.config.single_queue
+            applied["forwarding_core"] = self.config.forwarding_core
+            yield applied
+        finally:
+            self._undo(undo)
+
+    def _write(self, path: str, value: str) -> None:
+        # /proc files need a writer; tee takes the value on stdin, so use sh -c with quoting.
+        self.run(["sh", "-c", f"echo {shlex.quote(value)} > {shlex.quote(path)}"], in_netns=False)
+
+    def _undo(self, undo: list[list[str]]) -> None:
+        errors = []
+        for cmd in reversed(undo):
+            if cmd[0] == "tee":  # IRQ affinity restore
+                try:
+                    self._write(cmd[1], cmd[2])
+                except DutError as exc:
+                    errors.append(str(exc))
+                continue
+            res = self.run(cmd, check=False)
+            if res.returncode != 0:
+                errors.append(f"{shlex.join(cmd)}: {res.stderr.strip()}")
+        if errors:
+            log.error("restoring the DUT failed: %s", "; ".join(errors))
+            raise DutError("restoring the DUT failed: " + "; ".join(errors))
+
+    # -- scenario points --------------------------------------------------------------------
+    @contextlib.contextmanager
+    def point(self, point: ScenarioPoint) -> Iterator[str]:
+        """Install the point's route; yields the route as the kernel shows it; removes it."""
+        egress = self.config.egress
+        done: list[list[str]] = []
+        cmds = routes.setup_commands(point, egress.name, via=egress.peer_address)
+        teardown = routes.teardown_commands(point)
+        # teardown is in reverse order of setup; pair them so a partial setup undoes only
+        # what was installed.
+        undo_for = dict(zip(range(len(cmds)), reversed(teardown), strict=True))
+        try:
+            for i, cmd in enumerate(cmds):
+                self.run(cmd)
+                done.append(undo_for[i])
+            shown = self.run(routes.route_show(point)).stdout.strip()
+            self.verify_route(point, shown)
+            yield shown
+        finally:
+            self._undo(done)
+
+    @staticmethod
+    def verify_route(point: ScenarioPoint, shown: str) -> None:
+        """Check that ``ip -6 route show`` prints the encap the point asked for."""
+        route = point.route
+        tokens: list[str] = []
+        if isinstance(route, Seg6Route):
+            tokens = ["encap seg6", f"mode {route.mode} ", *route.segments]
+        elif isinstance(route, RplRoute):
+            tokens = ["encap rpl", *route.segments]
+        elif isinstance(route, Ioam6Route):
+            tokens = ["encap ioam6", f"mode {route.mode}", f"size {route.trace_size}"]
+        missing = [t for t in tokens if t not in shown + " "]
+        if not shown or missing:
+            raise DutError(
+                f"route for {point.point_id}: the kernel shows {shown!r}, missing {missing}"
+            )
+
+    # -- kernels ----------------------------------------------------------------------------
+    def switch_kernel(self, variant: str) -> dict[str, object]:
+        """Boot ``variant`` once with grub-reboot + reboot, wait for SSH, check the release."""
+        if variant not in self.config.kernels:
+            raise ParameterError(
+                "kernel", variant, f"the testbed file knows {', '.join(self.config.kernels)}"
+            )
+        wanted = self.config.kernels[variant]
+        if self.release() == wanted:
+            return {"variant": variant, "release": wanted, "rebooted": False}
+        entry = self.config.grub_entries.get(
+            variant, f"Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux {wanted}"
+        )
+        self.run(["grub-reboot", entry], in_netns=False)
+        # The SSH session dies with the reboot; the command's status is never seen.
+        with contextlib.suppress(Exception):
+            self.runner.run(self._wrap(["systemctl", "reboot"], in_netns=False), timeout_s=5)
+        self.runner.close()
+        time.sleep(5)
+        deadline = time.monotonic() + self.config.reboot_timeout_s
+        last = ""
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((self.config.ssh.host, self.config.ssh.port), 5):
+                    pass
+                release = self.release()
+                if release != wanted:
+                    raise DutError(
+                        f"kernel {variant}: booted {release!r}, expected {wanted!r}; check "
+                        f"the GRUB entry {entry!r} (dut.grub_entries in the testbed file)"
+                    )
+                return {
+                    "variant": variant,
+                    "release": release,
+                    "rebooted": True,
+                    "grub_entry": entry,
+                }
+            except (OSError, DutError) as exc:
+                if isinstance(exc, DutError) and "booted" in str(exc):
+                    raise
+                last = str(exc)
+                self.runner.close()
+                time.sleep(5)
+        raise DutError(f"kernel {variant}: no SSH within {self.config.reboot_timeout_s} s ({last})")
+
+
+def _irqs_in(interrupts: str, dev: str) -> list[int]:
+    pattern = re.compile(rf"(^|[\s-]){re.escape(dev)}([\s-]|$)")
+    out = []
+    for line in interrupts.splitlines():
+        head, _, rest = line.partition(":")
+        if head.strip().isdigit() and pattern.search(rest):
+            out.append(int(head))
+    return out
+
+
+def flatten(data: object, prefix: str = "") -> dict[str, object]:
+    """Nested dicts as ``a.b.c`` -> leaf value (for diffs of snapshots)."""
+    if not isinstance(data, dict):
+        return {prefix: data}
+    out: dict[str, object] = {}
+    for key, value in data.items():
+        out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def snapshot_diff(base: dict[str, object], now: dict[str, object]) -> dict[str, list[object]]:
+    """Every leaf that differs between two snapshots: path -> [base value, new value]."""
+    a, b = flatten(base), flatten(now)
+    return {k: [a.get(k), b.get(k)] for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
+
+
+def _pairs(features: dict[str, str]) -> list[str]:
+    return [x for f, s in features.items() for x in (f, s)]
+
+
+def _channels(ethtool_l: str) -> int | None:
+    """Current 'Combined' channel count from ``ethtool -l`` (the second such line)."""
+    values = re.findall(r"^Combined:\s+(\d+|n/a)", ethtool_l, re.MULTILINE)
+    if len(values) >= 2 and values[1].isdigit():
+        return int(values[1])
+    return None

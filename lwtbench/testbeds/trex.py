@@ -1,0 +1,409 @@
+"""TRex + DUT testbed: the orchestrator side of the TRex worker, a Measurer, and preflight.
+
+The TRex client runs in :mod:`lwtbench.testbeds.trex_worker`, a separate process (its bundled
+scapy and zmq must not meet ours). This module starts it, sends typed requests, and turns port
+counters into :class:`~lwtbench.search.trial.TrialResult`: a trial is start at the intended
+load for the duration, wait for the end, wait ``settle_s`` for packets still in flight, read
+the counters, and take differences (sent = tx port opackets, received = rx port ipackets).
+Port counters are used, never instantaneous rx_pps.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import LwtbenchError
+from ..packets.overhead import inserted_bytes
+from ..scenario.point import ScenarioPoint
+from ..search.trial import TrialResult
+from .dut import Dut, DutError, snapshot_diff
+from .testbed_file import GeneratorConfig, TrexTestbedConfig
+
+WORKER_PATH = Path(__file__).with_name("trex_worker.py")
+
+
+class TrexError(LwtbenchError):
+    """The TRex worker or server reported a failure."""
+
+
+@dataclass(frozen=True)
+class PortCounters:
+    """TRex port counters at one instant (totals since the client's baseline)."""
+
+    opackets: int
+    """Packets sent by the port."""
+    ipackets: int
+    """Packets received by the port."""
+    obytes: int = 0
+    """Bytes sent (TRex counts the FCS)."""
+    ibytes: int = 0
+    """Bytes received."""
+    oerrors: int = 0
+    """Transmit errors."""
+    ierrors: int = 0
+    """Receive errors (e.g. missed, no buffer)."""
+
+    def __sub__(self, other: PortCounters) -> PortCounters:
+        return PortCounters(
+            *(
+                getattr(self, f) - getattr(other, f)
+                for f in ("opackets", "ipackets", "obytes", "ibytes", "oerrors", "ierrors")
+            )
+        )
+
+    @classmethod
+    def from_json(cls, data: dict) -> PortCounters:
+        return cls(
+            **{
+                k: int(data.get(k) or 0)
+                for k in ("opackets", "ipackets", "obytes", "ibytes", "oerrors", "ierrors")
+            }
+        )
+
+
+class TrexWorker:
+    """A running worker process; one request at a time, replies read with a timeout."""
+
+    def __init__(self, python: str | None = None, timeout_s: float = 60.0) -> None:
+        self.timeout_s = timeout_s
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)  # nothing of the project on the worker's path
+        # -P: do not put the worker's directory (lwtbench/testbeds, holding this trex.py) on
+        # sys.path, where it would shadow TRex's ``trex`` package (the worker drops it too).
+        cmd = (
+            [sys.executable, "-P", str(WORKER_PATH)]
+            if python is None
+            else [python, str(WORKER_PATH)]
+        )
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd="/",
+        )
+        self._replies: queue.Queue[str | None] = queue.Queue()
+        self.stderr_tail: list[str] = []
+        threading.Thread(target=self._read_stdout, daemon=True).start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+        self._next_id = 0
+        self.log: list[dict] = []
+
+    def _read_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._replies.put(line)
+        self._replies.put(None)
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr_tail = [*self.stderr_tail[-40:], line.rstrip()]
+
+    def call(self, cmd: str, reply_timeout_s: float | None = None, **params: object) -> dict:
+        """Send one request and return its ``result``; raises :class:`TrexError` on failure."""
+        self._next_id += 1
+        request = {"id": self._next_id, "cmd": cmd, **params}
+        self.log.append(request)
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise TrexError(f"TRex worker died: {' | '.join(self.stderr_tail[-5:])}") from None
+        try:
+            line = self._replies.get(timeout=reply_timeout_s or self.timeout_s)
+        except queue.Empty:
+            wait = reply_timeout_s or self.timeout_s
+            raise TrexError(f"TRex worker: no reply to {cmd} within {wait} s") from None
+        if line is None:
+            raise TrexError(f"TRex worker exited: {' | '.join(self.stderr_tail[-5:])}")
+        reply = json.loads(line)
+        if reply.get("id") != request["id"]:
+            raise TrexError(f"TRex worker: reply {reply.get('id')} to request {request['id']}")
+        if not reply.get("ok"):
+            raise TrexError(f"TRex {cmd}: {reply.get('type')}: {reply.get('error')}")
+        return reply["result"]
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(TrexError, OSError, ValueError):
+                self.call("quit", reply_timeout_s=15)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    # -- typed requests -------------------------------------------------------------------
+    def load(self, trex_path: str | None) -> dict:
+        return self.call("load", trex_path=trex_path)
+
+    def connect(self, gen: GeneratorConfig, timeout_s: float = 10.0) -> dict:
+        return self.call(
+            "connect",
+            server=gen.server,
+            sync_port=gen.sync_port,
+            async_port=gen.async_port,
+            timeout_s=timeout_s,
+        )
+
+    def reset(self, ports: list[int]) -> None:
+        self.call("reset", ports=ports)
+
+    def add_streams(self, port: int, frames: list[bytes]) -> list[int]:
+        b64 = [base64.b64encode(f).decode("ascii") for f in frames]
+        return self.call("add_streams", port=port, frames_b64=b64)["stream_ids"]
+
+    def start(self, ports: list[int], pps: float, duration_s: float) -> None:
+        self.call("start", ports=ports, pps=pps, duration_s=duration_s)
+
+    def wait(self, ports: list[int], timeout_s: float) -> None:
+        self.call("wait", reply_timeout_s=timeout_s + 10, ports=ports, timeout_s=timeout_s)
+
+    def stop(self, ports: list[int]) -> None:
+        self.call("stop", ports=ports)
+
+    def counters(self, ports: list[int]) -> dict[int, PortCounters]:
+        data = self.call("counters", ports=ports)["ports"]
+        return {int(p): PortCounters.from_json(c) for p, c in data.items()}
+
+
+@dataclass
+class TrexMeasurer:
+    """A Measurer on a TRex port pair whose streams are already loaded."""
+
+    worker: TrexWorker
+    tx_port: int
+    rx_port: int
+    settle_s: float = 1.0
+    """Wait after the traffic ends before the counters are read (packets in flight)."""
+    trials: int = field(default=0, init=False)
+
+    def measure(self, intended_load_pps: float, duration_s: float) -> TrialResult:
+        ports = [self.tx_port, self.rx_port]
+        before = self.worker.counters(ports)
+        started = time.monotonic()
+        self.worker.start([self.tx_port], intended_load_pps, duration_s)
+        try:
+            self.worker.wait([self.tx_port], timeout_s=duration_s + 30.0)
+        except TrexError:
+            with contextlib.suppress(TrexError):
+                self.worker.stop([self.tx_port])
+            raise
+        elapsed = time.monotonic() - started
+        time.sleep(self.settle_s)
+        after = self.worker.counters(ports)
+        tx = after[self.tx_port] - before[self.tx_port]
+        rx = after[self.rx_port] - before[self.rx_port]
+        self.trials += 1
+        return TrialResult(
+            intended_load_pps=float(intended_load_pps),
+            duration_s=float(duration_s),
+            sent=tx.opackets,
+            received=rx.ipackets,
+            extra={
+                "tx_obytes": tx.obytes,
+                "rx_ibytes": rx.ibytes,
+                "tx_oerrors": tx.oerrors,
+                "rx_ierrors": rx.ierrors,
+                "reverse_packets": tx.ipackets + rx.opackets,
+                "traffic_elapsed_s": round(elapsed, 6),
+                "settle_s": self.settle_s,
+            },
+        )
+
+
+def input_frames(point: ScenarioPoint, src_mac: str, dst_mac: str, flows: int) -> list[bytes]:
+    """The point's input frames, built by the packets layer (one per flow)."""
+    from ..packets.frames import FrameSpec, frame_bytes
+
+    spec = FrameSpec(
+        frame_size=point.frame_size,
+        src=point.src,
+        dst=point.dst,
+        src_mac=src_mac,
+        dst_mac=dst_mac,
+        udp_sport_count=flows,
+    )
+    return frame_bytes(spec, count=flows)
+
+
+class TrexTestbed:
+    """TRex generator + DUT over SSH behind the :class:`~lwtbench.testbeds.base.Testbed`
+    interface."""
+
+    kind = "trex"
+
+    def __init__(self, config: TrexTestbedConfig) -> None:
+        self.config = config
+        self.dut = Dut(config.dut)
+        self.worker = TrexWorker(config.generator.python)
+        self.client_info = self.worker.load(config.generator.trex_path)
+        self.server_info = self.worker.connect(config.generator)
+        self._host = None
+        self._host_cm: contextlib.AbstractContextManager | None = None
+        self.boot_snapshot: dict[str, object] = {}
+        self.last_search_provenance: dict[str, object] = {}
+
+    def kernel_variants(self) -> tuple[str, ...]:
+        return tuple(self.config.dut.kernels)
+
+    def use_kernel(self, variant: str) -> dict[str, object]:
+        self._leave_host_setup()
+        facts = self.dut.switch_kernel(variant)
+        self._host_cm = self.dut.host_setup()
+        facts["host_setup"] = self._host_cm.__enter__()
+        self.boot_snapshot = self.dut.snapshot()
+        facts["dut_snapshot"] = self.boot_snapshot
+        return facts
+
+    def _leave_host_setup(self) -> None:
+        if self._host_cm is not None:
+            cm, self._host_cm = self._host_cm, None
+            cm.__exit__(None, None, None)
+
+    @contextlib.contextmanager
+    def prepare(self, point: ScenarioPoint) -> Iterator[TrexMeasurer]:
+        gen = self.config.generator
+        ingress = self.config.dut.ingress
+        frames = input_frames(point, ingress.peer_mac, ingress.mac, gen.flows)
+        # DUT state before and after each search, as differences from the boot snapshot
+        # (sysctls, offloads, IRQ affinity, governor ...): empty when nothing drifted.
+        before = snapshot_diff(self.boot_snapshot, self.dut.snapshot())
+        with self.dut.point(point) as shown:
+            self.worker.reset([gen.tx_port, gen.rx_port])
+            self.worker.add_streams(gen.tx_port, frames)
+            try:
+                yield TrexMeasurer(self.worker, gen.tx_port, gen.rx_port, gen.settle_s)
+            finally:
+                with contextlib.suppress(TrexError):
+                    self.worker.stop([gen.tx_port])
+        after = snapshot_diff(self.boot_snapshot, self.dut.snapshot())
+        self.last_search_provenance = {
+            "route": shown,
+            "dut_diff_before": before,
+            "dut_diff_after": after,
+        }
+
+    def provenance(self) -> dict[str, object]:
+        snap = self.dut.snapshot()
+        return {
+            "testbed": {
+                "kind": self.kind,
+                "name": self.config.name,
+                "source": self.config.source,
+                "facts": self.config.facts,
+            },
+            "generator": {"name": "TRex", "server": self.server_info, "client": self.client_info},
+            "dut": snap,
+        }
+
+    def close(self) -> None:
+        try:
+            self._leave_host_setup()
+        finally:
+            self.worker.close()
+            self.dut.close()
+
+
+@dataclass(frozen=True)
+class Check:
+    """One preflight check."""
+
+    name: str
+    """What was checked."""
+    ok: bool
+    """Whether it passed."""
+    detail: str
+    """What was found (or the fix)."""
+
+
+def preflight(config: TrexTestbedConfig, campaign=None) -> list[Check]:
+    """Check TRex, DUT SSH, kernels, NIC driver and MTU before a long run; never raises."""
+    checks: list[Check] = []
+    worker = None
+    try:
+        worker = TrexWorker(config.generator.python, timeout_s=20)
+        info = worker.load(config.generator.trex_path)
+        checks.append(Check("TRex client", True, f"{info['kind']} at {info['trex_module']}"))
+        server = worker.connect(config.generator)
+        ports = {p["index"]: p for p in server.get("ports", [])}
+        missing = {config.generator.tx_port, config.generator.rx_port} - set(ports)
+        checks.append(
+            Check(
+                "TRex server",
+                not missing,
+                f"{server['server_version'].get('version')} on "
+                f"{config.generator.server}, ports {sorted(ports)}"
+                + (f"; missing {sorted(missing)}" if missing else ""),
+            )
+        )
+    except (TrexError, KeyError) as exc:
+        checks.append(Check("TRex", False, str(exc)))
+    finally:
+        if worker is not None:
+            worker.close()
+    dut = Dut(config.dut)
+    try:
+        release = dut.release()
+        checks.append(Check("DUT SSH", True, f"{config.dut.ssh.host}: running {release}"))
+        installed = dut.output(["ls", "/boot"], in_netns=False)
+        for variant, rel in config.dut.kernels.items():
+            present = f"vmlinuz-{rel}" in installed.split()
+            checks.append(
+                Check(
+                    f"kernel {variant}",
+                    present,
+                    f"/boot/vmlinuz-{rel} "
+                    + (
+                        "present"
+                        if present
+                        else "missing; install the .deb from 'lwtbench kernel build'"
+                    ),
+                )
+            )
+        for port in (config.dut.ingress, config.dut.egress):
+            drv = dut.output(["ethtool", "-i", port.name])
+            checks.append(
+                Check(
+                    f"NIC {port.name}",
+                    not drv.startswith("error"),
+                    drv.splitlines()[0] if drv else "no output",
+                )
+            )
+            mtu_text = dut.output(["cat", f"/sys/class/net/{port.name}/mtu"]).strip()
+            if campaign is not None and mtu_text.isdigit():
+                need = max(p.frame_size - 14 + _inserted(p) for p in campaign.points)
+                checks.append(
+                    Check(
+                        f"MTU {port.name}",
+                        int(mtu_text) >= need,
+                        f"{mtu_text} B, largest encapsulated packet {need} B",
+                    )
+                )
+    except DutError as exc:
+        checks.append(Check("DUT SSH", False, str(exc)))
+    finally:
+        dut.close()
+    return checks
+
+
+def _inserted(point: ScenarioPoint) -> int:
+    try:
+        return inserted_bytes(point.route, point.src, point.dst)
+    except (ImportError, ValueError):
+        return 0

@@ -1,0 +1,265 @@
+"""TRex client worker: a separate process speaking JSON lines on stdin/stdout.
+
+Standard library + the TRex client only. It never imports lwtbench or the project's scapy:
+TRex's client bundles and force-loads its own scapy (2.4.3) and zmq (ctypes binding), which
+must not share a process with the project's packet layers. The orchestrator
+(:mod:`lwtbench.testbeds.trex`) starts it with ``python trex_worker.py`` and sends one request
+per line::
+
+    {"id": 1, "cmd": "load", "trex_path": null}
+    {"id": 2, "cmd": "connect", "server": "10.0.0.1", "sync_port": 4501, "async_port": 4500}
+    {"id": 3, "cmd": "reset", "ports": [0, 1]}
+    {"id": 4, "cmd": "add_streams", "port": 0, "frames_b64": ["..."]}
+    {"id": 5, "cmd": "counters", "ports": [0, 1]}
+    {"id": 6, "cmd": "start", "ports": [0], "pps": 1000000.0, "duration_s": 30.0}
+    {"id": 7, "cmd": "wait", "ports": [0], "timeout_s": 60.0}
+    {"id": 8, "cmd": "stop", "ports": [0]}
+    {"id": 9, "cmd": "quit"}
+
+and reads one reply per line: ``{"id": n, "ok": true, "result": ...}`` or
+``{"id": n, "ok": false, "error": "...", "type": "TRexError"}``.
+
+The client is found either in a TRex install (``<path>/automation/trex_control_plane/
+interactive``, the v3.04 layout, holding ``trex/stl/api.py``) or from the PyPI package
+``lbr-trex-client`` (import name ``lbr_trex_client``, which puts the same ``trex`` package on
+sys.path). PyPI's ``trex-stl-lib`` 0.3 is the 2017 v2.30 client: current servers refuse its
+API 4.1 handshake, so it is not used.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+import time
+import traceback
+
+# Running this file by path puts its own directory (lwtbench/testbeds/) first on sys.path,
+# where lwtbench's trex.py would shadow TRex's ``trex`` package: drop it.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
+PROTOCOL_VERSION = 1
+COUNTER_KEYS = ("opackets", "ipackets", "obytes", "ibytes", "oerrors", "ierrors", "rx_bps_L1")
+
+
+class WorkerError(Exception):
+    """A request the worker cannot serve (bad arguments, client not loaded)."""
+
+
+class Worker:
+    def __init__(self) -> None:
+        self.api = None
+        self.client = None
+        self.client_origin: dict[str, str] = {}
+
+    # -- commands -------------------------------------------------------------------------
+    def cmd_hello(self, req: dict) -> dict:
+        scapy = sys.modules.get("scapy")
+        return {
+            "protocol": PROTOCOL_VERSION,
+            "python": sys.version.split()[0],
+            "pid": os.getpid(),
+            "lwtbench_loaded": sorted(m for m in sys.modules if m.split(".")[0] == "lwtbench"),
+            "scapy_path": getattr(scapy, "__file__", None),
+            "zmq_path": getattr(sys.modules.get("zmq"), "__file__", None),
+        }
+
+    def cmd_load(self, req: dict) -> dict:
+        trex_path = req.get("trex_path")
+        if trex_path:
+            root = os.path.abspath(os.path.expanduser(trex_path))
+            candidates = [
+                os.path.join(root, "automation", "trex_control_plane", "interactive"),
+                os.path.join(root, "interactive"),
+                root,
+            ]
+            found = next(
+                (c for c in candidates if os.path.isfile(os.path.join(c, "trex", "stl", "api.py"))),
+                None,
+            )
+            if found is None:
+                raise WorkerError(
+                    f"trex_path={trex_path!r}: no trex/stl/api.py under "
+                    f"{', '.join(candidates)}; give the TRex install directory (v3.04 layout)"
+                )
+            ext = os.path.join(root, "external_libs")
+            if os.path.isdir(ext):
+                os.environ.setdefault("TREX_EXT_LIBS", ext)
+            sys.path.insert(0, found)
+            origin = {"kind": "trex-install", "path": found}
+        else:
+            try:
+                import lbr_trex_client
+            except ImportError as exc:
+                raise WorkerError(
+                    f"no TRex client: {exc}; install the PyPI package lbr-trex-client "
+                    "(pip install 'lwtbench[trex]') or set generator.trex_path"
+                ) from None
+            origin = {"kind": "lbr-trex-client", "path": os.path.dirname(lbr_trex_client.__file__)}
+        from trex.stl import api
+
+        self.api = api
+        origin["trex_module"] = os.path.dirname(api.__file__)
+        self.client_origin = origin
+        return origin
+
+    def _need(self):
+        if self.client is None:
+            raise WorkerError("not connected: send 'connect' first")
+        return self.client
+
+    def cmd_connect(self, req: dict) -> dict:
+        if self.api is None:
+            self.cmd_load({})
+        api = self.api
+        client = api.STLClient(
+            server=req["server"],
+            sync_port=int(req.get("sync_port", 4501)),
+            async_port=int(req.get("async_port", 4500)),
+            verbose_level="error",
+            sync_timeout=req.get("timeout_s"),
+            async_timeout=req.get("timeout_s"),
+        )
+        client.connect()
+        self.client = client
+        info = client.get_server_system_info()
+        version = client.get_server_version()
+        ports = []
+        for p in info.get("ports", []):
+            ports.append(
+                {
+                    k: p.get(k)
+                    for k in (
+                        "index",
+                        "driver",
+                        "description",
+                        "speed",
+                        "pci_addr",
+                        "numa",
+                        "hw_mac",
+                    )
+                }
+            )
+        return {
+            "server_version": version,
+            "hostname": info.get("hostname"),
+            "core_type": info.get("core_type"),
+            "dp_core_count": info.get("dp_core_count"),
+            "ports": ports,
+            "client": self.client_origin,
+        }
+
+    def cmd_reset(self, req: dict) -> dict:
+        """Acquire the ports, stop them, drop their streams, service mode off."""
+        c = self._need()
+        ports = [int(p) for p in req["ports"]]
+        c.acquire(ports=ports, force=True)
+        c.stop(ports=ports)
+        c.remove_all_streams(ports=ports)
+        # Service mode answers ARP/ND and may send its own packets: off during trials.
+        c.set_service_mode(ports=ports, enabled=False)
+        return {"ports": ports}
+
+    def cmd_add_streams(self, req: dict) -> dict:
+        api = self.api
+        c = self._need()
+        port = int(req["port"])
+        streams = []
+        # One continuous stream per frame; an absolute "Npps" multiplier at start sets the
+        # port's total rate, shared by the streams. Flow variation comes as several frames
+        # built by lwtbench.packets (one UDP source port each, checksums computed there).
+        for b64 in req["frames_b64"]:
+            builder = api.STLPktBuilder(pkt_buffer=base64.b64decode(b64))
+            streams.append(api.STLStream(packet=builder, mode=api.STLTXCont(pps=1)))
+        ids = c.add_streams(streams, ports=[port])
+        return {"stream_ids": ids if isinstance(ids, list) else [ids]}
+
+    def cmd_start(self, req: dict) -> dict:
+        c = self._need()
+        pps = float(req["pps"])
+        if pps <= 0:
+            raise WorkerError(f"pps={pps}: must be positive")
+        c.start(
+            ports=[int(p) for p in req["ports"]],
+            mult=f"{pps}pps",
+            duration=float(req["duration_s"]),
+            force=True,
+        )
+        return {"started_at": time.time()}
+
+    def cmd_wait(self, req: dict) -> dict:
+        c = self._need()
+        c.wait_on_traffic(ports=[int(p) for p in req["ports"]], timeout=req.get("timeout_s"))
+        return {"ended_at": time.time()}
+
+    def cmd_stop(self, req: dict) -> dict:
+        c = self._need()
+        c.stop(ports=[int(p) for p in req["ports"]])
+        return {}
+
+    def cmd_counters(self, req: dict) -> dict:
+        """Port counters as TRex keeps them (totals since its last clear; the orchestrator
+        takes differences)."""
+        c = self._need()
+        ports = [int(p) for p in req["ports"]]
+        stats = c.get_stats(ports=ports)
+        out = {}
+        for p in ports:
+            s = stats.get(p, {})
+            out[str(p)] = {k: s.get(k) for k in COUNTER_KEYS if k in s}
+        return {"ports": out, "read_at": time.time()}
+
+    def cmd_disconnect(self, req: dict) -> dict:
+        if self.client is not None:
+            self.client.disconnect()
+            self.client = None
+        return {}
+
+
+def serve(stdin, out) -> int:
+    worker = Worker()
+    for line in stdin:
+        line = line.strip()
+        if not line:
+            continue
+        req_id = None
+        try:
+            req = json.loads(line)
+            req_id = req.get("id")
+            cmd = req.get("cmd")
+            if cmd == "quit":
+                worker.cmd_disconnect({})
+                out.write(json.dumps({"id": req_id, "ok": True, "result": {}}) + "\n")
+                out.flush()
+                return 0
+            handler = getattr(worker, f"cmd_{cmd}", None)
+            if handler is None:
+                raise WorkerError(f"unknown cmd {cmd!r}")
+            reply = {"id": req_id, "ok": True, "result": handler(req)}
+        except Exception as exc:  # every failure goes back to the orchestrator as a reply
+            reply = {
+                "id": req_id,
+                "ok": False,
+                "type": type(exc).__name__,
+                "error": str(exc),
+                "trace": traceback.format_exc(limit=5),
+            }
+        out.write(json.dumps(reply, default=str) + "\n")
+        out.flush()
+    worker.cmd_disconnect({})
+    return 0
+
+
+def main() -> int:
+    # The TRex client prints to stdout; keep the protocol channel clean by giving it a private
+    # copy of fd 1 and pointing fd 1 (and sys.stdout) at stderr.
+    proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return serve(sys.stdin, proto)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The TRex worker with the REAL client library (PyPI lbr-trex-client, the v3.04 client)
+against a protocol stand-in server (tests/testbeds/trex_standin.py), not a TRex server.
+
+What this verifies: the worker loads the client in its own process (TRex's scapy and zmq, no
+lwtbench), the client's session handshake and call sequence against our JSON-RPC answers,
+that our frame bytes reach the server unchanged in a continuous stream, and the counter
+arithmetic of a trial (differences of port counters, unsent packets as loss). What it cannot
+verify: TRex's real rate accuracy, NIC behaviour, or a real server's replies.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+from pathlib import Path
+
+import pytest
+
+from lwtbench.packets.route import PlainRoute
+from lwtbench.scenario.point import ScenarioPoint
+from lwtbench.testbeds.testbed_file import GeneratorConfig
+from lwtbench.testbeds.trex import WORKER_PATH, TrexError, TrexMeasurer, TrexWorker, input_frames
+
+pytest.importorskip("lbr_trex_client")  # the [trex] extra; env/setup.sh installs it
+
+from trex_standin import TrexStandIn
+
+
+@pytest.fixture
+def standin():
+    server = TrexStandIn(capacity_pps=800.0)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def worker():
+    w = TrexWorker(timeout_s=30)
+    try:
+        yield w
+    finally:
+        w.close()
+
+
+def gen_config(server: TrexStandIn) -> GeneratorConfig:
+    return GeneratorConfig(
+        server="127.0.0.1", sync_port=server.sync_port, async_port=server.async_port, settle_s=0.05
+    )
+
+
+def test_worker_source_imports_no_project_code():
+    tree = ast.parse(WORKER_PATH.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add((node.module or "").split(".")[0])
+    assert "lwtbench" not in names and "scapy" not in names
+    assert names <= {
+        "__future__",
+        "base64",
+        "json",
+        "os",
+        "sys",
+        "time",
+        "traceback",
+        "lbr_trex_client",
+        "trex",
+    }
+
+
+@pytest.mark.slow
+def test_session_call_sequence_and_counter_arithmetic(standin, worker):
+    info = worker.load(None)
+    assert info["kind"] == "lbr-trex-client"
+    server = worker.connect(gen_config(standin))
+    assert server["server_version"]["version"] == "v3.04-standin"
+    assert [p["index"] for p in server["ports"]] == [0, 1]
+    # The handshake a session makes (trex/common/trex_conn.py, trex_client.py _connect).
+    methods = standin.methods()
+    assert methods[:4] == ["api_sync_v2", "get_version", "get_system_info", "get_supported_cmds"]
+    assert standin.calls[0] == ("api_sync_v2", {"name": "STL", "major": 5, "minor": 1})
+    assert "get_port_status" in methods
+
+    hello = worker.call("hello")
+    assert hello["lwtbench_loaded"] == []
+    assert "lbr_trex_client/external_libs/scapy" in hello["scapy_path"]
+    assert "lbr_trex_client/external_libs/pyzmq" in hello["zmq_path"]
+
+    point = ScenarioPoint(route=PlainRoute(), param_name="none", param=0, frame_size=128)
+    frames = input_frames(point, "02:00:00:00:01:01", "02:00:00:00:00:01", flows=2)
+    worker.reset([0, 1])
+    worker.add_streams(0, frames)
+    assert standin.frames(0) == frames  # bytes unchanged, one stream per flow
+    stream = next(iter(standin.streams[0].values()))
+    assert stream["mode"]["type"] == "continuous" and stream["enabled"]
+    assert standin.service == {0: False, 1: False}
+    acquires = [p for m, p in standin.calls if m == "acquire"]
+    assert {a["port_id"] for a in acquires} == {0, 1} and all(a["force"] for a in acquires)
+
+    measurer = TrexMeasurer(worker, tx_port=0, rx_port=1, settle_s=0.05)
+    first = measurer.measure(500.0, 0.4)  # below the stand-in's 800 pps "capacity"
+    assert (first.sent, first.received, first.loss_ratio) == (200, 200, 0.0)
+    second = measurer.measure(2000.0, 0.5)  # above it: received = 800 * 0.5
+    assert (second.sent, second.received) == (1000, 400)  # differences, not totals
+    assert second.loss_ratio == pytest.approx(0.6)
+    assert second.extra["tx_obytes"] == 1000 * (128 + 4)  # TRex counts the FCS
+    starts = [p for m, p in standin.calls if m == "start_traffic"]
+    assert [(s["mul"]["value"], s["duration"]) for s in starts] == [(500.0, 0.4), (2000.0, 0.5)]
+    assert all(s["mul"]["type"] == "pps" and s["port_id"] == 0 for s in starts)
+
+
+@pytest.mark.slow
+def test_server_errors_come_back_as_trex_errors(standin, worker):
+    worker.load(None)
+    worker.connect(gen_config(standin))
+    with pytest.raises(TrexError, match="port"):
+        worker.start([0], 100.0, 0.1)  # not acquired, no streams
+    with pytest.raises(TrexError, match="pps=-1"):
+        worker.call("start", ports=[0], pps=-1, duration_s=1)
+
+
+def test_bad_trex_path_names_the_fix(worker, tmp_path):
+    with pytest.raises(TrexError, match=r"v3\.04 layout"):
+        worker.load(str(tmp_path))
+
+
+def test_trex_install_layout_is_found(worker, tmp_path):
+    # A TRex v3.04 install keeps the client in automation/trex_control_plane/interactive;
+    # link the PyPI package's copy there to check the lookup (not a second client).
+    import lbr_trex_client
+
+    src = Path(lbr_trex_client.__file__).parent
+    interactive = tmp_path / "automation" / "trex_control_plane" / "interactive"
+    interactive.mkdir(parents=True)
+    (interactive / "trex").symlink_to(src / "interactive" / "trex")
+    (tmp_path / "external_libs").symlink_to(src / "external_libs")
+    info = worker.load(str(tmp_path))
+    assert info["kind"] == "trex-install"
+    assert info["path"] == str(interactive)
+
+
+def test_connect_to_nothing_fails_clearly(worker):
+    worker.load(None)
+    with pytest.raises(TrexError, match="TRex connect"):
+        worker.call("connect", server="127.0.0.1", sync_port=1, async_port=2, timeout_s=1)
+
+
+def test_frames_roundtrip_base64():
+    data = bytes(range(256))
+    assert base64.b64decode(base64.b64encode(data).decode()) == data
