@@ -194,6 +194,9 @@ def _encap_steps(
         )
     if cached:
         overhead, why = ll, f"dst_dev_overhead(cache_dst) = LL_RESERVED_SPACE = {ll}"
+    elif protocol in var.room_from_route_on_miss:
+        # patch/fixed: on a forwarding path the carried route leaves through the egress device.
+        overhead, why = ll, f"cache miss: dst_dev_overhead(orig_dst) = LL_RESERVED_SPACE = {ll}"
     elif series:
         overhead, why = mac_len, f"dst_dev_overhead(NULL) = skb->mac_len = {mac_len}"
     else:

@@ -18,11 +18,13 @@ Read from the sources (net/ipv6/{ioam6,seg6,rpl}_iptunnel.c, include/net/dst.h):
 - ``debian-6.1`` (6.1.192 as shipped): seg6_iptunnel.c and rpl_iptunnel.c have the series and
   the Jan 2025 fix (dst_dev_overhead, ``cache_input``); ioam6_iptunnel.c has neither
   (vanilla shape, only the ref-loop test in its cache fill).
-- ``fixed``: mainline after "ioam6: fix double reallocation" (Apr 2025). Not in the Debian
-  sources; read from a public copy of mainline net/ipv6/ioam6_iptunnel.c: when the dst is
-  unchanged it caches ``&ilwt->null_dst``, and ioam6_output, finding it, uses ``orig_dst``, so
-  dst_dev_overhead() gives LL_RESERVED_SPACE of the egress device: the cache is always
-  "filled".
+- ``fixed``: Debian 6.12.117 plus this project's own patch (patch/fixed/0001): on a cache
+  miss, ioam6_output sizes the insertion with ``dst_dev_overhead(orig_dst)``, the route the
+  packet already carries, instead of falling back to ``skb->mac_len``. When the destination is
+  unchanged (IOAM inline) that route is the output route, so the room is exact and the cache
+  (still never filled there, ref-loop fix) no longer matters; the first packet of any ioam6
+  route benefits too. seg6 and rpl are as in debian-6.12. (Mainline fixed the same case in
+  Apr 2025 differently, by caching a placeholder dst; the steady state is the same.)
 
 A ``:first`` suffix (``mitigated:first``) selects the very first packet, with an empty cache.
 """
@@ -52,6 +54,9 @@ class KernelVariant:
     """Files read to derive the behaviour."""
     first_packet: bool = False
     """True for the first packet through the route (empty dst cache)."""
+    room_from_route_on_miss: frozenset[str] = frozenset()
+    """Protocols whose encap, on a cache miss, sizes with LL_RESERVED_SPACE of the route the
+    packet carries (patch/fixed) rather than with skb->mac_len."""
 
     @property
     def label(self) -> str:
@@ -98,10 +103,11 @@ VARIANTS: dict[str, KernelVariant] = {
         ),
         KernelVariant(
             "fixed",
-            "mainline with 'ioam6: fix double reallocation' (Apr 2025), cache always filled",
+            "Debian 6.12.117 + patch/fixed (ioam6 sizes with the carried route on a cache miss)",
             LWT_PROTOCOLS,
-            True,
-            "mainline net/ipv6/ioam6_iptunnel.c (null_dst placeholder); not in the Debian sources",
+            False,
+            "linux-source-6.12 net/ipv6/ioam6_iptunnel.c + patch/fixed/0001",
+            room_from_route_on_miss=frozenset({"ioam6"}),
         ),
     )
 }

@@ -137,3 +137,18 @@ def test_every_known_platform_and_variant_runs():
     for name, v in itertools.product(known_platforms(), VARIANTS):
         t = simulate_inserted("seg6", "encap", 256, platform(name), variant(v))
         assert t.final_headroom >= 16
+
+
+def test_fixed_patch_removes_ioam_inline_double_and_helps_first_packet():
+    fixed = variant("fixed")
+    for mode in ("inline", "encap"):
+        assert triggers("ioam6", mode, I40E, fixed, IOAM_SIZES) == []
+    # patch/fixed sizes ioam6 with the carried route on any cache miss, first packet included;
+    # seg6 is untouched by it, so its first packet still behaves like vanilla.
+    first = variant("fixed:first")
+    assert triggers("ioam6", "inline", I40E, first, IOAM_SIZES) == []
+    assert triggers("seg6", "encap", I40E, first, SEGS) == triggers(
+        "seg6", "encap", I40E, VANILLA, SEGS
+    )
+    t = simulate_inserted("ioam6", "inline", 256, I40E, fixed)
+    assert (t.reallocs, t.expansions) == (1, [128])
