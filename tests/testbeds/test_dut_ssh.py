@@ -15,12 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import need_root, need_tool
 
 from lwtbench.packets.route import Seg6Route
 from lwtbench.scenario.point import ScenarioPoint
 from lwtbench.testbeds.dut import Dut, DutError
 from lwtbench.testbeds.testbed_file import DutConfig, Interface, SshTarget
+from tests.conftest import need_root, need_tool
 
 pytestmark = pytest.mark.root
 
@@ -238,13 +238,12 @@ def test_campaign_end_to_end_on_trex_standin_and_ssh_dut(sshd, dut_netns, tmp_pa
     """The whole chain: campaign -> runner -> TrexTestbed (real TRex client in its worker,
     against the stand-in server) + DUT over SSH (seg6 routes in the netns) -> results store."""
     pytest.importorskip("lbr_trex_client")
-    from trex_standin import TrexStandIn
-
     from lwtbench.campaign_runner import start_run
     from lwtbench.results.load import load_run
     from lwtbench.scenario.campaign import parse_campaign
     from lwtbench.testbeds.testbed_file import GeneratorConfig, TrexTestbedConfig
     from lwtbench.testbeds.trex import TrexTestbed
+    from tests.testbeds.trex_standin import TrexStandIn
 
     campaign = parse_campaign(
         {
@@ -296,11 +295,10 @@ def test_campaign_end_to_end_on_trex_standin_and_ssh_dut(sshd, dut_netns, tmp_pa
 @pytest.mark.slow
 def test_preflight_reports_each_check(sshd, dut_netns):
     pytest.importorskip("lbr_trex_client")
-    from trex_standin import TrexStandIn
-
     from lwtbench.scenario.campaign import load_campaign
     from lwtbench.testbeds.testbed_file import GeneratorConfig, TrexTestbedConfig
     from lwtbench.testbeds.trex import preflight
+    from tests.testbeds.trex_standin import TrexStandIn
 
     server = TrexStandIn()
     try:

@@ -23,7 +23,7 @@ from lwtbench.testbeds.trex import WORKER_PATH, TrexError, TrexMeasurer, TrexWor
 
 pytest.importorskip("lbr_trex_client")  # the [trex] extra; env/setup.sh installs it
 
-from trex_standin import TrexStandIn
+from tests.testbeds.trex_standin import TrexStandIn
 
 
 @pytest.fixture
