@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ..errors import ParameterError
 from ..packets.route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route
+from ..packets.validate import check_iproute2_segs
 from .point import ScenarioPoint
 
 Command = list[str]
@@ -27,11 +28,14 @@ def encap_args(route: Route) -> list[str]:
     if isinstance(route, Seg6Route):
         if not route.segments:
             raise ParameterError("segments", route.segments, "at least one segment")
-        return ["encap", "seg6", "mode", route.mode, "segs", ",".join(route.segments)]
+        # iproute2 silently drops the encap past its buffer limits: refuse such lists here.
+        extra = 1 if route.mode == "inline" else 0
+        segs = check_iproute2_segs(route.segments, extra_entries=extra)
+        return ["encap", "seg6", "mode", route.mode, "segs", segs]
     if isinstance(route, RplRoute):
         if not route.segments:
             raise ParameterError("segments", route.segments, "at least one segment")
-        return ["encap", "rpl", "segs", ",".join(route.segments)]
+        return ["encap", "rpl", "segs", check_iproute2_segs(route.segments)]
     if isinstance(route, Ioam6Route):
         args = ["encap", "ioam6", "mode", route.mode]
         if route.mode == "inline":

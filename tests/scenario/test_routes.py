@@ -89,3 +89,15 @@ def test_rpl_and_plain():
         "2001:db8::1",
     ]
     assert encap_args(PlainRoute()) == []
+
+
+def test_segment_lists_iproute2_would_silently_drop_are_refused():
+    # iproute2 6.1 installs a plain route (exit 0) past 59 SRH entries: measuring that would
+    # be measuring plain forwarding, so the route builder refuses it.
+    from lwtbench.packets.segments import seg6_segments
+
+    assert "segs" in encap_args(Seg6Route("encap", seg6_segments(59)))
+    with pytest.raises(ParameterError, match="segments"):
+        encap_args(Seg6Route("encap", seg6_segments(60)))
+    with pytest.raises(ParameterError, match="segments"):
+        encap_args(Seg6Route("inline", seg6_segments(59)))
