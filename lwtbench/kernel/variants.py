@@ -1,0 +1,186 @@
+"""The kernel variants the artifact builds, all from Debian's kernel source packages.
+
+``vanilla`` is Debian's 6.12.117 with the upstream mitigation series taken out (``patch/``
+holds the series in forward form, so reverting it gives the pre-series code), ``debian-6.12``
+is that source as shipped (series included), ``fixed`` adds our own patch for the IOAM inline
+case the later dst-ref-loop change reopened, and ``debian-6.1`` is Debian's 6.1.192 as shipped
+(series for seg6 and rpl, not for ioam6).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ParameterError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+"""The clone: ``patch/`` and ``env/kernel/`` are read from here."""
+
+PATCH_DIR = REPO_ROOT / "patch"
+"""The mitigation series in forward form (vanilla -> Debian 6.12.117), with ``series``."""
+
+FIXED_PATCH_DIR = PATCH_DIR / "fixed"
+"""Our own patch on top of Debian 6.12.117 (the ``fixed`` variant), with ``series``."""
+
+ENV_KERNEL_DIR = REPO_ROOT / "env" / "kernel"
+"""Config fragments and the lab-only instrumentation patches (``lab-*.patch``)."""
+
+TOUCHED_FILES: tuple[str, ...] = (
+    "include/net/dst.h",
+    "net/ipv6/ioam6_iptunnel.c",
+    "net/ipv6/seg6_iptunnel.c",
+    "net/ipv6/rpl_iptunnel.c",
+)
+"""Files the series changes (the round trip is checked byte for byte on these)."""
+
+TOUCHED_OBJECTS: tuple[str, ...] = (
+    "net/ipv6/ioam6_iptunnel.o",
+    "net/ipv6/seg6_iptunnel.o",
+    "net/ipv6/rpl_iptunnel.o",
+)
+"""Objects compiled for x86_64 to check that every variant's code builds."""
+
+FLAVOURS: tuple[str, ...] = ("counting", "timing")
+"""``counting``: GCOV at the reallocation call sites; ``timing``: no GCOV, for throughput."""
+
+
+@dataclass(frozen=True)
+class SourcePackage:
+    """One Debian kernel source package as installed by apt."""
+
+    package: str
+    """Debian package name, e.g. ``linux-source-6.12``."""
+    tarball: Path
+    """The source tarball the package installs under /usr/src."""
+    kernel_version: str
+    """Version the top Makefile must state (VERSION.PATCHLEVEL.SUBLEVEL), e.g. ``6.12.117``."""
+
+
+@dataclass(frozen=True)
+class KernelVariant:
+    """A kernel the lab or a DUT runs: a Debian source plus a patch operation."""
+
+    name: str
+    """Variant name; it also ends ``uname -r`` (``<version>-lwtb-<name>``)."""
+    source: SourcePackage
+    """The Debian source package it is built from."""
+    revert: tuple[Path, ...]
+    """Patches reverted from the source, in the order they are reverted."""
+    apply: tuple[Path, ...]
+    """Patches applied after the reverts, in order."""
+    description: str
+    """One line for ``lwtbench kernel list``."""
+
+    @property
+    def localversion(self) -> str:
+        """The suffix of ``uname -r`` that names the variant."""
+        return f"-lwtb-{self.name}"
+
+    @property
+    def release(self) -> str:
+        """``uname -r`` of the counting build, e.g. ``6.12.117-lwtb-vanilla``."""
+        return self.source.kernel_version + self.localversion
+
+    def patch_hashes(self) -> dict[str, str]:
+        """sha256 of every patch this variant reverts or applies, keyed by ``op:path``."""
+        out: dict[str, str] = {}
+        for op, paths in (("revert", self.revert), ("apply", self.apply)):
+            for path in paths:
+                out[f"{op}:{path.relative_to(REPO_ROOT)}"] = file_sha256(path)
+        return out
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_series(directory: Path) -> tuple[Path, ...]:
+    """The patches listed in ``directory/series`` (quilt format: one name a line, # comments)."""
+    series = directory / "series"
+    names = [
+        line.split("#", 1)[0].strip() for line in series.read_text(encoding="utf-8").splitlines()
+    ]
+    return tuple(directory / name for name in names if name)
+
+
+def lab_patches() -> tuple[Path, ...]:
+    """Lab-only instrumentation patches, applied after a variant's own patches (UML only)."""
+    return tuple(sorted(ENV_KERNEL_DIR.glob("lab-*.patch")))
+
+
+DEBIAN_6_12 = SourcePackage(
+    package="linux-source-6.12",
+    tarball=Path("/usr/src/linux-source-6.12.tar.xz"),
+    kernel_version="6.12.117",
+)
+DEBIAN_6_1 = SourcePackage(
+    package="linux-source-6.1",
+    tarball=Path("/usr/src/linux-source-6.1.tar.xz"),
+    kernel_version="6.1.192",
+)
+
+
+def _variants() -> dict[str, KernelVariant]:
+    series = read_series(PATCH_DIR)
+    return {
+        v.name: v
+        for v in (
+            KernelVariant(
+                name="vanilla",
+                source=DEBIAN_6_12,
+                revert=tuple(reversed(series)),
+                apply=(),
+                description="Debian 6.12.117 with the mitigation series reverted (pre-series)",
+            ),
+            KernelVariant(
+                name="debian-6.12",
+                source=DEBIAN_6_12,
+                revert=(),
+                apply=(),
+                description="Debian 6.12.117 as shipped (series + Jan 2025 dst-ref-loop fix)",
+            ),
+            KernelVariant(
+                name="fixed",
+                source=DEBIAN_6_12,
+                revert=(),
+                apply=read_series(FIXED_PATCH_DIR),
+                description="Debian 6.12.117 + our fix for the empty-cache IOAM inline case",
+            ),
+            KernelVariant(
+                name="debian-6.1",
+                source=DEBIAN_6_1,
+                revert=(),
+                apply=(),
+                description="Debian 6.1.192 as shipped (series for seg6 and rpl, not ioam6)",
+            ),
+        )
+    }
+
+
+VARIANT_NAMES: tuple[str, ...] = ("vanilla", "debian-6.12", "fixed", "debian-6.1")
+"""Every variant, in the order the lab and the reports list them."""
+
+
+def get_variant(name: str) -> KernelVariant:
+    """The variant called ``name``; a ParameterError lists the allowed names otherwise."""
+    variants = _variants()
+    if name not in variants:
+        raise ParameterError(
+            "variant",
+            name,
+            f"must be one of {', '.join(VARIANT_NAMES)}",
+            "see lwtbench kernel list",
+        )
+    return variants[name]
+
+
+def check_flavour(flavour: str) -> str:
+    """``flavour`` if it is known, else a ParameterError naming the choices."""
+    if flavour not in FLAVOURS:
+        raise ParameterError(
+            "flavour", flavour, f"must be one of {', '.join(FLAVOURS)}", "counting is the default"
+        )
+    return flavour
