@@ -1,0 +1,89 @@
+"""Drops in forwarded rate: against the neighbouring points, and vanilla against patched.
+
+"A drop of 28.8 %" and "an improvement by up to 28.8 %" cannot share one base (paper-brief,
+claim C1/C2), so both ratios are always given, each with a label saying which is which:
+
+- ``drop_pct``  = 100 * (1 - vanilla / patched): how much lower vanilla is, relative to patched;
+- ``gain_pct``  = 100 * (patched / vanilla - 1): how much higher patched is, relative to vanilla.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .rates import POINT_KEYS
+
+VANILLA = "vanilla"
+PATCHED_NAMES: tuple[str, ...] = ("patched", "mitigated", "fixed")
+"""Names a results file may give the kernel with the upstream series applied."""
+
+RATIO_LABELS: dict[str, str] = {
+    "vanilla_over_patched": "vanilla / patched (rate ratio)",
+    "patched_over_vanilla": "patched / vanilla (rate ratio)",
+    "drop_pct": "drop of vanilla relative to patched, % = 100 (1 - vanilla/patched)",
+    "gain_pct": "gain of patched relative to vanilla, % = 100 (patched/vanilla - 1)",
+    "drop_vs_neighbours_pct": (
+        "drop relative to the mean of the two neighbouring points of the same kernel, %"
+    ),
+}
+"""What each computed column means; figures and the claims table quote these."""
+
+
+def patched_name(variants) -> str | None:
+    """The patched variant's name among ``variants`` (first of :data:`PATCHED_NAMES`)."""
+    present = set(variants)
+    for name in PATCHED_NAMES:
+        if name in present:
+            return name
+    return None
+
+
+def variant_ratios(summary: pd.DataFrame, value: str = "mean") -> pd.DataFrame:
+    """Vanilla and patched side by side per point, with both ratios and both percentages.
+
+    ``summary`` is :func:`lwtbench.analysis.rates.summarise_over_repetitions` output. Points
+    measured on only one of the two kernels are left out.
+    """
+    cols = [
+        "vanilla_pps",
+        "patched_pps",
+        "vanilla_over_patched",
+        "patched_over_vanilla",
+        "drop_pct",
+        "gain_pct",
+    ]
+    keys = [k for k in POINT_KEYS if k in summary.columns and k != "kernel_variant"]
+    patched = patched_name(summary.get("kernel_variant", []))
+    if summary.empty or patched is None or VANILLA not in set(summary["kernel_variant"]):
+        return pd.DataFrame(columns=[*keys, *cols])
+    van = summary[summary["kernel_variant"] == VANILLA][[*keys, value]]
+    pat = summary[summary["kernel_variant"] == patched][[*keys, value]]
+    both = van.merge(pat, on=keys, suffixes=("_v", "_p"))
+    both = both.rename(columns={f"{value}_v": "vanilla_pps", f"{value}_p": "patched_pps"})
+    both["vanilla_over_patched"] = both["vanilla_pps"] / both["patched_pps"]
+    both["patched_over_vanilla"] = both["patched_pps"] / both["vanilla_pps"]
+    both["drop_pct"] = 100.0 * (1.0 - both["vanilla_over_patched"])
+    both["gain_pct"] = 100.0 * (both["patched_over_vanilla"] - 1.0)
+    return both[[*keys, *cols]].sort_values(keys).reset_index(drop=True)
+
+
+def neighbour_drops(summary: pd.DataFrame, value: str = "mean") -> pd.DataFrame:
+    """Each point's rate against the mean of its neighbours in the sweep, per kernel variant.
+
+    A point's neighbours are the previous and next parameter values measured in the same
+    series (same run, protocol, mode, frame size, kernel); an end point has one neighbour.
+    Adds ``neighbour_pps`` and ``drop_vs_neighbours_pct`` (positive: lower than neighbours).
+    """
+    series_keys = [k for k in POINT_KEYS if k in summary.columns and k != "param"]
+    out = []
+    for _, series in summary.groupby(series_keys, dropna=False, sort=True):
+        series = series.sort_values("param").copy()
+        prev = series[value].shift(1)
+        nxt = series[value].shift(-1)
+        neighbour = pd.concat([prev, nxt], axis=1).mean(axis=1, skipna=True)
+        series["neighbour_pps"] = neighbour
+        series["drop_vs_neighbours_pct"] = 100.0 * (1.0 - series[value] / neighbour)
+        out.append(series)
+    if not out:
+        return summary.assign(neighbour_pps=[], drop_vs_neighbours_pct=[])
+    return pd.concat(out, ignore_index=True)

@@ -1,0 +1,145 @@
+"""Highest forwarded rate per scenario point, from trial rows.
+
+The paper's metric is the highest rate, in packets per second, that the DUT forwards (loss =
+1 - received/sent, paper-brief "Testbed"). A run holds several trials per point (a stepped
+sweep or an MLRsearch), per kernel variant and per repetition; this module reduces them to one
+rate per repetition, then to a mean and a 95 % interval over repetitions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+POINT_KEYS: tuple[str, ...] = (
+    "run_id",
+    "protocol",
+    "mode",
+    "param_name",
+    "param",
+    "frame_size",
+    "labels",
+    "kernel_variant",
+)
+"""Columns that identify one scenario point of one kernel variant in one run.
+
+``labels`` is the tail of the point id after the frame size (``,addresses=compressed``...):
+campaign tags that split a sweep into series, e.g. RPL's address sets.
+"""
+
+# Two-sided 97.5 % quantiles of Student's t, by degrees of freedom (1..30); above 30 the
+# normal quantile is within 2 % of it. Kept as a table so numpy is the only dependency.
+_T975 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
+
+
+def t_quantile_975(dof: int) -> float:
+    """Student's t quantile for a two-sided 95 % interval with ``dof`` degrees of freedom."""
+    if dof < 1:
+        return math.nan
+    return _T975[dof - 1] if dof <= len(_T975) else 1.960
+
+
+def _keys(frame: pd.DataFrame) -> list[str]:
+    return [k for k in POINT_KEYS if k in frame.columns]
+
+
+def labels_of(point_id: str) -> str:
+    """The ``,key=value`` tags after the frame size in a point id ('' when none)."""
+    tail = point_id.split("/fs=", 1)[1] if "/fs=" in point_id else ""
+    _, _, tags = tail.partition(",")
+    return tags
+
+
+def label_tags(labels: str) -> dict[str, str]:
+    """``"a=1,b=2"`` (the ``labels`` column) as a dict."""
+    out = {}
+    for item in str(labels or "").split(","):
+        if item:
+            key, _, value = item.partition("=")
+            out[key] = value
+    return out
+
+
+def measured_trials(trials: pd.DataFrame) -> pd.DataFrame:
+    """Trials a search may use (warm-up trials are recorded but never count), with labels."""
+    if "labels" not in trials.columns and "point_id" in trials.columns:
+        trials = trials.assign(labels=trials["point_id"].astype(str).map(labels_of))
+    if "warmup" not in trials.columns:
+        return trials
+    return trials[~trials["warmup"].astype(bool)]
+
+
+def rate_search_points(trials: pd.DataFrame) -> pd.DataFrame:
+    """Rows of points that were measured at two or more offered loads (a rate search).
+
+    A point measured at a single load (e.g. the lab's reallocation counts at a low fixed
+    rate) says nothing about the highest forwarded rate, so it is left out of rate figures.
+    """
+    trials = measured_trials(trials)
+    if trials.empty:
+        return trials
+    keys = [k for k in (*_keys(trials), "repetition") if k in trials.columns]
+    loads = trials.groupby(keys, dropna=False)["intended_load_pps"].transform("nunique")
+    return trials[loads >= 2]
+
+
+def max_rate_per_repetition(trials: pd.DataFrame, loss_tolerance: float = 0.0) -> pd.DataFrame:
+    """One row per point, kernel variant and repetition.
+
+    Columns added:
+    - ``forwarded_rate_pps``: the highest received/duration over the trials (what the DUT
+      forwarded at best, whatever the loss), the paper's metric;
+    - ``ndr_pps``: the highest offered load whose loss ratio is at most ``loss_tolerance``
+      (NaN when every trial lost more).
+    """
+    trials = rate_search_points(trials)
+    keys = [*_keys(trials), "repetition"]
+    if trials.empty:
+        return pd.DataFrame(columns=[*keys, "forwarded_rate_pps", "ndr_pps", "trials"])
+    frame = trials.assign(
+        _fwd=trials["received"] / trials["duration_s"],
+        _ndr=trials["intended_load_pps"].where(trials["loss_ratio"] <= loss_tolerance),
+    )
+    grouped = frame.groupby(keys, dropna=False)
+    out = pd.DataFrame(
+        {
+            "forwarded_rate_pps": grouped["_fwd"].max(),
+            "ndr_pps": grouped["_ndr"].max(),
+            "trials": grouped["_fwd"].size(),
+        }
+    ).reset_index()
+    return out
+
+
+def summarise_over_repetitions(per_rep: pd.DataFrame, value: str = "forwarded_rate_pps"):
+    """Mean of ``value`` over repetitions with a two-sided 95 % Student-t interval.
+
+    Returns one row per point and variant with ``mean``, ``ci_low``, ``ci_high``, ``std`` and
+    ``n`` (repetitions). With one repetition the interval is the value itself (no spread known).
+    """
+    keys = _keys(per_rep)
+    cols = [*keys, "mean", "std", "n", "ci_low", "ci_high"]
+    if per_rep.empty:
+        return pd.DataFrame(columns=cols)
+    grouped = per_rep.groupby(keys, dropna=False)[value]
+    out = grouped.agg(["mean", "std", "count"]).reset_index().rename(columns={"count": "n"})
+    half = np.array(
+        [
+            t_quantile_975(int(n) - 1) * s / math.sqrt(n) if n > 1 else 0.0
+            for n, s in zip(out["n"], out["std"].fillna(0.0), strict=True)
+        ]
+    )
+    out["ci_low"] = out["mean"] - half
+    out["ci_high"] = out["mean"] + half
+    return out[cols].sort_values(keys).reset_index(drop=True)
+
+
+def rate_summary(trials: pd.DataFrame, loss_tolerance: float = 0.0) -> pd.DataFrame:
+    """:func:`max_rate_per_repetition` then :func:`summarise_over_repetitions`."""
+    return summarise_over_repetitions(max_rate_per_repetition(trials, loss_tolerance))

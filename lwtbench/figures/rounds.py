@@ -1,0 +1,40 @@
+"""The software lab's paired rounds: extra forwarding cost at each trigger point, per kernel."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .common import FigureNotAvailable, colour, finish, new_figure
+
+
+def lab_rounds_excess(rounds: pd.DataFrame, stamp: str) -> plt.Figure:
+    """Median extra cost per packet at N relative to N-1 and N+1, with its 95 % interval.
+
+    One group of bars per trigger point (``seg6 encap 13``...), one bar per kernel variant.
+    ``rounds`` comes from :func:`lwtbench.analysis.rounds.load_rounds`.
+    """
+    if rounds.empty:
+        raise FigureNotAvailable(
+            "paired-round timings of the software lab (lwtbench lab rounds --output FILE)"
+        )
+    rows = rounds.assign(
+        point=rounds["protocol"] + " " + rounds["mode"] + " " + rounds["param"].astype(str)
+    )
+    points = list(dict.fromkeys(rows["point"]))
+    variants = sorted(rows["kernel_variant"].unique(), key=lambda v: (v != "vanilla", v))
+    width = 0.8 / len(variants)
+    fig, axes = new_figure(1, height_in=2.4)
+    ax = axes[0]
+    for k, variant in enumerate(variants):
+        sub = rows[rows["kernel_variant"] == variant].groupby("point").first().reindex(points)
+        x = np.arange(len(points)) + (k - (len(variants) - 1) / 2) * width
+        y = 100 * sub["median_excess"]
+        err = np.vstack([y - 100 * sub["ci_low"], 100 * sub["ci_high"] - y])
+        ax.bar(x, y, width, yerr=err, capsize=1.5, color=colour(str(variant)), label=str(variant))
+    ax.axhline(0, color="#333333", lw=0.6)
+    ax.set_xticks(np.arange(len(points)), points, rotation=20, ha="right")
+    ax.set_title("extra cost per packet at N vs N±1 (median, 95 % CI)")
+    finish(fig, axes, stamp, "excess (%)", legend_loc="upper right")
+    return fig

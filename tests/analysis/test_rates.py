@@ -1,0 +1,108 @@
+"""Highest forwarded rate per point and its interval over repetitions."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from lwtbench.analysis.rates import (
+    max_rate_per_repetition,
+    rate_summary,
+    summarise_over_repetitions,
+    t_quantile_975,
+)
+
+
+def trial(rep: int, load: float, received: int, **kw) -> dict:
+    row = dict(
+        run_id="r",
+        point_id="seg6/encap/segments=13/fs=1514",
+        protocol="seg6",
+        mode="encap",
+        param_name="segments",
+        param=13,
+        frame_size=1514,
+        kernel_variant="vanilla",
+        repetition=rep,
+        intended_load_pps=load,
+        duration_s=2.0,
+        sent=int(load * 2),
+        received=received,
+        warmup=False,
+    )
+    row["loss_ratio"] = 1 - received / row["sent"]
+    row.update(kw)
+    return row
+
+
+def test_forwarded_rate_is_the_best_received_rate_and_ndr_the_last_lossless_load():
+    frame = pd.DataFrame(
+        [
+            trial(0, 500_000, 1_000_000),
+            trial(0, 600_000, 1_150_000),  # 575 kpps forwarded, 4 % loss
+            trial(0, 700_000, 1_100_000),  # overload: forwards less
+        ]
+    )
+    out = max_rate_per_repetition(frame)
+    assert len(out) == 1
+    assert out["forwarded_rate_pps"].iloc[0] == pytest.approx(575_000)
+    assert out["ndr_pps"].iloc[0] == 500_000
+    assert out["labels"].iloc[0] == ""
+
+
+def test_warmup_trials_never_count_and_single_load_points_are_not_rate_searches():
+    frame = pd.DataFrame(
+        [
+            trial(0, 500_000, 1_000_000),
+            trial(0, 900_000, 1_800_000, warmup=True),  # would be the best: must be ignored
+            trial(0, 600_000, 1_100_000),
+        ]
+    )
+    assert max_rate_per_repetition(frame)["forwarded_rate_pps"].iloc[0] == 550_000
+    single = pd.DataFrame([trial(0, 1000, 2000)])
+    assert max_rate_per_repetition(single).empty
+
+
+def test_interval_uses_student_t_over_repetitions():
+    per_rep = pd.DataFrame(
+        {
+            "run_id": "r",
+            "protocol": "seg6",
+            "mode": "encap",
+            "param_name": "segments",
+            "param": 13,
+            "frame_size": 1514,
+            "labels": "",
+            "kernel_variant": "vanilla",
+            "repetition": [0, 1, 2],
+            "forwarded_rate_pps": [100.0, 110.0, 120.0],
+        }
+    )
+    out = summarise_over_repetitions(per_rep)
+    half = 4.303 * 10.0 / math.sqrt(3)
+    assert out["mean"].iloc[0] == pytest.approx(110.0)
+    assert out["ci_high"].iloc[0] == pytest.approx(110.0 + half)
+    assert out["n"].iloc[0] == 3
+    one = summarise_over_repetitions(per_rep.iloc[:1])
+    assert one["ci_low"].iloc[0] == one["ci_high"].iloc[0] == 100.0
+
+
+def test_t_quantiles():
+    assert t_quantile_975(1) == pytest.approx(12.706)
+    assert t_quantile_975(9) == pytest.approx(2.262)
+    assert t_quantile_975(100) == pytest.approx(1.96)
+    assert math.isnan(t_quantile_975(0))
+
+
+def test_summary_of_synthetic_runs(paper_like_data):
+    from lwtbench.analysis.dataset import load_dataset
+
+    data = load_dataset(paper_like_data)
+    summary = rate_summary(data.trials)
+    seg6 = summary[(summary["protocol"] == "seg6") & (summary["param"] == 13)]
+    by_variant = dict(zip(seg6["kernel_variant"], seg6["mean"], strict=True))
+    # synthetic.py: capacity 1 Mpps * (1 - 0.002 * 13), vanilla 25 % lower at 13 segments
+    assert by_variant["patched"] == pytest.approx(974_000, rel=0.005)
+    assert by_variant["vanilla"] / by_variant["patched"] == pytest.approx(0.75, abs=0.01)
