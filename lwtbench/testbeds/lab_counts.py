@@ -1,0 +1,221 @@
+"""Count campaigns in the lab: reallocations per packet at every point, checked against the model.
+
+For each kernel variant the counting build boots once; every scenario point of the campaign
+is installed in turn, warmed up, and counted over a window of packets (GCOV, exact per call
+site). Each point is one row of ``trials.csv`` (``search = lab-count``) with the counts per
+site in ``extra``, stored through the results layer with the run's provenance. Counts are
+deterministic, so a count campaign measures each point once per kernel (the campaign's
+``repetitions`` are for rate searches and are recorded, not repeated).
+
+The NIC profile is verified, not assumed: the model (:mod:`lwtbench.model`) predicts the
+reallocations of every point for the profile's receive headroom and the kernel's code
+variant; a single mismatch fails the run (the rows stay on disk for inspection).
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..model.platforms import ETH_HLEN, custom_platform
+from ..model.simulate import simulate
+from ..model.variants import variant as model_variant
+from ..packets.overhead import inserted_bytes
+from ..packets.route import RplRoute
+from ..results.schema import TrialRow
+from ..results.store import RunStore, utc_now
+from ..scenario.point import ScenarioPoint
+from . import gcov
+from .lab import (
+    LabError,
+    LabKernel,
+    NicProfile,
+    PointCount,
+    count_point,
+    generator_name,
+    ioam_namespaces_of,
+    lab_kernel,
+    lab_provenance,
+    start_session,
+)
+
+SEARCH_NAME = "lab-count"
+"""``search`` column of count rows: no rate search, one counted window per point."""
+GOAL_NAME = "reallocs"
+
+
+@dataclass(frozen=True)
+class CountSettings:
+    """How many packets a count window has."""
+
+    packets: int = 200
+    """Packets in the counted window (the count is exact: any number gives the same ratio)."""
+    warmup: int = 8
+    """Packets sent first and not counted (fill the lwt dst cache after the route change)."""
+
+
+def model_reallocs(point: ScenarioPoint, kernel_variant: str, nic: NicProfile) -> int:
+    """Reallocations per packet the headroom model predicts for ``point`` on this lab DUT.
+
+    The lab's DUT: UML on x86_64 (L1_CACHE_SHIFT 6, so NET_SKB_PAD 64: arch/um/include/asm/
+    cache.h), Ethernet veths on both sides, ``nic.rx_headroom`` bytes at the IPv6 header.
+    """
+    plat = custom_platform(cache_line=64, rx_headroom=nic.rx_headroom - ETH_HLEN)
+    trace = simulate(point.route, plat, model_variant(kernel_variant), point.src, point.dst)
+    return trace.reallocs
+
+
+@dataclass
+class CountSummary:
+    """What a count run did, per kernel."""
+
+    rows: int = 0
+    """Rows written by this invocation."""
+    mismatches: list[str] = field(default_factory=list)
+    """``kernel point: measured X, model Y`` for every disagreement."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time per kernel variant (boot, every point, power-off)."""
+    boot_s: dict[str, float] = field(default_factory=dict)
+    """Boot time (to init ready) per kernel variant."""
+
+
+def count_row(
+    c: PointCount, kernel: LabKernel, release: str, nic: NicProfile, model: int | None
+) -> TrialRow:
+    """One ``trials.csv`` row for a counted point (pktgen at its maximum rate)."""
+    p = c.point
+    elapsed_s = c.elapsed_us / 1e6 if c.elapsed_us > 0 else 0.0
+    extra: dict[str, float | int | str] = {
+        "generator": generator_name(nic),
+        "nic_profile": nic.name,
+        "ingress": nic.ingress,
+        "rx_headroom": nic.rx_headroom,
+        "pktgen_headroom": nic.pktgen_headroom,
+        "vector_headroom": nic.vector_headroom if nic.ingress == "vector" else 0,
+        "kernel_flavour": kernel.flavour,
+        "received_counter": "DUT Ip6OutForwDatagrams",
+        "sink_rx": c.received,
+        "inserted_bytes": _inserted(p),
+        "generator_elapsed_us": c.elapsed_us,
+    }
+    for site, count in c.site_counts.items():
+        extra[f"sites.{site}"] = count
+    if model is not None:
+        extra["model_reallocs"] = model
+    return TrialRow(
+        point_id=p.point_id,
+        protocol=p.protocol,
+        mode=p.mode,
+        param_name=p.param_name,
+        param=p.param,
+        frame_size=p.frame_size,
+        kernel_variant=kernel.variant,
+        kernel_release=release,
+        repetition=0,
+        search_id=f"{kernel.variant}/0/{p.point_id}",
+        trial_index=0,
+        search=SEARCH_NAME,
+        goal=GOAL_NAME,
+        intended_load_pps=(c.packets / elapsed_s) if elapsed_s else 0.0,
+        duration_s=elapsed_s,
+        sent=c.packets,
+        received=c.forwarded,
+        loss_ratio=1.0 - c.forwarded / c.packets if c.packets else 0.0,
+        negative_loss=c.forwarded > c.packets,
+        warmup=False,
+        reallocs_per_packet=c.reallocs_per_packet,
+        timestamp=utc_now(),
+        extra=extra,
+    )
+
+
+def _inserted(point: ScenarioPoint) -> int:
+    if isinstance(point.route, RplRoute):
+        return inserted_bytes(point.route, point.src, point.dst)
+    return inserted_bytes(point.route)
+
+
+def run_counts(
+    points: Iterable[ScenarioPoint],
+    kernels: Iterable[str],
+    nic: NicProfile,
+    store: RunStore,
+    settings: CountSettings | None = None,
+    progress: Callable[[str], None] | None = None,
+    kernel_lookup: Callable[[str], LabKernel] | None = None,
+) -> CountSummary:
+    """Count every point on every kernel, skipping points already in ``store`` (resume)."""
+    settings = settings or CountSettings()
+    lookup = kernel_lookup or (lambda v: lab_kernel(v, "counting"))
+    summary = CountSummary()
+    points = list(points)
+    say = progress or (lambda _m: None)
+    for variant in kernels:
+        done = {r.search_id for r in store.rows}
+        todo = [p for p in points if f"{variant}/0/{p.point_id}" not in done]
+        if not todo:
+            say(f"{variant}: all {len(points)} points already counted")
+            continue
+        kernel = lookup(variant)
+        if kernel.source_dir is None or kernel.gcno_dir is None:
+            raise LabError(f"{variant}: not a counting build with sources (no .gcno/tree)")
+        lines = gcov.resolve_sites(kernel.source_dir)
+        started = time.monotonic()
+        with start_session(kernel, nic, ioam_namespaces_of(todo)) as session:
+            used = session.nic  # the vector-NIC equivalent when the kernel's pktgen shares
+            summary.boot_s[variant] = round(session.boot_s, 3)
+            kernels_prov = dict(store.provenance.get("kernels", {}))  # type: ignore[arg-type]
+            kernels_prov[variant] = {
+                "release": session.release,
+                "boot_s": round(session.boot_s, 3),
+                **{k: v for k, v in kernel.facts.items() if k not in ("gcno_files",)},
+                "call_site_lines": dict(lines.lines),
+                "nic_profile_used": used.name,
+                "ingress": used.ingress,
+            }
+            store.update_provenance("kernels", kernels_prov)
+            for i, point in enumerate(todo):
+                c = count_point(session, point, lines, settings.packets, settings.warmup)
+                model = model_reallocs(point, variant, used)
+                row = count_row(c, kernel, session.release, used, model)
+                store.append_trial(row)
+                summary.rows += 1
+                measured = c.reallocs_per_packet
+                if math.isnan(measured) or measured != model:
+                    summary.mismatches.append(
+                        f"{variant} {point.point_id}: measured {measured}, model {model}"
+                    )
+                if progress and (i % 25 == 0 or i == len(todo) - 1):
+                    say(f"{variant}: {i + 1}/{len(todo)} {point.point_id} -> {measured:g}")
+        summary.seconds[variant] = round(time.monotonic() - started, 2)
+    return summary
+
+
+def run_provenance(nic: NicProfile, settings: CountSettings) -> dict[str, object]:
+    """run.json facts of a lab count run: testbed, generator, settings, project commit."""
+    facts = lab_provenance(nic)
+    facts["counting"] = {
+        "method": "GCOV line counts of the reallocation call sites (counting kernel build)",
+        "packets": settings.packets,
+        "warmup_packets": settings.warmup,
+        "call_sites": [s.name for s in gcov.CALL_SITES],
+        "model_check": "measured reallocs per packet must equal lwtbench.model.simulate",
+    }
+    facts["project_commit"] = project_commit()
+    return facts
+
+
+def project_commit() -> str:
+    """``git describe --always --dirty`` of the project, or ``unknown`` outside a clone."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        ["git", "-C", str(root), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.stdout.strip() or "unknown"
