@@ -27,6 +27,10 @@ HARDWARE_TESTBEDS: tuple[str, ...] = ("trex", "hardware")
 """Testbed kinds (run.json ``testbed.kind``) that are hardware, i.e. comparable in kind to the
 paper's TRex testbed. Anything else (the software lab) is a different platform."""
 
+PAPER_RX_HEADROOM_AT_IPV6 = 206
+"""Headroom at the IPv6 header of the paper's DUT (i40e on x86_64: 192 B before Ethernet + 14,
+paper brief, root cause 4). Lab runs at another emulated headroom test C6, not C4/C5."""
+
 AFFECTED: tuple[str, ...] = ("ioam6", "seg6")
 """Protocols the paper reports drops for (C1, C7)."""
 
@@ -232,17 +236,31 @@ def expected_triggers(spec: object, swept: list[int]) -> list[int]:
     return [int(v) for v in spec if int(v) in swept]  # type: ignore[union-attr]
 
 
+def _at_paper_headroom(ctx: Context, run_id: str) -> bool:
+    """False for a run that records another receive headroom than the paper's DUT (a lab NIC
+    profile such as netskbpad); hardware runs and runs that record none are kept."""
+    prov = ctx.data.provenance.get(str(run_id), {})
+    if _kind(prov) in HARDWARE_TESTBEDS:
+        return True
+    headroom = provenance_section(prov, "dut").get("rx_headroom")
+    return headroom is None or headroom == PAPER_RX_HEADROOM_AT_IPV6
+
+
 def _trigger_claim(ctx: Context, claim: Claim, protocol: str) -> Verdict:
     expected: dict = dict(claim.expected.get(protocol, {}))  # type: ignore[arg-type]
     per_point = ctx.reallocs
     if not per_point.empty:
         per_point = per_point[per_point["protocol"] == protocol]
+        # The paper's trigger lists hold for its DUT's headroom only; other headrooms are C6's.
+        keep = [r for r in per_point["run_id"].unique() if _at_paper_headroom(ctx, r)]
+        per_point = per_point[per_point["run_id"].isin(keep)]
     if per_point.empty:
         return Verdict(
             "not available",
             "",
-            f"needs reallocation counts of {protocol} points on the vanilla kernel "
-            "(the lab's counting campaign), or rate data from a hardware testbed",
+            f"needs reallocation counts of {protocol} points on the vanilla kernel at the "
+            f"paper's receive headroom ({PAPER_RX_HEADROOM_AT_IPV6} B at IPv6: the lab's "
+            "counting campaign with its i40e profile), or rate data from a hardware testbed",
             "none",
         )
     doubles = double_realloc_params(per_point)

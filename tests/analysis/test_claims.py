@@ -141,3 +141,26 @@ def test_rpl_names_its_address_sets_and_checks_the_patched_kernel(tmp_path):
     counts["fixed"][1] = 2.0
     synthetic.write_count_run(tmp_path / "d" / "r", "rpl", "inline", "address_set", counts, tags)
     assert verdicts(tmp_path / "d")["C8"].verdict == "differs"
+
+
+def test_runs_at_another_receive_headroom_do_not_decide_c5(tmp_path):
+    # A lab run emulating 78 B of headroom doubles at 5 and 9 too: that is C6's evidence, not
+    # a disagreement with the paper's lists, which hold for its DUT's 206 B.
+    synthetic.write_count_run(
+        tmp_path / "c" / "paper", "seg6", "encap", "segments", synthetic.srv6_counts(range(1, 19))
+    )
+    other = synthetic.srv6_counts(range(1, 19))
+    for n in (5, 9):
+        other["vanilla"][n] = 2.0
+    run = synthetic.write_count_run(tmp_path / "c" / "small", "seg6", "encap", "segments", other)
+    prov_path = run / "run.json"
+    prov = json.loads(prov_path.read_text())
+    prov["dut"] = {"rx_headroom": 78}
+    prov_path.write_text(json.dumps(prov))
+    v = verdicts(tmp_path)
+    assert v["C5"].verdict == "reproduced"
+    assert "encap [13, 17]" in v["C5"].ours
+    # ... while the same run at the paper's headroom would disagree
+    prov["dut"] = {"rx_headroom": 206}
+    prov_path.write_text(json.dumps(prov))
+    assert verdicts(tmp_path)["C5"].verdict == "differs"
