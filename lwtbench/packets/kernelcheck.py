@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from ..errors import PrivilegeError
 from .expected import Comparison, DutFacts, IoamNodeFacts, compare, expected_output
 from .frames import FrameSpec, build_frames
+from .iproute2 import encap_args
 from .route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route
 from .segments import rpl_segments, seg6_segments
-from .validate import check_iproute2_segs
 
 IpRunner = Callable[[Sequence[str]], str]
 """Runs ``ip <args>`` on the machine under test and returns its standard output."""
@@ -55,36 +55,6 @@ def local_ip(args: Sequence[str]) -> str:
     if proc.returncode != 0:
         raise CommandError(f"{' '.join(cmd)}: exit {proc.returncode}: {proc.stderr.strip()}")
     return proc.stdout
-
-
-def encap_args(route: Route) -> list[str]:
-    """The ``encap ...`` arguments of ``ip -6 route`` for ``route`` (empty for plain)."""
-    if isinstance(route, PlainRoute):
-        return []
-    if isinstance(route, Seg6Route):
-        extra = 1 if route.mode == "inline" else 0
-        segs = check_iproute2_segs(route.segments, extra)
-        return ["encap", "seg6", "mode", route.mode, "segs", segs]
-    if isinstance(route, RplRoute):
-        return ["encap", "rpl", "segs", check_iproute2_segs(route.segments)]
-    if isinstance(route, Ioam6Route):
-        args = ["encap", "ioam6", "mode", route.mode]
-        if route.tunsrc is not None:
-            args += ["tunsrc", route.tunsrc]
-        if route.tundst is not None:
-            args += ["tundst", route.tundst]
-        args += [
-            "trace",
-            "prealloc",
-            "type",
-            f"{route.trace_type:#08x}",
-            "ns",
-            str(route.namespace),
-            "size",
-            str(route.trace_size),
-        ]
-        return args
-    raise TypeError(f"not a route: {route!r}")
 
 
 _libc = ctypes.CDLL(None, use_errno=True)

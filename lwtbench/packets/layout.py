@@ -5,7 +5,7 @@ from __future__ import annotations
 from scapy.packet import NoPayload, Packet, Raw
 
 from .build import Case
-from .kernelcheck import encap_args
+from .iproute2 import encap_args
 
 _LONG = 24
 

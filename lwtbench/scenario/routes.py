@@ -1,71 +1,17 @@
 """iproute2 argument lists that put a scenario point's route on a DUT, and take it away.
 
-Syntax from ip-route(8) of iproute2 6.1 (``NH := [ encap ENCAPTYPE ENCAPHDR ] [ via ADDRESS ]
-[ dev STRING ]``):
-
-- ``encap seg6 mode MODE segs S1,S2,...``
-- ``encap ioam6 mode inline|encap|auto [tunsrc ADDR] [tundst ADDR] trace prealloc type
-  0xXXXXXX ns N size S`` (``tundst`` is required in encap and auto modes, refused inline)
-- ``encap rpl segs S1,S2,...``
+The ``encap ...`` part comes from :func:`lwtbench.packets.iproute2.encap_args`.
 
 Commands are argument lists; nothing here runs them (testbeds do, locally or over SSH).
 """
 
 from __future__ import annotations
 
-from ..errors import ParameterError
-from ..packets.route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route
-from ..packets.validate import check_iproute2_segs
+from ..packets.iproute2 import encap_args
+from ..packets.route import Ioam6Route
 from .point import ScenarioPoint
 
 Command = list[str]
-
-
-def encap_args(route: Route) -> list[str]:
-    """The ``encap ...`` part of ``ip -6 route add`` for ``route`` (empty for the baseline)."""
-    if isinstance(route, PlainRoute):
-        return []
-    if isinstance(route, Seg6Route):
-        if not route.segments:
-            raise ParameterError("segments", route.segments, "at least one segment")
-        # iproute2 silently drops the encap past its buffer limits: refuse such lists here.
-        extra = 1 if route.mode == "inline" else 0
-        segs = check_iproute2_segs(route.segments, extra_entries=extra)
-        return ["encap", "seg6", "mode", route.mode, "segs", segs]
-    if isinstance(route, RplRoute):
-        if not route.segments:
-            raise ParameterError("segments", route.segments, "at least one segment")
-        return ["encap", "rpl", "segs", check_iproute2_segs(route.segments)]
-    if isinstance(route, Ioam6Route):
-        args = ["encap", "ioam6", "mode", route.mode]
-        if route.mode == "inline":
-            if route.tundst or route.tunsrc:
-                raise ParameterError(
-                    "tundst", route.tundst, "not allowed in inline mode", "drop tunsrc/tundst"
-                )
-        else:
-            if not route.tundst:
-                raise ParameterError(
-                    "tundst",
-                    route.tundst,
-                    f"required in ioam6 {route.mode} mode",
-                    "set addresses.tundst in the campaign",
-                )
-            if route.tunsrc:
-                args += ["tunsrc", route.tunsrc]
-            args += ["tundst", route.tundst]
-        return [
-            *args,
-            "trace",
-            "prealloc",
-            "type",
-            f"{route.trace_type:#08x}",
-            "ns",
-            str(route.namespace),
-            "size",
-            str(route.trace_size),
-        ]
-    raise TypeError(f"not a route: {route!r}")
 
 
 def route_add(

@@ -8,7 +8,7 @@ from lwtbench.errors import ParameterError
 from lwtbench.packets.build import make_route
 from lwtbench.packets.expected import DutFacts, expected_output
 from lwtbench.packets.frames import FrameSpec, build_frame
-from lwtbench.packets.kernelcheck import encap_args
+from lwtbench.packets.iproute2 import encap_args
 from lwtbench.packets.route import Ioam6Route, RplRoute, Seg6Route
 from lwtbench.packets.segments import seg6_segments
 from lwtbench.packets.validate import check_route
