@@ -310,6 +310,8 @@ class CaseResult:
     """The ``ip`` arguments that installed the route."""
     comparison: Comparison | None
     """Byte comparison, or None when the DUT emitted nothing for this frame."""
+    captured: bytes | None = None
+    """What the DUT emitted, kept so a report can be checked again independently."""
 
     @property
     def ok(self) -> bool:
@@ -338,7 +340,7 @@ def check_case(
     expected = [expected_output(f, route, facts) for f in frames]
     captured = lab.exchange(frames, carries_datagram)
     return [
-        CaseResult(route, frame_size, i, ip_args, None if got is None else compare(exp, got))
+        CaseResult(route, frame_size, i, ip_args, None if got is None else compare(exp, got), got)
         for i, (exp, got) in enumerate(zip(expected, captured, strict=True))
     ]
 

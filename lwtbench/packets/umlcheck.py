@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputFileError, ParameterError
-from .expected import DutFacts, compare, expected_output
-from .frames import DEFAULT_DST, build_frames
-from .kernelcheck import CaseResult, VethLab, carries_datagram
+from .expected import DutFacts
+from .frames import DEFAULT_DST
+from .kernelcheck import CaseResult, VethLab, check_case
 from .route import Ioam6Route, Route, RplRoute
 from .rpl import rpl_compress
 from .segments import rpl_segments
@@ -139,17 +139,10 @@ def route_json(route: Route) -> dict[str, object]:
 def check_frames(
     lab: VethLab, case: UmlCase, frame_size: int, dut: DutFacts
 ) -> list[tuple[CaseResult, bytes | None]]:
-    """Like :func:`~lwtbench.packets.kernelcheck.check_case`, also returning what was captured
+    """:func:`~lwtbench.packets.kernelcheck.check_case` for one case, with what was captured
     (so that the report can be checked again on the host, independently of the comparison)."""
-    spec = lab.frame_spec(frame_size, dst=case.dst)
-    ip_args = tuple(lab.install_route(case.route, spec.dst))
-    frames = [bytes(f) for f in build_frames(spec, FRAMES_PER_CASE)]
-    captured = lab.exchange(frames, carries_datagram)
-    out = []
-    for i, (frame, got) in enumerate(zip(frames, captured, strict=True)):
-        cmp = None if got is None else compare(expected_output(frame, case.route, dut), got)
-        out.append((CaseResult(case.route, frame_size, i, ip_args, cmp), got))
-    return out
+    results = check_case(lab, case.route, frame_size, FRAMES_PER_CASE, dut, dst=case.dst)
+    return [(r, r.captured) for r in results]
 
 
 def result_json(case: UmlCase, result: CaseResult, captured: bytes | None) -> dict[str, object]:
