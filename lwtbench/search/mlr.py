@@ -24,32 +24,26 @@ from .trial import Measurer, TrialResult
 
 SEARCH_NAME = f"mlrsearch-{version('MLRsearch')}"
 
+
+def _csit_goal(loss_ratio: float) -> SearchGoal:
+    """CSIT's defaults: a load is a lower bound when at most half of 21 s of trials lost more
+    than ``loss_ratio``; 0.5 % relative width."""
+    return SearchGoal(
+        loss_ratio=loss_ratio,
+        exceed_ratio=0.5,
+        relative_width=0.005,
+        initial_trial_duration=1.0,
+        final_trial_duration=1.0,
+        duration_sum=21.0,
+        preceding_targets=2,
+        expansion_coefficient=2,
+        fail_fast=False,
+    )
+
+
 GOALS: dict[str, SearchGoal] = {
-    # RFC 2544-like NDR: no loss at all. exceed_ratio 0.5 and duration_sum 21 s are CSIT's
-    # defaults (a load is a lower bound when at most half of 21 s of trials lost packets).
-    "ndr": SearchGoal(
-        loss_ratio=0.0,
-        exceed_ratio=0.5,
-        relative_width=0.005,
-        initial_trial_duration=1.0,
-        final_trial_duration=1.0,
-        duration_sum=21.0,
-        preceding_targets=2,
-        expansion_coefficient=2,
-        fail_fast=False,
-    ),
-    # PDR: 0.5 % loss allowed (CSIT's PDR).
-    "pdr": SearchGoal(
-        loss_ratio=0.005,
-        exceed_ratio=0.5,
-        relative_width=0.005,
-        initial_trial_duration=1.0,
-        final_trial_duration=1.0,
-        duration_sum=21.0,
-        preceding_targets=2,
-        expansion_coefficient=2,
-        fail_fast=False,
-    ),
+    "ndr": _csit_goal(0.0),  # RFC 2544-like NDR: no loss at all
+    "pdr": _csit_goal(0.005),  # PDR: 0.5 % loss allowed (CSIT's PDR)
     # Quick runs: one 1 s trial decides a load, 2 % precision.
     "fast": SearchGoal(
         loss_ratio=0.005,
