@@ -34,7 +34,13 @@ ROUNDS_COLUMNS: tuple[str, ...] = (
 
 
 def _results(doc: object) -> list[dict] | None:
-    """The paired-round results in a JSON document, or None when it holds something else."""
+    """The paired-round results in a JSON document, or None when it holds something else.
+
+    ``lwtbench lab rounds`` writes one result (or a list); ``benchmarks/lab_throughput.py``
+    wraps its results in ``{"command": ..., "points": [...]}``.
+    """
+    if isinstance(doc, dict) and isinstance(doc.get("points"), list):
+        doc = doc["points"]
     items = doc if isinstance(doc, list) else [doc]
     if not items or not all(
         isinstance(i, dict) and isinstance(i.get("settings"), dict) and "estimates" in i

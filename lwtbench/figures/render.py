@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
@@ -102,8 +102,10 @@ def _reallocs(ctx: Context):
 
 def _rounds(ctx: Context):
     sources = sorted(ctx.data.rounds["source"].unique()) if not ctx.data.rounds.empty else []
+    # One entry per run folder (a run may hold several result files), to keep the stamp short.
+    runs = sorted({str(PurePosixPath(s).parent) if "/" in s else s for s in sources})
     stamp = "software lab: UML timing kernels, pktgen paired rounds (not a NIC's rate) [" + (
-        ", ".join(f"data/{s}" for s in sources) + "]"
+        ", ".join(f"data/{r}" for r in runs) + "]"
     )
     return lab_rounds_excess(ctx.data.rounds, stamp), stamp
 

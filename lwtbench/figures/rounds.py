@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from . import style
 from .common import FigureNotAvailable, colour, finish, new_figure
 
 
@@ -19,13 +20,17 @@ def lab_rounds_excess(rounds: pd.DataFrame, stamp: str) -> plt.Figure:
         raise FigureNotAvailable(
             "paired-round timings of the software lab (lwtbench lab rounds --output FILE)"
         )
-    rows = rounds.assign(
-        point=rounds["protocol"] + " " + rounds["mode"] + " " + rounds["param"].astype(str)
+    # Points in protocol, mode, N order, whichever run (file) measured them.
+    rows = rounds.sort_values(["protocol", "mode", "param"], kind="stable")
+    rows = rows.assign(
+        point=rows["protocol"] + " " + rows["mode"] + " " + rows["param"].astype(str)
     )
     points = list(dict.fromkeys(rows["point"]))
     variants = sorted(rows["kernel_variant"].unique(), key=lambda v: (v != "vanilla", v))
     width = 0.8 / len(variants)
     fig, axes = new_figure(1, height_in=2.4)
+    if len(points) > 4:  # one column fits a few groups of bars; more take the page width
+        fig.set_size_inches(style.FULL_WIDTH_IN, 2.4)
     ax = axes[0]
     for k, variant in enumerate(variants):
         sub = rows[rows["kernel_variant"] == variant].groupby("point").first().reindex(points)

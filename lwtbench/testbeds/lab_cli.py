@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--campaign", required=True, help="campaign YAML or a shipped name")
     run.add_argument("--kernels", nargs="+", choices=KERNELS, help="default: the campaign's")
-    run.add_argument("--nic", default="i40e", help="NIC profile: i40e (206 B) or veth (80 B)")
+    run.add_argument("--nic", default="i40e", help="NIC profile: i40e (206 B at IPv6), netskbpad (78 B, via the vector NIC) or veth (80 B)")
     run.add_argument("--data", default="data", help="results root (default: data)")
     run.add_argument("--run", dest="run_name", help="run name (default: UTC start time)")
     run.add_argument("--resume", metavar="RUN", help="run directory or name to continue")
@@ -48,12 +48,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Alternate kernels; each round measures N-1, N, N+1 in shuffled order with "
             "pktgen at full rate and scores t(N)/mean(t(N-1),t(N+1)) - 1; prints the median "
-            "with a 95 %% bootstrap interval per kernel."
+            "with a 95 % bootstrap interval per kernel."
         ),
     )
-    rounds.add_argument("--protocol", choices=("seg6", "ioam6"), default="seg6")
-    rounds.add_argument("--mode", default="encap")
-    rounds.add_argument("--param", type=int, default=13, help="segments or trace size (N)")
+    rounds.add_argument("--protocol", choices=("seg6", "ioam6", "rpl"), default="seg6")
+    rounds.add_argument("--mode", default="encap", help="encap mode (inline for rpl)")
+    rounds.add_argument(
+        "--param",
+        type=int,
+        default=13,
+        help="segments or trace size (N); rpl: segments of the compress-8 family, "
+        "30 = the paper campaign's address set compress-8-30seg",
+    )
     rounds.add_argument("--below", type=int, help="neighbour below N (default N-1 / N-4)")
     rounds.add_argument("--above", type=int, help="neighbour above N (default N+1 / N+4)")
     rounds.add_argument("--flavour", default="timing", choices=("timing", "counting"))

@@ -15,13 +15,18 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from ..packets.route import Ioam6Route, Route, Seg6Route
+from ..errors import ParameterError
+from ..packets.route import Ioam6Route, Route, RplRoute, Seg6Route
 from ..scenario.point import ScenarioPoint
 from .lab import LabKernel, LabSession, NicProfile, lab_kernel, lab_provenance
 from .pairedrounds import PairedEstimate, Round, estimate
 
 SEGMENT_PREFIX = "2001:db8:5::"
 TUNDST = "2001:db8:3::1"
+RPL_PREFIX = "2001:db8:5:0:"
+"""First 8 octets shared by the RPL segments of :func:`rpl_compress8_segments`."""
+RPL_MAX_SEGMENTS = 255
+"""Largest RPL N: the compress-8 family below has 255 distinct ninth-octet values."""
 
 
 @dataclass(frozen=True)
@@ -29,9 +34,10 @@ class RoundSettings:
     """One paired-round experiment."""
 
     protocol: str = "seg6"
-    """``seg6`` (N = segments, neighbours +-1) or ``ioam6`` (N = trace size, +-4)."""
+    """``seg6`` (N = segments, neighbours +-1), ``ioam6`` (N = trace size, +-4) or ``rpl``
+    (N = segments of the compress-8 family of :func:`rpl_compress8_segments`, +-1)."""
     mode: str = "encap"
-    """Encap mode."""
+    """Encap mode (``inline`` for rpl, its only mode)."""
     param: int = 13
     """The trigger point N."""
     rounds: int = 30
@@ -66,7 +72,25 @@ class RoundSettings:
         return below, self.param, above
 
 
+def rpl_compress8_segments(n: int) -> tuple[str, ...]:
+    """``n`` RPL segments sharing their first 8 octets (2001:db8:5:0:100::1, :200::1, ...).
+
+    Compressed against the last one (the new destination; net/ipv6/rpl_iptunnel.c) each
+    intermediate entry keeps 8 octets and the packet's destination 2001:db8:2::1 (5 shared
+    octets) 11, so the header is 8 + 8 (n - 1) + 11 B padded to 8 (RFC 6554). n = 30 is the
+    paper campaign's address set ``compress-8-30seg`` (256 B, the RPL trigger at 206 B of
+    headroom); 29 and 31 are its neighbours (248 and 264 B, one reallocation on every kernel).
+    """
+    if not 1 <= n <= RPL_MAX_SEGMENTS:
+        raise ParameterError("param", n, f"1..{RPL_MAX_SEGMENTS} RPL segments")
+    return tuple(f"{RPL_PREFIX}{k * 0x100:x}::1" for k in range(1, n + 1))
+
+
 def route_for(protocol: str, mode: str, param: int) -> Route:
+    if protocol == "rpl":
+        if mode != "inline":
+            raise ParameterError("mode", mode, "inline (RPL's only mode)", "use --mode inline")
+        return RplRoute(segments=rpl_compress8_segments(param))
     if protocol == "seg6":
         segs = tuple(f"{SEGMENT_PREFIX}{i + 1:x}" for i in range(param))
         return Seg6Route(mode=mode, segments=segs)  # type: ignore[arg-type]

@@ -66,3 +66,15 @@ def test_lab_timings_are_a_different_platform_for_c2_and_show_up_in_c7(tmp_path)
     assert "vanilla drop 20.0 % (1 - rate/neighbours), gain 25.0 %" in v["C2"].ours
     assert "different platform" in v["C2"].how
     assert "fixed +1.0 % vs vanilla +25.0 % (intervals apart: True)" in v["C7"].how
+
+
+def test_load_reads_the_benchmarks_document_of_several_points(tmp_path):
+    # benchmarks/lab_throughput.py wraps its per-point results with the command and commit.
+    doc = {"command": ["python", "-m", "benchmarks.lab_throughput"], "points": rounds_doc(0.1, 0)}
+    doc["points"].append({**doc["points"][0], "settings": {**doc["points"][0]["settings"]}})
+    doc["points"][1]["settings"].update(protocol="rpl", mode="inline", param=30)
+    (tmp_path / "rounds.json").write_text(json.dumps(doc))
+    frame = load_rounds(tmp_path)
+    points = set(zip(frame["protocol"], frame["param"], strict=True))
+    assert sorted(points) == [("rpl", 30), ("seg6", 13)]
+    assert len(frame) == 4  # two points, two kernels each
