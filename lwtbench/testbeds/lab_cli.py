@@ -35,7 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--campaign", required=True, help="campaign YAML or a shipped name")
     run.add_argument("--kernels", nargs="+", choices=KERNELS, help="default: the campaign's")
-    run.add_argument("--nic", default="i40e", help="NIC profile: i40e (206 B at IPv6), netskbpad (78 B, via the vector NIC) or veth (80 B)")
+    run.add_argument(
+        "--nic",
+        default="i40e",
+        help="NIC profile: i40e (206 B at IPv6), netskbpad (78 B, via the vector NIC), veth (80 B)",
+    )
     run.add_argument("--data", default="data", help="results root (default: data)")
     run.add_argument("--run", dest="run_name", help="run name (default: UTC start time)")
     run.add_argument("--resume", metavar="RUN", help="run directory or name to continue")
