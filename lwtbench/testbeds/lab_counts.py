@@ -29,6 +29,7 @@ from ..packets.route import RplRoute
 from ..results.schema import TrialRow
 from ..results.store import RunStore, utc_now
 from ..scenario.point import ScenarioPoint
+from ..search.trial import TrialResult
 from . import gcov
 from .lab import (
     LabError,
@@ -106,7 +107,16 @@ def count_row(
         extra[f"sites.{site}"] = count
     if model is not None:
         extra["model_reallocs"] = model
-    return TrialRow(
+    trial = TrialResult(
+        intended_load_pps=(c.packets / elapsed_s) if elapsed_s else 0.0,
+        duration_s=elapsed_s,
+        sent=c.packets,
+        received=c.forwarded,
+        reallocs_per_packet=c.reallocs_per_packet,
+        extra=extra,
+    )
+    return TrialRow.from_trial(
+        trial,
         point_id=p.point_id,
         protocol=p.protocol,
         mode=p.mode,
@@ -120,16 +130,7 @@ def count_row(
         trial_index=0,
         search=SEARCH_NAME,
         goal=GOAL_NAME,
-        intended_load_pps=(c.packets / elapsed_s) if elapsed_s else 0.0,
-        duration_s=elapsed_s,
-        sent=c.packets,
-        received=c.forwarded,
-        loss_ratio=1.0 - c.forwarded / c.packets if c.packets else 0.0,
-        negative_loss=c.forwarded > c.packets,
-        warmup=False,
-        reallocs_per_packet=c.reallocs_per_packet,
         timestamp=utc_now(),
-        extra=extra,
     )
 
 
