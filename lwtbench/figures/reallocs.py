@@ -34,7 +34,11 @@ def reallocs_measured_vs_model(
 
     ``measured`` comes from :func:`lwtbench.analysis.reallocs.reallocs_per_point`;
     ``predicted`` has ``protocol``, ``mode``, ``param``, ``kernel_variant`` and
-    ``predicted_reallocs``.
+    ``predicted_reallocs`` (and ``run_id``, when measured has it).
+
+    When several runs measured the same protocol and mode (e.g. two emulated receive
+    headrooms), each run gets its own panel, titled with its run folder: their trigger
+    points differ by design and must not share an axis.
     """
     if measured.empty:
         raise FigureNotAvailable("reallocation counts (the lab's counting campaign)")
@@ -42,9 +46,12 @@ def reallocs_measured_vs_model(
     measured = measured[measured["protocol"] != "ipv6"]
     if measured.empty:
         raise FigureNotAvailable("reallocation counts of ioam6, seg6 or rpl points")
-    present = set(zip(measured["protocol"], measured["mode"], strict=True))
-    panels = [pm for pm in PANEL_ORDER if pm in present]
-    panels += sorted(present - set(panels))
+    if "run_id" not in measured.columns:
+        measured = measured.assign(run_id="")
+    several_runs = measured["run_id"].nunique() > 1
+    present = set(zip(measured["protocol"], measured["mode"], measured["run_id"], strict=True))
+    order = {pm: i for i, pm in enumerate(PANEL_ORDER)}
+    panels = sorted(present, key=lambda k: (order.get(k[:2], len(order)), k))
     cols = min(len(panels), 4)
     nrows = -(-len(panels) // cols)
     style.apply()
@@ -60,8 +67,12 @@ def reallocs_measured_vs_model(
     # One marker per variant across all panels, each hollow and a little smaller than the
     # previous one, so variants that agree (most points) stay visible on top of each other.
     variants = sorted(measured["kernel_variant"].unique(), key=lambda v: (v != "vanilla", v))
-    for ax, (proto, mode) in zip(axes, panels, strict=False):
-        rows = measured[(measured["protocol"] == proto) & (measured["mode"] == mode)]
+    for ax, (proto, mode, run) in zip(axes, panels, strict=False):
+        rows = measured[
+            (measured["protocol"] == proto)
+            & (measured["mode"] == mode)
+            & (measured["run_id"] == run)
+        ]
         for variant, grp in rows.groupby("kernel_variant", sort=True):
             k = variants.index(variant)
             grp = grp.sort_values("param")
@@ -80,7 +91,10 @@ def reallocs_measured_vs_model(
                     (predicted["protocol"] == proto)
                     & (predicted["mode"] == mode)
                     & (predicted["kernel_variant"] == variant)
-                ].sort_values("param")
+                ]
+                if "run_id" in pred.columns:
+                    pred = pred[pred["run_id"] == run]
+                pred = pred.sort_values("param")
                 if not pred.empty:
                     ax.step(
                         pred["param"],
@@ -91,7 +105,10 @@ def reallocs_measured_vs_model(
                         color=colour(str(variant)),
                         label=f"{variant} (model prediction)",
                     )
-        ax.set_title(f"{proto} {mode}")
+        title = f"{proto} {mode}"
+        if several_runs:
+            title += f"\n{str(run).rstrip('/').split('/')[-1]}"
+        ax.set_title(title)
         ax.set_xlabel(XLABELS.get(str(rows["param_name"].iloc[0]), str(rows["param_name"].iloc[0])))
         ax.set_yticks([0, 1, 2, 3])
         if "labels" in rows.columns and (rows["param_name"] == "address_set").all():

@@ -79,7 +79,7 @@ def _baseline(ctx: Context):
 
 def predicted_reallocs(ctx: Context) -> pd.DataFrame:
     """The model's reallocations per packet at every measured point (labelled predictions)."""
-    cols = ["protocol", "mode", "param", "kernel_variant", "predicted_reallocs"]
+    cols = ["run_id", "protocol", "mode", "param", "kernel_variant", "predicted_reallocs"]
     if ctx.model is None or ctx.reallocs.empty:
         return pd.DataFrame(columns=cols)
     rows = []
@@ -89,7 +89,9 @@ def predicted_reallocs(ctx: Context) -> pd.DataFrame:
             rec.run_id, rec.protocol, rec.mode, int(rec.param), rec.kernel_variant, address_set
         )
         if value is not None:
-            rows.append((rec.protocol, rec.mode, int(rec.param), rec.kernel_variant, value))
+            rows.append(
+                (rec.run_id, rec.protocol, rec.mode, int(rec.param), rec.kernel_variant, value)
+            )
     return pd.DataFrame(rows, columns=cols).drop_duplicates()
 
 

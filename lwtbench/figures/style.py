@@ -42,8 +42,23 @@ def apply() -> None:
 
 
 def stamp(fig: plt.Figure, text: str) -> None:
-    """Write the testbed/provenance line in the figure's bottom corner (never omitted)."""
-    fig.text(0.99, 0.005, text, ha="right", va="bottom", fontsize=5.5, color="#555555")
+    """Write the testbed/provenance line under the figure, right-aligned (never omitted).
+
+    Wrapped to the figure's width, and hung below it (``savefig.bbox = tight`` takes it in),
+    so a long list of runs neither widens the figure nor covers axis labels.
+    """
+    import textwrap
+
+    width = max(40, int(fig.get_figwidth() * 26))  # ~26 characters per inch at 5.5 pt
+    fig.text(
+        0.99,
+        0.0,
+        textwrap.fill(text, width=width),
+        ha="right",
+        va="top",
+        fontsize=5.5,
+        color="#555555",
+    )
 
 
 def save(fig: plt.Figure, out_dir, name: str) -> list:

@@ -237,3 +237,27 @@ def test_single_load_counting_rows_are_no_loss_curve():
     )
     with pytest.raises(FigureNotAvailable, match="plain ipv6"):
         baseline_loss_vs_load(trials, STAMP)
+
+
+def test_runs_at_different_headrooms_get_their_own_panels():
+    def run(run_id, doubles):
+        return pd.DataFrame(
+            {
+                "run_id": run_id,
+                "protocol": "seg6",
+                "mode": "encap",
+                "param_name": "segments",
+                "param": [5, 13],
+                "labels": "",
+                "kernel_variant": "vanilla",
+                "reallocs_mean": [2.0 if n in doubles else 1.0 for n in (5, 13)],
+            }
+        )
+
+    measured = pd.concat([run("lab/20261125-i40e", {13}), run("lab/20261125-netskbpad", {5, 13})])
+    fig = reallocs_measured_vs_model(measured, STAMP)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["seg6 encap\n20261125-i40e", "seg6 encap\n20261125-netskbpad"]
+    # each panel holds its own run's points only
+    ys = [list(ax.lines[0].get_ydata()) for ax in fig.axes if ax.get_title()]
+    assert ys == [[1.0, 2.0], [2.0, 2.0]]
