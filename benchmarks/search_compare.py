@@ -23,7 +23,6 @@ import random
 import statistics
 import sys
 import time
-from dataclasses import replace
 
 from MLRsearch import SearchGoal
 
@@ -33,7 +32,7 @@ from lwtbench.search import mlr
 from lwtbench.search.mlr import MlrSettings, mlr_search
 from lwtbench.search.simulated import SimulatedDut
 from lwtbench.search.stepped import SteppedSettings, stepped_sweep
-from lwtbench.search.trial import Measurer, TrialResult
+from lwtbench.search.trial import Measurer
 
 PRECISION_PPS = 10_000.0
 TRIAL_S = 30.0
@@ -98,35 +97,6 @@ on the lab host: ~1.6 Mpps plain IPv6, ~0.93 Mpps SRv6 encap with 13 segments, 1
 LAB_COARSE_PPS = 100_000.0
 
 
-class OnTimeMeasurer:
-    """A lab trial with a deadline: packets not forwarded within the intended duration count
-    as lost.
-
-    In the lab, pktgen runs inside the DUT's UML kernel and nothing is dropped at any load
-    (measured: 0 loss up to 3.2 Mpps intended, 50 ms trials); an overloaded DUT shows up as
-    pktgen needing longer than the trial (its ``Result: OK: <usec>``) instead. A rate search
-    needs a loss signal, so the packets forwarded after the intended duration, at the mean
-    rate the trial achieved, are counted as lost: ``on_time = forwarded * min(1, d / elapsed)``.
-    The raw counters stay in ``extra``.
-    """
-
-    def __init__(self, inner: Measurer) -> None:
-        self.inner = inner
-
-    def measure(self, intended_load_pps: float, duration_s: float) -> TrialResult:
-        raw = self.inner.measure(intended_load_pps, duration_s)
-        elapsed_us = int(raw.extra["generator_elapsed_us"])
-        if elapsed_us <= 0:
-            raise RuntimeError(f"pktgen reported no elapsed time for {intended_load_pps} pps")
-        share = min(1.0, duration_s * 1e6 / elapsed_us)
-        return replace(
-            raw,
-            sent=int(raw.sent * share),
-            received=int(raw.received * share),
-            extra={**raw.extra, "raw_sent": raw.sent, "raw_received": raw.received},
-        )
-
-
 def lab_point(segments: int) -> ScenarioPoint:
     if segments == 0:
         return ScenarioPoint(PlainRoute(), "none", 0)
@@ -135,7 +105,7 @@ def lab_point(segments: int) -> ScenarioPoint:
 
 
 def lab_searches(
-    measurer: OnTimeMeasurer, duration_s: float, loss_ratio: float
+    measurer: Measurer, duration_s: float, loss_ratio: float
 ) -> list[dict[str, object]]:
     """The stepped sweep, then MLRsearch asked for the same absolute precision at the load
     the sweep found (MLRsearch's width is relative to its upper bound)."""
@@ -209,8 +179,7 @@ def main_lab(args: argparse.Namespace) -> int:
             f"{'found_pps':>10} {'upper_pps':>10} {'width_pps':>9}"
         )
         totals: dict[str, list[tuple[float, float]]] = {}
-        with testbed.prepare(point) as inner:
-            measurer = OnTimeMeasurer(inner)
+        with testbed.prepare(point) as measurer:
             for rep in range(args.repeat):
                 for row in lab_searches(measurer, args.duration, args.loss_ratio):
                     method = str(row["method"])

@@ -95,12 +95,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _lab_kind(data: dict, path: Path):
-    """``kind: lab`` in a testbed file: ``nic``, ``flavour``, ``variants`` (all optional)."""
+    """``kind: lab`` in a testbed file: ``nic``, ``flavour``, ``variants``, ``late_is_loss``
+    (all optional)."""
     from .lab import LabTestbed, nic_profile
 
-    unknown = set(data) - {"kind", "name", "nic", "flavour", "variants"}
+    unknown = set(data) - {"kind", "name", "nic", "flavour", "variants", "late_is_loss"}
     if unknown:
-        raise InputFileError(path, f"unknown keys {sorted(unknown)}", "use nic, flavour, variants")
+        raise InputFileError(
+            path, f"unknown keys {sorted(unknown)}", "use nic, flavour, variants, late_is_loss"
+        )
+    late_is_loss = data.get("late_is_loss", True)
+    if not isinstance(late_is_loss, bool):
+        raise InputFileError(path, f"late_is_loss: {late_is_loss!r}", "true or false")
     nic = str(data.get("nic", "i40e"))
     nic_profile(nic)  # validated now, before anything boots
     flavour = str(data.get("flavour", "timing"))
@@ -110,7 +116,9 @@ def _lab_kind(data: dict, path: Path):
     bad = [v for v in variants if v not in KERNELS]
     if bad:
         raise InputFileError(path, f"variants: {bad} unknown", f"use {', '.join(KERNELS)}")
-    return lambda: LabTestbed(nic=nic, flavour=flavour, variants=variants)
+    return lambda: LabTestbed(
+        nic=nic, flavour=flavour, variants=variants, late_is_loss=late_is_loss
+    )
 
 
 def _register_lab_kind() -> None:
