@@ -101,7 +101,11 @@ def plot_rate_panel(
             color=colour(str(variant)),
             label=str(variant) if first_panel else None,
         )
-    ax.margins(y=0.15)  # room for the drop labels under the lowest points
+    # The y range follows the means, not the intervals: with two or three repetitions a
+    # t-interval can span megapackets and flatten the drops the figure is about.
+    lo, hi = float(summary["mean"].min()) / 1e6, float(summary["mean"].max()) / 1e6
+    pad = max(0.05 * hi, 0.5 * (hi - lo))
+    ax.set_ylim(max(0.0, lo - 1.5 * pad), hi + pad)  # room for the drop labels underneath
     # Against the patched kernel when both were measured, else against the neighbouring points.
     ratios = variant_ratios(summary)
     if not ratios.empty:
