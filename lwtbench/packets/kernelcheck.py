@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import PrivilegeError
 from .expected import Comparison, DutFacts, IoamNodeFacts, compare, expected_output
@@ -198,6 +198,12 @@ class VethLab:
             egress_address=a.dut_out_address,
             mtu=self.mtu,
         )
+
+    def dut_facts_with_ioam(self, namespace: int) -> DutFacts:
+        """Configure IOAM ``namespace`` on the DUT (:meth:`configure_ioam`) and return the DUT's
+        facts with the node record it will now write, so expected outputs predict it."""
+        node = self.configure_ioam(namespace)
+        return replace(self.dut_facts(), ioam_namespace_configured=True, ioam_node=node)
 
     def configure_ioam(
         self,
@@ -387,17 +393,10 @@ def run_standard(
 ) -> list[CaseResult]:
     """Run :func:`standard_cases` on ``lab``; with ioam6, optionally create namespace 123
     first so that the DUT fills its node record (then predicted and compared too)."""
-    dut = lab.dut_facts()
     if protocol == "ioam6" and ioam_namespace_configured:
-        node = lab.configure_ioam(123)
-        dut = DutFacts(
-            egress_mac=dut.egress_mac,
-            next_hop_mac=dut.next_hop_mac,
-            egress_address=dut.egress_address,
-            mtu=dut.mtu,
-            ioam_namespace_configured=True,
-            ioam_node=node,
-        )
+        dut = lab.dut_facts_with_ioam(123)
+    else:
+        dut = lab.dut_facts()
     results: list[CaseResult] = []
     for route, size in standard_cases(protocol):
         results += check_case(lab, route, size, count=2, dut=dut)

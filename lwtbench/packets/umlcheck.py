@@ -174,17 +174,7 @@ def _run_group(
 ) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     with VethLab(mtu=9000) as lab:
-        dut = lab.dut_facts()
-        if configured:
-            node = lab.configure_ioam(IOAM6_NAMESPACE)
-            dut = DutFacts(
-                egress_mac=dut.egress_mac,
-                next_hop_mac=dut.next_hop_mac,
-                egress_address=dut.egress_address,
-                mtu=dut.mtu,
-                ioam_namespace_configured=True,
-                ioam_node=node,
-            )
+        dut = lab.dut_facts_with_ioam(IOAM6_NAMESPACE) if configured else lab.dut_facts()
         for index, case in cases:
             for size in case.frame_sizes:
                 for result, got in check_frames(lab, case, size, dut):
