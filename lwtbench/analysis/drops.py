@@ -87,3 +87,23 @@ def neighbour_drops(summary: pd.DataFrame, value: str = "mean") -> pd.DataFrame:
     if not out:
         return summary.assign(neighbour_pps=[], drop_vs_neighbours_pct=[])
     return pd.concat(out, ignore_index=True)
+
+
+def ratios_with_intervals(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`variant_ratios` plus whether the drop stands out of the noise.
+
+    Adds ``vanilla_ci_high`` and ``patched_ci_low`` (the facing ends of the two 95 %
+    intervals over repetitions) and ``apart``: vanilla's interval lies wholly below the
+    patched kernel's. A largest drop picked among noisy points is biased upwards; ``apart``
+    says whether it is more than noise. ``summary`` needs ``ci_low`` and ``ci_high``.
+    """
+    ratios = variant_ratios(summary)
+    if ratios.empty:
+        return ratios.assign(vanilla_ci_high=[], patched_ci_low=[], apart=[])
+    keys = [k for k in POINT_KEYS if k in ratios.columns]
+    high = variant_ratios(summary, "ci_high")[[*keys, "vanilla_pps"]]
+    low = variant_ratios(summary, "ci_low")[[*keys, "patched_pps"]]
+    out = ratios.merge(high.rename(columns={"vanilla_pps": "vanilla_ci_high"}), on=keys)
+    out = out.merge(low.rename(columns={"patched_pps": "patched_ci_low"}), on=keys)
+    out["apart"] = out["vanilla_ci_high"] < out["patched_ci_low"]
+    return out

@@ -7,8 +7,15 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
-from ..analysis.drops import RATIO_LABELS, neighbour_drops, variant_ratios
+from ..analysis.drops import (
+    RATIO_LABELS,
+    VANILLA,
+    neighbour_drops,
+    patched_name,
+    ratios_with_intervals,
+)
 from ..analysis.rates import label_tags
 from . import style
 
@@ -43,9 +50,9 @@ tags = label_tags
 
 
 def new_figure(panels: int, height_in: float = 2.2) -> tuple[plt.Figure, list[plt.Axes]]:
-    """A row of ``panels`` axes sharing y, sized for one column (one or two panels) or a page."""
+    """A row of ``panels`` axes sharing y: one panel fits a column, more take the page width."""
     style.apply()
-    width = style.COLUMN_WIDTH_IN if panels <= 2 else style.FULL_WIDTH_IN
+    width = style.COLUMN_WIDTH_IN if panels == 1 else style.FULL_WIDTH_IN
     fig, axes = plt.subplots(1, panels, figsize=(width, height_in), sharey=True, squeeze=False)
     return fig, list(axes[0])
 
@@ -69,6 +76,27 @@ def sweep_step(params: Sequence[float]) -> float:
     return float(np.min(np.diff(values))) if len(values) > 1 else 1.0
 
 
+def drop_basis(summary: pd.DataFrame) -> str:
+    """What drops on a rate panel are relative to: the patched kernel's name when it was
+    measured beside vanilla, else ``neighbours`` (the mean of the two adjacent points)."""
+    variants = set(summary.get("kernel_variant", []))
+    patched = patched_name(variants)
+    return patched if patched is not None and VANILLA in variants else "neighbours"
+
+
+def drop_note(basis: str) -> str:
+    """The sentence under a rate figure that says how its drop labels were computed."""
+    if basis == "neighbours":
+        return (
+            "labels: drop relative to the mean of the two neighbouring points, "
+            f"where at least {DROP_LABEL_MIN_PCT:g} %"
+        )
+    return (
+        f"labels: drop of vanilla relative to {basis}, 100 (1 - vanilla/{basis}) %, "
+        f"where at least {DROP_LABEL_MIN_PCT:g} % and the 95 % intervals do not overlap"
+    )
+
+
 def plot_rate_panel(
     ax: plt.Axes,
     summary: pd.DataFrame,
@@ -77,27 +105,32 @@ def plot_rate_panel(
 ) -> list[str]:
     """Mean forwarded rate (Mpps) per kernel variant with 95 % intervals over repetitions.
 
-    Shades ``predicted`` trigger points and labels each drop of at least
-    :data:`DROP_LABEL_MIN_PCT`: against the patched kernel when both were measured, else against
-    the neighbouring points. Returns the texts of the drop labels (for tests and captions).
+    Shades ``predicted`` trigger points and labels each drop (see :func:`drop_note`): against
+    the patched kernel when both were measured, else against the neighbouring points. The
+    label on the figure is the percentage alone, set under the point's interval; the returned
+    texts (``"13: -7.5 % vs fixed"``) name the basis, for tests and captions.
     """
     labels: list[str] = []
     if summary.empty:
         return labels
     step = sweep_step(summary["param"])
     shade_predictions(ax, predicted, step, first_panel)
-    for variant, grp in summary.groupby("kernel_variant", sort=True):
+    variants = sorted(set(summary["kernel_variant"]))
+    for i, (variant, grp) in enumerate(summary.groupby("kernel_variant", sort=True)):
         grp = grp.sort_values("param")
         mpps = grp["mean"] / 1e6
         err = np.vstack([(grp["mean"] - grp["ci_low"]) / 1e6, (grp["ci_high"] - grp["mean"]) / 1e6])
+        # Nudge variants sideways a little so their intervals do not hide each other.
+        dx = (i - (len(variants) - 1) / 2) * 0.12 * step
         ax.errorbar(
-            grp["param"],
+            grp["param"] + dx,
             mpps,
             yerr=err,
-            marker="o",
+            marker=MARKERS[i % len(MARKERS)],
             ms=2.5,
             lw=1,
-            capsize=1.5,
+            elinewidth=0.7,
+            capsize=1.2,
             color=colour(str(variant)),
             label=str(variant) if first_panel else None,
         )
@@ -105,28 +138,44 @@ def plot_rate_panel(
     # t-interval can span megapackets and flatten the drops the figure is about.
     lo, hi = float(summary["mean"].min()) / 1e6, float(summary["mean"].max()) / 1e6
     pad = max(0.05 * hi, 0.5 * (hi - lo))
-    ax.set_ylim(max(0.0, lo - 1.5 * pad), hi + pad)  # room for the drop labels underneath
-    # Against the patched kernel when both were measured, else against the neighbouring points.
-    ratios = variant_ratios(summary)
-    if not ratios.empty:
-        drops = ratios.assign(kernel_variant="vanilla")
-        pct, y, base = "drop_pct", "vanilla_pps", "patched"
+    bottom = max(0.0, lo - 1.5 * pad)  # room for the drop labels underneath
+    ax.set_ylim(bottom, hi + pad)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 4, 5, 10]))  # IOAM: 4 B steps
+    basis = drop_basis(summary)
+    if basis != "neighbours":
+        # A drop inside the noise is not labelled: vanilla's interval must lie wholly below
+        # the patched kernel's.
+        drops = ratios_with_intervals(summary)
+        drops = drops[drops["apart"]].assign(kernel_variant=VANILLA)
+        pct, y = "drop_pct", "vanilla_pps"
     else:
         drops = neighbour_drops(summary)
-        pct, y, base = "drop_vs_neighbours_pct", "mean", "neighbours"
-    for _, row in drops.iterrows():
-        if row[pct] >= DROP_LABEL_MIN_PCT:
-            text = f"−{row[pct]:.1f} % vs {base}"
-            labels.append(f"{row['param']}: {text}")
-            ax.annotate(
-                text,
-                (row["param"], row[y] / 1e6),
-                textcoords="offset points",
-                xytext=(0, -8 - 7 * (len(labels) % 2 == 0)),  # stagger neighbours
-                ha="center",
-                fontsize=5.5,
-                color=colour(str(row["kernel_variant"])),
-            )
+        pct, y = "drop_vs_neighbours_pct", "mean"
+    low_end = {
+        (float(p), str(v)): float(lo)
+        for p, v, lo in zip(
+            summary["param"], summary["kernel_variant"], summary["ci_low"], strict=True
+        )
+    }
+    for _, row in drops.sort_values("param").iterrows():
+        if row[pct] < DROP_LABEL_MIN_PCT:
+            continue
+        variant = str(row["kernel_variant"])
+        low = low_end.get((float(row["param"]), variant), float(row[y]))
+        labels.append(f"{row['param']}: −{row[pct]:.1f} % vs {basis}")
+        # Under the interval, staggered so labels of adjacent trigger points (IOAM's come in
+        # pairs) do not overlap, and kept inside the axes when an interval is wide.
+        ytext = max(low / 1e6, bottom + 0.16 * (hi + pad - bottom))
+        ax.annotate(
+            f"−{row[pct]:.1f} %",
+            (row["param"], ytext),
+            textcoords="offset points",
+            xytext=(0, -3 - 6 * (len(labels) % 2 == 0)),
+            ha="center",
+            va="top",
+            fontsize=5.5,
+            color=colour(variant),
+        )
     return labels
 
 
@@ -135,9 +184,10 @@ def finish(
     axes: list[plt.Axes],
     stamp_text: str,
     ylabel: str,
-    legend_loc: str = "lower left",
+    note: str = "",
 ) -> None:
-    """Common y label, one legend, the testbed stamp in the corner (never omitted)."""
+    """Common y label, one legend above the panels (never over data), an optional note on how
+    labels were computed, and the testbed stamp in the corner (never omitted)."""
     axes[0].set_ylabel(ylabel)
     handles, names = [], []
     for ax in axes:
@@ -146,10 +196,19 @@ def finish(
             if nn not in names:
                 handles.append(hh)
                 names.append(nn)
+    top = 1.0
     if handles:
-        axes[-1].legend(handles, names, loc=legend_loc, frameon=False)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    style.stamp(fig, stamp_text)
+        fig.legend(
+            handles,
+            names,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=min(len(names), 4),
+            frameon=False,
+        )
+        top = 1.0 - 0.1 * (1 + (len(names) - 1) // 4) * 2.2 / fig.get_figheight()
+    fig.tight_layout(rect=(0, 0.04, 1, top))
+    style.stamp(fig, stamp_text, note)
 
 
 DROP_NOTE = RATIO_LABELS["drop_pct"]

@@ -13,7 +13,15 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .common import FigureNotAvailable, finish, new_figure, plot_rate_panel, tags
+from .common import (
+    FigureNotAvailable,
+    drop_basis,
+    drop_note,
+    finish,
+    new_figure,
+    plot_rate_panel,
+    tags,
+)
 
 IOAM_MODES: tuple[str, ...] = ("inline", "encap", "auto")
 SRV6_MODES: tuple[str, ...] = ("encap", "encap.red", "inline", "l2encap", "l2encap.red")
@@ -38,7 +46,7 @@ def _panels(
         plot_rate_panel(ax, rows[rows["mode"] == mode], predicted.get(mode, ()), i == 0)
         ax.set_title(f"{protocol} {mode}")
         ax.set_xlabel(xlabel)
-    finish(fig, axes, stamp, RATE_YLABEL)
+    finish(fig, axes, stamp, RATE_YLABEL, drop_note(drop_basis(rows)))
     return fig
 
 
@@ -98,5 +106,5 @@ def rpl_rate_per_address_set(
     ax.set_xticks(sorted(names), [names[k] for k in sorted(names)], rotation=20, ha="right")
     ax.set_title("rpl inline")
     ax.set_xlabel("address set")
-    finish(fig, axes, stamp, RATE_YLABEL)
+    finish(fig, axes, stamp, RATE_YLABEL, drop_note(drop_basis(rows)))
     return fig

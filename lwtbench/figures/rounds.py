@@ -41,5 +41,5 @@ def lab_rounds_excess(rounds: pd.DataFrame, stamp: str) -> plt.Figure:
     ax.axhline(0, color="#333333", lw=0.6)
     ax.set_xticks(np.arange(len(points)), points, rotation=20, ha="right")
     ax.set_title("extra cost per packet at N vs N±1 (median, 95 % CI)")
-    finish(fig, axes, stamp, "excess (%)", legend_loc="upper right")
+    finish(fig, axes, stamp, "excess (%)")
     return fig

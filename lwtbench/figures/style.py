@@ -41,24 +41,22 @@ def apply() -> None:
     )
 
 
-def stamp(fig: plt.Figure, text: str) -> None:
-    """Write the testbed/provenance line under the figure, right-aligned (never omitted).
+def stamp(fig: plt.Figure, text: str, note: str = "") -> None:
+    """Write the testbed/provenance line under the figure, right-aligned (never omitted), and
+    under it an optional ``note`` (how the figure's labels were computed).
 
-    Wrapped to the figure's width, and hung below it (``savefig.bbox = tight`` takes it in),
-    so a long list of runs neither widens the figure nor covers axis labels.
+    Each is wrapped to the figure's width and hung below it (``savefig.bbox = tight`` takes
+    it in), so a long list of runs neither widens the figure nor covers axis labels.
     """
     import textwrap
 
     width = max(40, int(fig.get_figwidth() * 26))  # ~26 characters per inch at 5.5 pt
-    fig.text(
-        0.99,
-        0.0,
-        textwrap.fill(text, width=width),
-        ha="right",
-        va="top",
-        fontsize=5.5,
-        color="#555555",
-    )
+    wrapped = textwrap.fill(text, width=width)
+    kw = {"ha": "right", "va": "top", "fontsize": 5.5, "color": "#555555"}
+    fig.text(0.99, 0.0, wrapped, **kw)
+    if note:
+        line = 5.5 * 1.25 / 72 / fig.get_figheight()  # one text line, in figure fraction
+        fig.text(0.99, -line * (wrapped.count("\n") + 1), textwrap.fill(note, width=width), **kw)
 
 
 def save(fig: plt.Figure, out_dir, name: str) -> list:

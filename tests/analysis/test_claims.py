@@ -164,3 +164,24 @@ def test_runs_at_another_receive_headroom_do_not_decide_c5(tmp_path):
     prov["dut"] = {"rx_headroom": 206}
     prov_path.write_text(json.dumps(prov))
     assert verdicts(tmp_path)["C5"].verdict == "differs"
+
+
+def test_lab_rates_name_srv6_encap_13_and_the_noise(paper_like_data):
+    v = verdicts(paper_like_data)
+    assert "at SRv6 encap 13 (the paper's point)" in v["C2"].ours
+    assert "95 % intervals" in v["C1"].ours
+    assert "the largest is SRv6 encap: " in v["C2"].how
+    # C7's rate part: the measured vanilla double points, vanilla against patched.
+    assert "at the 2 measured vanilla double points" in v["C7"].how
+
+
+def test_the_largest_drop_is_picked_among_drops_outside_the_noise():
+    import pandas as pd
+
+    ratios = pd.DataFrame({"param": [13, 16], "drop_pct": [8.0, 20.0], "apart": [True, False]})
+    row, note = evaluators._pick(ratios, "drop_pct")
+    assert row["param"] == 13
+    assert note == "95 % intervals apart at 1 of 2 points"
+    row, note = evaluators._pick(ratios.assign(apart=False), "drop_pct")
+    assert row["param"] == 16
+    assert "within the noise" in note

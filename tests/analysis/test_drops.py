@@ -51,3 +51,19 @@ def test_neighbour_drop_of_a_dip_and_of_an_end_point():
     assert d.loc[13, "drop_vs_neighbours_pct"] == pytest.approx(30.0)
     assert d.loc[12, "neighbour_pps"] == pytest.approx(70.0)  # one neighbour only
     assert d.loc[12, "drop_vs_neighbours_pct"] < 0
+
+
+def test_a_drop_is_apart_only_when_the_intervals_do_not_overlap():
+    from lwtbench.analysis.drops import ratios_with_intervals
+
+    s = summary([(13, "vanilla", 90.0), (13, "fixed", 100.0), (14, "vanilla", 90.0)])
+    s = pd.concat([s, summary([(14, "fixed", 100.0)])], ignore_index=True)
+    s["ci_low"] = s["mean"] - [2.0, 2.0, 9.0, 2.0]
+    s["ci_high"] = s["mean"] + [2.0, 2.0, 9.0, 2.0]
+    r = ratios_with_intervals(s).set_index("param")
+    assert r.loc[13, "drop_pct"] == pytest.approx(10.0)
+    assert bool(r.loc[13, "apart"]) is True
+    assert r.loc[14, "drop_pct"] == pytest.approx(10.0)
+    assert bool(r.loc[14, "apart"]) is False  # 99 reaches into fixed's 98..102
+    assert r.loc[14, "vanilla_ci_high"] == pytest.approx(99.0)
+    assert r.loc[14, "patched_ci_low"] == pytest.approx(98.0)

@@ -79,7 +79,25 @@ def test_srv6_has_three_panels_stamp_prediction_and_labelled_drop():
     t = texts(fig)
     assert STAMP in t
     assert "model: predicted double realloc." in t
-    assert t.count("−25.0 % vs patched") == 3
+    assert t.count("−25.0 %") == 3
+    assert any("drop of vanilla relative to patched" in x for x in t)
+
+
+def test_a_drop_inside_the_noise_is_not_labelled():
+    import matplotlib.pyplot as plt
+
+    rows = summary(
+        "seg6",
+        "encap",
+        "segments",
+        [(13, "vanilla", 0.9e6), (13, "fixed", 1.0e6), (14, "vanilla", 0.9e6), (14, "fixed", 1e6)],
+    )
+    # 14: the same 10 % drop, but vanilla's interval reaches into fixed's.
+    rows.loc[(rows["param"] == 14) & (rows["kernel_variant"] == "vanilla"), "ci_high"] = 0.995e6
+    _, ax = plt.subplots()
+    assert plot_rate_panel(ax, rows) == ["13: −10.0 % vs fixed"]
+    assert [t.get_text() for t in ax.texts] == ["−10.0 %"]
+    plt.close("all")
 
 
 def test_drop_labels_fall_back_to_neighbours_without_a_patched_kernel():
@@ -261,3 +279,23 @@ def test_runs_at_different_headrooms_get_their_own_panels():
     # each panel holds its own run's points only
     ys = [list(ax.lines[0].get_ydata()) for ax in fig.axes if ax.get_title()]
     assert ys == [[1.0, 2.0], [2.0, 2.0]]
+
+
+def test_baseline_zooms_on_the_results_and_counts_what_is_off_the_edge():
+    trials = pd.DataFrame(
+        {
+            "run_id": "x/y",
+            "point_id": "ipv6/none/none=0/fs=1514",
+            "protocol": "ipv6",
+            "kernel_variant": "vanilla",
+            "intended_load_pps": [0.9e6, 1.0e6, 1.1e6, 3.0e6, 3.0e6],
+            "loss_ratio": [0.0, 0.0, 0.05, 0.6, 0.6],
+            "warmup": False,
+        }
+    )
+    searches = pd.DataFrame(
+        {"kernel_variant": ["vanilla"], "goal": ["fast"], "throughput_pps": [1.0e6]}
+    )
+    fig = baseline_loss_vs_load(trials, STAMP, searches)
+    assert fig.axes[0].get_xlim()[1] == pytest.approx(1.5)
+    assert "2 trials at 3.00 Mpps off the right edge" in texts(fig)
