@@ -97,16 +97,29 @@ def drop_note(basis: str) -> str:
     )
 
 
+def rate_ylim(summary: pd.DataFrame) -> tuple[float, float]:
+    """Y range (Mpps) of rate panels: it follows the means, not the intervals (with two or
+    three repetitions a t-interval can span megapackets and flatten the drops the figure is
+    about), with room underneath for the drop labels. Panels sharing y take it from all of
+    their rows at once, or the last panel drawn would hide the others' points."""
+    lo, hi = float(summary["mean"].min()) / 1e6, float(summary["mean"].max()) / 1e6
+    pad = max(0.05 * hi, 0.5 * (hi - lo))
+    return max(0.0, lo - 1.5 * pad), hi + pad
+
+
 def plot_rate_panel(
     ax: plt.Axes,
     summary: pd.DataFrame,
     predicted: Sequence[int] = (),
     first_panel: bool = True,
+    ylim: tuple[float, float] | None = None,
+    ordered: bool = True,
 ) -> list[str]:
     """Mean forwarded rate (Mpps) per kernel variant with 95 % intervals over repetitions.
 
     Shades ``predicted`` trigger points and labels each drop (see :func:`drop_note`): against
-    the patched kernel when both were measured, else against the neighbouring points. The
+    the patched kernel when both were measured, else against the neighbouring points when
+    the x values are ``ordered`` (a sweep). ``ylim`` defaults to :func:`rate_ylim`. The
     label on the figure is the percentage alone, set under the point's interval; the returned
     texts (``"13: -7.5 % vs fixed"``) name the basis, for tests and captions.
     """
@@ -134,12 +147,8 @@ def plot_rate_panel(
             color=colour(str(variant)),
             label=str(variant) if first_panel else None,
         )
-    # The y range follows the means, not the intervals: with two or three repetitions a
-    # t-interval can span megapackets and flatten the drops the figure is about.
-    lo, hi = float(summary["mean"].min()) / 1e6, float(summary["mean"].max()) / 1e6
-    pad = max(0.05 * hi, 0.5 * (hi - lo))
-    bottom = max(0.0, lo - 1.5 * pad)  # room for the drop labels underneath
-    ax.set_ylim(bottom, hi + pad)
+    bottom, top = ylim if ylim is not None else rate_ylim(summary)
+    ax.set_ylim(bottom, top)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 4, 5, 10]))  # IOAM: 4 B steps
     basis = drop_basis(summary)
     if basis != "neighbours":
@@ -148,9 +157,11 @@ def plot_rate_panel(
         drops = ratios_with_intervals(summary)
         drops = drops[drops["apart"]].assign(kernel_variant=VANILLA)
         pct, y = "drop_pct", "vanilla_pps"
-    else:
+    elif ordered:
         drops = neighbour_drops(summary)
         pct, y = "drop_vs_neighbours_pct", "mean"
+    else:  # unordered categories (RPL's address sets) have no neighbours to compare with
+        return labels
     low_end = {
         (float(p), str(v)): float(lo)
         for p, v, lo in zip(
@@ -158,14 +169,14 @@ def plot_rate_panel(
         )
     }
     for _, row in drops.sort_values("param").iterrows():
-        if row[pct] < DROP_LABEL_MIN_PCT:
+        if not row[pct] >= DROP_LABEL_MIN_PCT:  # NaN too: an end point alone in its series
             continue
         variant = str(row["kernel_variant"])
         low = low_end.get((float(row["param"]), variant), float(row[y]))
         labels.append(f"{row['param']}: −{row[pct]:.1f} % vs {basis}")
         # Under the interval, staggered so labels of adjacent trigger points (IOAM's come in
         # pairs) do not overlap, and kept inside the axes when an interval is wide.
-        ytext = max(low / 1e6, bottom + 0.16 * (hi + pad - bottom))
+        ytext = max(low / 1e6, bottom + 0.16 * (top - bottom))
         ax.annotate(
             f"−{row[pct]:.1f} %",
             (row["param"], ytext),

@@ -20,6 +20,7 @@ from .common import (
     finish,
     new_figure,
     plot_rate_panel,
+    rate_ylim,
     tags,
 )
 
@@ -42,8 +43,9 @@ def _panels(
     if rows.empty or not modes:
         raise FigureNotAvailable(needs)
     fig, axes = new_figure(len(modes))
+    ylim = rate_ylim(rows[rows["mode"].isin(modes)])
     for i, (ax, mode) in enumerate(zip(axes, modes, strict=True)):
-        plot_rate_panel(ax, rows[rows["mode"] == mode], predicted.get(mode, ()), i == 0)
+        plot_rate_panel(ax, rows[rows["mode"] == mode], predicted.get(mode, ()), i == 0, ylim)
         ax.set_title(f"{protocol} {mode}")
         ax.set_xlabel(xlabel)
     finish(fig, axes, stamp, RATE_YLABEL, drop_note(drop_basis(rows)))
@@ -102,9 +104,10 @@ def rpl_rate_per_address_set(
     }
     fig, axes = new_figure(1)
     ax = axes[0]
-    plot_rate_panel(ax, rows, (predicted or {}).get("inline", ()), True)
+    plot_rate_panel(ax, rows, (predicted or {}).get("inline", ()), True, ordered=False)
     ax.set_xticks(sorted(names), [names[k] for k in sorted(names)], rotation=20, ha="right")
     ax.set_title("rpl inline")
     ax.set_xlabel("address set")
-    finish(fig, axes, stamp, RATE_YLABEL, drop_note(drop_basis(rows)))
+    basis = drop_basis(rows)  # address sets have no neighbours: only vanilla vs patched
+    finish(fig, axes, stamp, RATE_YLABEL, drop_note(basis) if basis != "neighbours" else "")
     return fig

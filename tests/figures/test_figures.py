@@ -299,3 +299,29 @@ def test_baseline_zooms_on_the_results_and_counts_what_is_off_the_edge():
     fig = baseline_loss_vs_load(trials, STAMP, searches)
     assert fig.axes[0].get_xlim()[1] == pytest.approx(1.5)
     assert "2 trials at 3.00 Mpps off the right edge" in texts(fig)
+
+
+def test_panels_sharing_y_show_every_panels_points():
+    rows = pd.concat(
+        [
+            summary("seg6", "encap", "segments", [(n, "vanilla", 1.0e6) for n in (12, 13)]),
+            summary("seg6", "inline", "segments", [(n, "vanilla", 1.4e6) for n in (12, 13)]),
+        ]
+    )
+    fig = srv6_rate_vs_segments(rows, STAMP)
+    for ax in fig.axes:
+        lo, hi = ax.get_ylim()
+        assert lo < 1.0 and hi > 1.4
+
+
+def test_rpl_address_sets_get_no_neighbour_drops():
+    names = {0: "compress-15", 1: "no-compress", 2: "compress-8-30seg"}
+    rows = summary(
+        "rpl",
+        "inline",
+        "address_set",
+        [(0, "vanilla", 1.3e6), (1, "vanilla", 1.3e6), (2, "vanilla", 0.9e6)],
+        labels=lambda p: f"address_set={names[p]}",
+    )
+    fig = rpl_rate_per_address_set(rows, STAMP)
+    assert not [t for t in texts(fig) if "%" in t]
