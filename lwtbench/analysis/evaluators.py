@@ -295,6 +295,16 @@ def _at_paper_headroom(ctx: Context, run_id: str) -> bool:
     return headroom is None or headroom == PAPER_RX_HEADROOM_AT_IPV6
 
 
+def _rx_headroom(ctx: Context, run_id: str) -> int:
+    """The receive headroom at the IPv6 header a run records; the paper's DUT's for hardware
+    runs and runs that record none (as :func:`_at_paper_headroom` assumes)."""
+    prov = ctx.data.provenance.get(str(run_id), {})
+    headroom = provenance_section(prov, "dut").get("rx_headroom")
+    if _kind(prov) in HARDWARE_TESTBEDS or not isinstance(headroom, int):
+        return PAPER_RX_HEADROOM_AT_IPV6
+    return headroom
+
+
 def _trigger_claim(ctx: Context, claim: Claim, protocol: str) -> Verdict:
     expected: dict = dict(claim.expected.get(protocol, {}))  # type: ignore[arg-type]
     per_point = ctx.reallocs
@@ -455,8 +465,11 @@ def _rates_at_doubles(ctx: Context, doubles: pd.DataFrame, keys: list[str]) -> s
     ratios = _affected_ratios(ctx)
     if ratios.empty:
         return "; the rate part ('drops gone') needs a rate measurement"
-    # Counts and rates come from different runs: match on the point, not the run.
-    on = [k for k in keys if k != "run_id" and k in ratios.columns]
+    # Counts and rates come from different runs: match on the point and on the receive
+    # headroom the run records (a count at another lab NIC profile triggers elsewhere).
+    ratios = ratios.assign(_headroom=[_rx_headroom(ctx, r) for r in ratios["run_id"]])
+    doubles = doubles.assign(_headroom=[_rx_headroom(ctx, r) for r in doubles["run_id"]])
+    on = [k for k in keys if k != "run_id" and k in ratios.columns] + ["_headroom"]
     at = ratios.merge(doubles[on].drop_duplicates(), on=on)
     elsewhere = ratios.merge(doubles[on].drop_duplicates(), on=on, how="left", indicator=True)
     elsewhere = elsewhere[elsewhere["_merge"] == "left_only"]

@@ -142,6 +142,7 @@ def plot_rate_panel(
             marker=MARKERS[i % len(MARKERS)],
             ms=2.5,
             lw=1,
+            ls="-" if ordered else "none",  # categories are not joined by lines
             elinewidth=0.7,
             capsize=1.2,
             color=colour(str(variant)),

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from ..analysis.evaluators import Context
+from ..analysis.rates import rate_search_points
 from . import style
 from .baseline import baseline_loss_vs_load
 from .common import FigureNotAvailable, tags
@@ -52,6 +53,21 @@ def _predicted_doubles(ctx: Context, protocol: str) -> dict[str, list[int]]:
         return out
     for mode, grp in rows.groupby("mode"):
         run = str(grp["run_id"].iloc[0])
+        if protocol == "rpl":
+            # RPL's x values are address-set indices: the model needs each set's addresses,
+            # which it finds in the run's campaign by the set's name.
+            sets = {
+                int(p): tags(lab).get("address_set", "")
+                for p, lab in zip(grp["param"], grp["labels"], strict=True)
+            }
+            hits = [
+                p
+                for p, name in sorted(sets.items())
+                if (ctx.model.reallocs(run, protocol, str(mode), p, "vanilla", name) or 0) >= 2
+            ]
+            if hits:
+                out[str(mode)] = hits
+            continue
         params = sorted(int(p) for p in grp["param"].unique())
         pred = ctx.model.doubles(run, protocol, str(mode), params, "vanilla")
         if pred:
@@ -71,7 +87,8 @@ def _rate_figure(func: Callable, protocol: str) -> Callable[[Context], tuple]:
 def _baseline(ctx: Context):
     trials = ctx.data.trials
     rows = trials[trials["protocol"] == "ipv6"] if not trials.empty else trials
-    stamp = ctx.data.stamp_for(_runs(rows))
+    # Only runs that searched a rate draw on this figure (counting runs send one load).
+    stamp = ctx.data.stamp_for(_runs(rate_search_points(rows)))
     searches = ctx.data.searches
     searches = searches[searches["protocol"] == "ipv6"] if not searches.empty else None
     return baseline_loss_vs_load(trials, stamp, searches), stamp
