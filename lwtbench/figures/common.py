@@ -128,13 +128,21 @@ def plot_rate_panel(
         return labels
     step = sweep_step(summary["param"])
     shade_predictions(ax, predicted, step, first_panel)
-    variants = sorted(set(summary["kernel_variant"]))
-    for i, (variant, grp) in enumerate(summary.groupby("kernel_variant", sort=True)):
+    # One series per run and kernel: rates of two runs (the lab and a TRex testbed, or two
+    # lab profiles) are never joined into one line. Colour says the kernel, line style the run.
+    if "run_id" not in summary.columns:
+        summary = summary.assign(run_id="")
+    runs = sorted(set(summary["run_id"]))
+    series = sorted(summary.groupby(["run_id", "kernel_variant"], sort=True).groups)
+    for i, (run, variant) in enumerate(series):
+        grp = summary[(summary["run_id"] == run) & (summary["kernel_variant"] == variant)]
         grp = grp.sort_values("param")
         mpps = grp["mean"] / 1e6
         err = np.vstack([(grp["mean"] - grp["ci_low"]) / 1e6, (grp["ci_high"] - grp["mean"]) / 1e6])
-        # Nudge variants sideways a little so their intervals do not hide each other.
-        dx = (i - (len(variants) - 1) / 2) * 0.12 * step
+        # Nudge series sideways a little so their intervals do not hide each other.
+        dx = (i - (len(series) - 1) / 2) * 0.12 * step
+        name = str(variant) if len(runs) == 1 else f"{variant} ({run})"
+        style_of_run = ("-", "--", ":", "-.")[runs.index(run) % 4]
         ax.errorbar(
             grp["param"] + dx,
             mpps,
@@ -142,11 +150,11 @@ def plot_rate_panel(
             marker=MARKERS[i % len(MARKERS)],
             ms=2.5,
             lw=1,
-            ls="-" if ordered else "none",  # categories are not joined by lines
+            ls=style_of_run if ordered else "none",  # categories are not joined by lines
             elinewidth=0.7,
             capsize=1.2,
             color=colour(str(variant)),
-            label=str(variant) if first_panel else None,
+            label=name if first_panel or len(runs) > 1 else None,
         )
     bottom, top = ylim if ylim is not None else rate_ylim(summary)
     ax.set_ylim(bottom, top)
@@ -164,16 +172,20 @@ def plot_rate_panel(
     else:  # unordered categories (RPL's address sets) have no neighbours to compare with
         return labels
     low_end = {
-        (float(p), str(v)): float(lo)
-        for p, v, lo in zip(
-            summary["param"], summary["kernel_variant"], summary["ci_low"], strict=True
+        (str(r), float(p), str(v)): float(lo)
+        for r, p, v, lo in zip(
+            summary["run_id"],
+            summary["param"],
+            summary["kernel_variant"],
+            summary["ci_low"],
+            strict=True,
         )
     }
     for _, row in drops.sort_values("param").iterrows():
         if not row[pct] >= DROP_LABEL_MIN_PCT:  # NaN too: an end point alone in its series
             continue
         variant = str(row["kernel_variant"])
-        low = low_end.get((float(row["param"]), variant), float(row[y]))
+        low = low_end.get((str(row.get("run_id", "")), float(row["param"]), variant), float(row[y]))
         labels.append(f"{row['param']}: −{row[pct]:.1f} % vs {basis}")
         # Under the interval, staggered so labels of adjacent trigger points (IOAM's come in
         # pairs) do not overlap, and kept inside the axes when an interval is wide.

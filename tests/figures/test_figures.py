@@ -325,3 +325,13 @@ def test_rpl_address_sets_get_no_neighbour_drops():
     )
     fig = rpl_rate_per_address_set(rows, STAMP)
     assert not [t for t in texts(fig) if "%" in t]
+
+
+def test_two_runs_are_two_series_never_one_line():
+    lab = summary("seg6", "encap", "segments", [(n, "vanilla", 1.0e6) for n in (12, 13, 14)])
+    hw = lab.assign(run_id="trex/r", mean=2.0e6, ci_low=1.98e6, ci_high=2.02e6)
+    fig = srv6_rate_vs_segments(pd.concat([lab, hw]), STAMP)
+    data_lines = [c.lines[0] for c in fig.axes[0].containers]
+    assert len(data_lines) == 2  # one per run, each through its own three points
+    assert sorted(max(line.get_ydata()) for line in data_lines) == [1.0, 2.0]
+    assert {"vanilla (x/y)", "vanilla (trex/r)"} <= set(texts(fig))
