@@ -51,10 +51,21 @@ tags = label_tags
 
 def new_figure(panels: int, height_in: float = 2.2) -> tuple[plt.Figure, list[plt.Axes]]:
     """A row of ``panels`` axes sharing y: one panel fits a column, more take the page width."""
+    fig, grid = new_grid(1, panels, height_in)
+    return fig, grid[0]
+
+
+def new_grid(
+    rows: int, panels: int, height_in: float = 2.2
+) -> tuple[plt.Figure, list[list[plt.Axes]]]:
+    """``rows`` rows of ``panels`` axes; y is shared within a row only (rows may hold runs of
+    different testbeds, whose rates need not share a scale)."""
     style.apply()
     width = style.COLUMN_WIDTH_IN if panels == 1 else style.FULL_WIDTH_IN
-    fig, axes = plt.subplots(1, panels, figsize=(width, height_in), sharey=True, squeeze=False)
-    return fig, list(axes[0])
+    fig, axes = plt.subplots(
+        rows, panels, figsize=(width, height_in * rows), sharey="row", squeeze=False
+    )
+    return fig, [list(r) for r in axes]
 
 
 def shade_predictions(ax: plt.Axes, params: Sequence[int], step: float, first: bool) -> None:
@@ -207,12 +218,14 @@ def finish(
     fig: plt.Figure,
     axes: list[plt.Axes],
     stamp_text: str,
-    ylabel: str,
+    ylabel: str | None,
     note: str = "",
 ) -> None:
-    """Common y label, one legend above the panels (never over data), an optional note on how
-    labels were computed, and the testbed stamp in the corner (never omitted)."""
-    axes[0].set_ylabel(ylabel)
+    """Common y label (None: the caller labelled its rows), one legend above the panels (never
+    over data), an optional note on how labels were computed, and the testbed stamp in the
+    corner (never omitted)."""
+    if ylabel is not None:
+        axes[0].set_ylabel(ylabel)
     handles, names = [], []
     for ax in axes:
         h, n = ax.get_legend_handles_labels()

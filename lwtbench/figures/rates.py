@@ -2,7 +2,7 @@
 
 Each function takes the rate summary of one protocol (one row per point and kernel variant,
 from :func:`lwtbench.analysis.rates.rate_summary`), the testbed stamp of the runs it comes
-from, and the model's predicted double-reallocation points per mode (drawn shaded and
+from, and the model's predicted double-reallocation points per run and mode (drawn shaded and
 labelled as predictions). It returns the figure; :mod:`lwtbench.figures.render` saves it.
 """
 
@@ -18,7 +18,7 @@ from .common import (
     drop_basis,
     drop_note,
     finish,
-    new_figure,
+    new_grid,
     plot_rate_panel,
     rate_ylim,
     tags,
@@ -29,31 +29,74 @@ SRV6_MODES: tuple[str, ...] = ("encap", "encap.red", "inline", "l2encap", "l2enc
 RATE_YLABEL = "forwarded rate (Mpps)"
 
 
+def _predicted_for(predicted: Mapping, run: str, mode: str) -> Sequence[int]:
+    """Predictions for one run's mode: keyed ``(run_id, mode)`` (each run has its own
+    platform), or ``mode`` alone for every run."""
+    return predicted.get((run, mode), predicted.get(mode, ()))
+
+
+def _grid(
+    rows: pd.DataFrame,
+    protocol: str,
+    modes: Sequence[str],
+    xlabel: str,
+    stamp: str,
+    predicted: Mapping,
+    ordered: bool = True,
+) -> tuple[plt.Figure, list[list[plt.Axes]]]:
+    """One panel per mode and one row per run: runs (the lab and a TRex testbed, or two lab
+    profiles) never share a panel, so a figure cannot blend two platforms' rates."""
+    runs = sorted(set(rows["run_id"])) if "run_id" in rows.columns else [""]
+    fig, grid = new_grid(len(runs), len(modes))
+    for run, axes in zip(runs, grid, strict=True):
+        of_run = rows[rows["run_id"] == run] if run else rows
+        ylim = rate_ylim(of_run)
+        for ax, mode in zip(axes, modes, strict=True):
+            panel = of_run[of_run["mode"] == mode]
+            ax.set_title(f"{protocol} {mode}")
+            ax.set_xlabel(xlabel)
+            if panel.empty:
+                ax.text(0.5, 0.5, "not measured in this run", ha="center", transform=ax.transAxes)
+                continue
+            # Every panel labels its series: finish() keeps one legend entry per name, and a
+            # kernel measured only in a later row still gets its entry.
+            plot_rate_panel(
+                ax, panel, _predicted_for(predicted, run, mode), True, ylim, ordered=ordered
+            )
+        axes[0].set_ylabel(RATE_YLABEL if len(runs) == 1 else f"{run}\n{RATE_YLABEL}")
+    return fig, grid
+
+
 def _panels(
     summary: pd.DataFrame,
     protocol: str,
     order: Sequence[str],
     xlabel: str,
     stamp: str,
-    predicted: Mapping[str, Sequence[int]],
+    predicted: Mapping,
     needs: str,
 ) -> plt.Figure:
     rows = summary[summary["protocol"] == protocol] if not summary.empty else summary
     modes = [m for m in order if m in set(rows.get("mode", []))]
     if rows.empty or not modes:
         raise FigureNotAvailable(needs)
-    fig, axes = new_figure(len(modes))
-    ylim = rate_ylim(rows[rows["mode"].isin(modes)])
-    for i, (ax, mode) in enumerate(zip(axes, modes, strict=True)):
-        plot_rate_panel(ax, rows[rows["mode"] == mode], predicted.get(mode, ()), i == 0, ylim)
-        ax.set_title(f"{protocol} {mode}")
-        ax.set_xlabel(xlabel)
-    finish(fig, axes, stamp, RATE_YLABEL, drop_note(drop_basis(rows)))
+    fig, grid = _grid(rows, protocol, modes, xlabel, stamp, predicted)
+    flat = [ax for row in grid for ax in row]
+    finish(fig, flat, stamp, None, _notes(rows))
     return fig
 
 
+def _notes(rows: pd.DataFrame, ordered: bool = True) -> str:
+    """How the drop labels were computed, once per distinct basis among the runs' rows."""
+    groups = [g for _, g in rows.groupby("run_id")] if "run_id" in rows.columns else [rows]
+    bases = sorted({drop_basis(g) for g in groups})
+    if not ordered:  # address sets have no neighbours: only vanilla vs patched is labelled
+        bases = [b for b in bases if b != "neighbours"]
+    return "; ".join(drop_note(b) for b in bases)
+
+
 def ioam_rate_vs_trace_size(
-    summary: pd.DataFrame, stamp: str, predicted: Mapping[str, Sequence[int]] | None = None
+    summary: pd.DataFrame, stamp: str, predicted: Mapping | None = None
 ) -> plt.Figure:
     """IOAM: forwarded rate against pre-allocated trace size, inline and encap panels (C4)."""
     return _panels(
@@ -68,7 +111,7 @@ def ioam_rate_vs_trace_size(
 
 
 def srv6_rate_vs_segments(
-    summary: pd.DataFrame, stamp: str, predicted: Mapping[str, Sequence[int]] | None = None
+    summary: pd.DataFrame, stamp: str, predicted: Mapping | None = None
 ) -> plt.Figure:
     """SRv6: forwarded rate against segment count for encap, encap.red and inline (C2, C5)."""
     return _panels(
@@ -83,7 +126,7 @@ def srv6_rate_vs_segments(
 
 
 def rpl_rate_per_address_set(
-    summary: pd.DataFrame, stamp: str, predicted: Mapping[str, Sequence[int]] | None = None
+    summary: pd.DataFrame, stamp: str, predicted: Mapping | None = None
 ) -> plt.Figure:
     """RPL inline: forwarded rate per address set (compressible or not), per kernel (C8).
 
@@ -102,12 +145,9 @@ def rpl_rate_per_address_set(
         int(p): tags(t).get("address_set", str(p))
         for p, t in zip(rows["param"], labels, strict=True)
     }
-    fig, axes = new_figure(1)
-    ax = axes[0]
-    plot_rate_panel(ax, rows, (predicted or {}).get("inline", ()), True, ordered=False)
-    ax.set_xticks(sorted(names), [names[k] for k in sorted(names)], rotation=20, ha="right")
-    ax.set_title("rpl inline")
-    ax.set_xlabel("address set")
-    basis = drop_basis(rows)  # address sets have no neighbours: only vanilla vs patched
-    finish(fig, axes, stamp, RATE_YLABEL, drop_note(basis) if basis != "neighbours" else "")
+    fig, grid = _grid(rows, "rpl", ["inline"], "address set", stamp, predicted or {}, False)
+    for (ax,) in grid:
+        ax.set_xticks(sorted(names), [names[k] for k in sorted(names)], rotation=20, ha="right")
+    flat = [ax for row in grid for ax in row]
+    finish(fig, flat, stamp, None, _notes(rows, ordered=False))
     return fig

@@ -45,14 +45,15 @@ def _runs(frame: pd.DataFrame) -> list[str]:
     return sorted(frame["run_id"].unique()) if "run_id" in frame.columns else []
 
 
-def _predicted_doubles(ctx: Context, protocol: str) -> dict[str, list[int]]:
-    """Model-predicted vanilla double points per mode (or per RPL address set)."""
-    out: dict[str, list[int]] = {}
+def _predicted_doubles(ctx: Context, protocol: str) -> dict[tuple[str, str], list[int]]:
+    """Model-predicted vanilla double points per run and mode (RPL: address-set indices);
+    each run is predicted for its own platform."""
+    out: dict[tuple[str, str], list[int]] = {}
     rows = ctx.rates[ctx.rates["protocol"] == protocol] if not ctx.rates.empty else ctx.rates
     if ctx.model is None or rows.empty:
         return out
-    for mode, grp in rows.groupby("mode"):
-        run = str(grp["run_id"].iloc[0])
+    for (run, mode), grp in rows.groupby(["run_id", "mode"]):
+        run = str(run)
         if protocol == "rpl":
             # RPL's x values are address-set indices: the model needs each set's addresses,
             # which it finds in the run's campaign by the set's name.
@@ -66,12 +67,12 @@ def _predicted_doubles(ctx: Context, protocol: str) -> dict[str, list[int]]:
                 if (ctx.model.reallocs(run, protocol, str(mode), p, "vanilla", name) or 0) >= 2
             ]
             if hits:
-                out[str(mode)] = hits
+                out[(run, str(mode))] = hits
             continue
         params = sorted(int(p) for p in grp["param"].unique())
         pred = ctx.model.doubles(run, protocol, str(mode), params, "vanilla")
         if pred:
-            out[str(mode)] = pred
+            out[(run, str(mode))] = pred
     return out
 
 

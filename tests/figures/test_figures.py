@@ -327,11 +327,15 @@ def test_rpl_address_sets_get_no_neighbour_drops():
     assert not [t for t in texts(fig) if "%" in t]
 
 
-def test_two_runs_are_two_series_never_one_line():
+def test_two_runs_get_a_row_each_never_one_line():
     lab = summary("seg6", "encap", "segments", [(n, "vanilla", 1.0e6) for n in (12, 13, 14)])
     hw = lab.assign(run_id="trex/r", mean=2.0e6, ci_low=1.98e6, ci_high=2.02e6)
+    hw = pd.concat([hw, hw.assign(kernel_variant="debian-6.12")])
     fig = srv6_rate_vs_segments(pd.concat([lab, hw]), STAMP)
-    data_lines = [c.lines[0] for c in fig.axes[0].containers]
-    assert len(data_lines) == 2  # one per run, each through its own three points
-    assert sorted(max(line.get_ydata()) for line in data_lines) == [1.0, 2.0]
-    assert {"vanilla (x/y)", "vanilla (trex/r)"} <= set(texts(fig))
+    assert len(fig.axes) == 2  # one mode, two runs: two rows
+    by_run = {ax.get_ylabel().split("\n")[0]: ax for ax in fig.axes}
+    assert set(by_run) == {"trex/r", "x/y"}
+    assert [max(c.lines[0].get_ydata()) for c in by_run["x/y"].containers] == [1.0]
+    assert [max(c.lines[0].get_ydata()) for c in by_run["trex/r"].containers] == [2.0, 2.0]
+    # a kernel measured only in the second row still has its legend entry
+    assert {"vanilla", "debian-6.12"} <= set(texts(fig))
