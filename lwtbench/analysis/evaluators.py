@@ -488,6 +488,33 @@ def _rates_at_doubles(ctx: Context, doubles: pd.DataFrame, keys: list[str]) -> s
     )
 
 
+def _other_kernel_rates(ctx: Context, other: str, patched: str, doubles: pd.DataFrame) -> str:
+    """Where a third kernel (Debian as shipped) is slower than the patched one beyond the
+    noise, among the vanilla double points: its rate counterpart of the counts above."""
+    rates = ctx.rates
+    if rates.empty or other not in set(rates["kernel_variant"]):
+        return ""
+    # ratios_with_intervals compares "vanilla" with the patched kernel: let `other` stand in.
+    sub = rates[rates["kernel_variant"].isin([other, patched])]
+    ratios = ratios_with_intervals(sub.replace({"kernel_variant": {other: VANILLA}}))
+    ratios = ratios[ratios["protocol"].isin(AFFECTED)] if not ratios.empty else ratios
+    if ratios.empty:
+        return ""
+    ratios = ratios.assign(_headroom=[_rx_headroom(ctx, r) for r in ratios["run_id"]])
+    doubles = doubles.assign(_headroom=[_rx_headroom(ctx, r) for r in doubles["run_id"]])
+    on = ["protocol", "mode", "param", "_headroom"]
+    at = ratios.merge(doubles[on].drop_duplicates(), on=on).sort_values(on)
+    slow = [
+        f"{r['protocol']} {r['mode']} {r['param']} ({r['drop_pct']:.1f} %)"
+        for _, r in at.iterrows()
+        if bool(r["apart"])
+    ]
+    return (
+        f"; {other} rates against {patched} at {len(at)} vanilla double points: slower beyond "
+        f"the noise at {', '.join(slow) if slow else 'none'}"
+    )
+
+
 def c7_single_realloc(ctx: Context, claim: Claim) -> Verdict:
     """C7: at every vanilla double-reallocation point, the patched kernel reallocates once."""
     per_point, patched = _patched_rows(ctx)
@@ -544,6 +571,8 @@ def c7_single_realloc(ctx: Context, claim: Claim) -> Verdict:
                     text += " (model: same)" if pred == params else f" (model: {pred})"
             parts.append(text)
         how += f"; {other}: double at " + ", ".join(parts)
+    for other in sorted(set(ctx.rates.get("kernel_variant", [])) - {VANILLA, patched}):
+        how += _other_kernel_rates(ctx, other, patched, doubles)
     rounds = ctx.data.rounds
     if not rounds.empty and patched in set(rounds["kernel_variant"]):
         parts = []

@@ -185,3 +185,26 @@ def test_the_largest_drop_is_picked_among_drops_outside_the_noise():
     row, note = evaluators._pick(ratios.assign(apart=False), "drop_pct")
     assert row["param"] == 16
     assert "within the noise" in note
+
+
+def test_c7_says_where_a_third_kernel_is_still_slow(tmp_path):
+    # Counts: vanilla doubles at 13 and 17. Rates: vanilla drops 10 % at both; the third
+    # kernel behaves like the patched one (no drop), so it is slower nowhere.
+    synthetic.write_count_run(
+        tmp_path / "c" / "r", "seg6", "encap", "segments", synthetic.srv6_counts(range(12, 19))
+    )
+    synthetic.write_rate_run(
+        tmp_path / "rates" / "r",
+        "seg6",
+        "encap",
+        "segments",
+        [12, 13, 14, 16, 17, 18],
+        {13: 0.10, 17: 0.10},
+        variants=("vanilla", "debian-6.12", "patched"),
+    )
+    how = verdicts(tmp_path)["C7"].how
+    assert "vanilla below the patched kernel beyond the noise at 2 of 2 of them" in how
+    assert (
+        "debian-6.12 rates against patched at 2 vanilla double points: slower beyond the "
+        "noise at none"
+    ) in how
