@@ -473,15 +473,19 @@ def _rates_at_doubles(ctx: Context, doubles: pd.DataFrame, keys: list[str]) -> s
     at = ratios.merge(doubles[on].drop_duplicates(), on=on)
     elsewhere = ratios.merge(doubles[on].drop_duplicates(), on=on, how="left", indicator=True)
     elsewhere = elsewhere[elsewhere["_merge"] == "left_only"]
-    parts = [
-        f"{r['protocol']} {r['mode']} {r['param']}: {r['drop_pct']:.1f} %"
-        + ("" if bool(r["apart"]) else " (intervals overlap)")
-        for _, r in at.sort_values(on).iterrows()
-    ]
+    runs = []
+    for run, of_run in at.groupby("run_id", sort=True):
+        parts = [
+            f"{r['protocol']} {r['mode']} {r['param']}: {r['drop_pct']:.1f} %"
+            + ("" if bool(r["apart"]) else " (intervals overlap)")
+            for _, r in of_run.sort_values(on).iterrows()
+        ]
+        runs.append(f"[data/{run}] " + ", ".join(parts))
     n_apart = int(at["apart"].astype(bool).sum())
     return (
-        f"; rates ({RATIO_LABELS['drop_pct']}), at the {len(at)} measured vanilla double points: "
-        + ("; ".join(parts) if parts else "none measured")
+        f"; rates ({RATIO_LABELS['drop_pct']}), at the {len(at)} measured vanilla double points "
+        "(a point measured in two runs counts twice): "
+        + ("; ".join(runs) if runs else "none measured")
         + f"; vanilla below the patched kernel beyond the noise at {n_apart} of {len(at)} of "
         f"them and at {int(elsewhere['apart'].astype(bool).sum())} of the {len(elsewhere)} "
         "other points"

@@ -32,6 +32,16 @@ class FigureNotAvailable(Exception):
 
 
 MARKERS = ("o", "s", "^", "D", "v", "P")
+
+VARIANT_MARKERS: dict[str, str] = {
+    "vanilla": "s",
+    "debian-6.12": "^",
+    "debian-6.1": "v",
+    "fixed": "o",
+    "mitigated": "o",
+    "patched": "o",
+}
+"""Fixed marker per kernel variant on rate figures, so a kernel looks the same in every row."""
 """Marker per variant (in sorted order), so overlapping points stay distinguishable in grey."""
 
 
@@ -158,7 +168,7 @@ def plot_rate_panel(
             grp["param"] + dx,
             mpps,
             yerr=err,
-            marker=MARKERS[i % len(MARKERS)],
+            marker=VARIANT_MARKERS.get(str(variant), MARKERS[i % len(MARKERS)]),
             ms=2.5,
             lw=1,
             ls=style_of_run if ordered else "none",  # categories are not joined by lines

@@ -67,3 +67,20 @@ def test_shipped_lab_rates_separate_the_kernels_only_where_vanilla_reallocates_t
     assert apart <= doubles
     assert len(measured_doubles) == 11  # 10 IOAM/SRv6 points and RPL's 30-segment set
     assert measured_doubles - apart == {("seg6", "encap", 17)}  # one slow fixed repetition
+
+
+def test_shipped_debian_rates_are_slow_only_where_debian_still_reallocates_twice():
+    # Debian 6.12.117 as shipped still doubles for IOAM inline 236/240 (counted), not for
+    # encap 196/200; its rates against fixed say the same (data/lab-rates-debian).
+    import re
+
+    c7 = {r.claim.id: r.result for r in evaluate_claims(build_context(DATA))}["C7"]
+    found = re.search(
+        r"debian-6\.12 rates against fixed at (\d+) vanilla double points: "
+        r"slower beyond the noise at ([^;(]+\([^;]+)",
+        c7.how,
+    )
+    assert found, c7.how
+    assert found.group(1) == "4"
+    slow = re.findall(r"ioam6 (\w+) (\d+) \(", found.group(2))
+    assert slow == [("inline", "236"), ("inline", "240")]
