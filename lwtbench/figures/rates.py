@@ -140,13 +140,17 @@ def rpl_rate_per_address_set(
         raise FigureNotAvailable(
             "rate searches of rpl points (a throughput campaign on TRex or in the lab)"
         )
-    labels = rows["labels"] if "labels" in rows.columns else pd.Series("", index=rows.index)
-    names = {
-        int(p): tags(t).get("address_set", str(p))
-        for p, t in zip(rows["param"], labels, strict=True)
-    }
+    if "labels" not in rows.columns:
+        rows = rows.assign(labels="")
     fig, grid = _grid(rows, "rpl", ["inline"], "address set", stamp, predicted or {}, False)
-    for (ax,) in grid:
+    runs = sorted(set(rows["run_id"])) if "run_id" in rows.columns else [""]
+    for run, (ax,) in zip(runs, grid, strict=True):
+        # A set's index is its place in its own run's campaign: name the ticks per run.
+        of_run = rows[rows["run_id"] == run] if run else rows
+        names = {
+            int(p): tags(t).get("address_set", str(p))
+            for p, t in zip(of_run["param"], of_run["labels"], strict=True)
+        }
         ax.set_xticks(sorted(names), [names[k] for k in sorted(names)], rotation=20, ha="right")
     flat = [ax for row in grid for ax in row]
     finish(fig, flat, stamp, None, _notes(rows, ordered=False))

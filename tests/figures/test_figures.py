@@ -80,7 +80,7 @@ def test_srv6_has_three_panels_stamp_prediction_and_labelled_drop():
     assert STAMP in t
     assert "model: predicted double realloc." in t
     assert t.count("−25.0 %") == 3
-    assert any("drop of vanilla relative to patched" in x for x in t)
+    assert any("drop of a kernel (in its colour) relative to patched" in x for x in t)
 
 
 def test_a_drop_inside_the_noise_is_not_labelled():
@@ -339,3 +339,32 @@ def test_two_runs_get_a_row_each_never_one_line():
     assert [max(c.lines[0].get_ydata()) for c in by_run["trex/r"].containers] == [2.0, 2.0]
     # a kernel measured only in the second row still has its legend entry
     assert {"vanilla", "debian-6.12"} <= set(texts(fig))
+
+
+def test_rpl_ticks_are_named_per_run():
+    a = summary("rpl", "inline", "address_set", [(0, "vanilla", 1e6)], labels="address_set=small")
+    b = summary(
+        "rpl", "inline", "address_set", [(0, "vanilla", 1e6)], labels="address_set=big"
+    ).assign(run_id="x/z")
+    fig = rpl_rate_per_address_set(pd.concat([a, b]), STAMP)
+    ticks = [[t.get_text() for t in ax.get_xticklabels()] for ax in fig.axes]
+    assert ticks == [["small"], ["big"]]
+
+
+def test_every_kernel_slower_than_the_patched_one_is_labelled():
+    import matplotlib.pyplot as plt
+
+    rows = summary(
+        "ioam6",
+        "inline",
+        "trace_size",
+        [(236, "vanilla", 0.9e6), (236, "debian-6.12", 0.9e6), (236, "fixed", 1e6)]
+        + [(196, "vanilla", 0.9e6), (196, "debian-6.12", 1e6), (196, "fixed", 1e6)],
+    )
+    _, ax = plt.subplots()
+    assert plot_rate_panel(ax, rows) == [
+        "196: −10.0 % vs fixed",
+        "236: debian-6.12 −10.0 % vs fixed",
+        "236: −10.0 % vs fixed",
+    ]
+    plt.close("all")
