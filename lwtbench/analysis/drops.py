@@ -89,14 +89,21 @@ def neighbour_drops(summary: pd.DataFrame, value: str = "mean") -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-def ratios_with_intervals(summary: pd.DataFrame) -> pd.DataFrame:
+def ratios_with_intervals(summary: pd.DataFrame, variant: str = VANILLA) -> pd.DataFrame:
     """:func:`variant_ratios` plus whether the drop stands out of the noise.
 
     Adds ``vanilla_ci_high`` and ``patched_ci_low`` (the facing ends of the two 95 %
     intervals over repetitions) and ``apart``: vanilla's interval lies wholly below the
     patched kernel's. A largest drop picked among noisy points is biased upwards; ``apart``
     says whether it is more than noise. ``summary`` needs ``ci_low`` and ``ci_high``.
+
+    ``variant`` compares another kernel (Debian as shipped) with the patched one instead of
+    vanilla; the ``vanilla_*`` columns then hold that kernel's values.
     """
+    if variant != VANILLA and not summary.empty:
+        patched = patched_name(summary["kernel_variant"])
+        summary = summary[summary["kernel_variant"].isin([variant, patched])]
+        summary = summary.replace({"kernel_variant": {variant: VANILLA}})
     ratios = variant_ratios(summary)
     if ratios.empty:
         return ratios.assign(vanilla_ci_high=[], patched_ci_low=[], apart=[])

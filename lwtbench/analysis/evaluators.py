@@ -288,19 +288,15 @@ def expected_triggers(spec: object, swept: list[int]) -> list[int]:
 def _at_paper_headroom(ctx: Context, run_id: str) -> bool:
     """False for a run that records another receive headroom than the paper's DUT (a lab NIC
     profile such as netskbpad); hardware runs and runs that record none are kept."""
-    prov = ctx.data.provenance.get(str(run_id), {})
-    if _kind(prov) in HARDWARE_TESTBEDS:
-        return True
-    headroom = provenance_section(prov, "dut").get("rx_headroom")
-    return headroom is None or headroom == PAPER_RX_HEADROOM_AT_IPV6
+    return _rx_headroom(ctx, run_id) == PAPER_RX_HEADROOM_AT_IPV6
 
 
-def _rx_headroom(ctx: Context, run_id: str) -> int:
+def _rx_headroom(ctx: Context, run_id: str) -> object:
     """The receive headroom at the IPv6 header a run records; the paper's DUT's for hardware
-    runs and runs that record none (as :func:`_at_paper_headroom` assumes)."""
+    runs and runs that record none."""
     prov = ctx.data.provenance.get(str(run_id), {})
     headroom = provenance_section(prov, "dut").get("rx_headroom")
-    if _kind(prov) in HARDWARE_TESTBEDS or not isinstance(headroom, int):
+    if _kind(prov) in HARDWARE_TESTBEDS or headroom is None:
         return PAPER_RX_HEADROOM_AT_IPV6
     return headroom
 
@@ -459,26 +455,34 @@ def _patched_rows(ctx: Context) -> tuple[pd.DataFrame, str | None]:
     return per_point, patched_name(per_point["kernel_variant"].unique())
 
 
+def _split_at_doubles(
+    ctx: Context, ratios: pd.DataFrame, doubles: pd.DataFrame, on: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rate ratios at the counted double points and elsewhere. Counts and rates come from
+    different runs: they match on the point (``on``) and on the receive headroom each run
+    records (a count at another lab NIC profile triggers elsewhere)."""
+    ratios = ratios.assign(_headroom=[_rx_headroom(ctx, r) for r in ratios["run_id"]])
+    doubles = doubles.assign(_headroom=[_rx_headroom(ctx, r) for r in doubles["run_id"]])
+    on = [*on, "_headroom"]
+    marked = ratios.merge(doubles[on].drop_duplicates(), on=on, how="left", indicator=True)
+    at = marked[marked["_merge"] == "both"].sort_values(on)
+    return at, marked[marked["_merge"] == "left_only"]
+
+
 def _rates_at_doubles(ctx: Context, doubles: pd.DataFrame, keys: list[str]) -> str:
     """C7's rate part ('drops gone'): vanilla against patched at the points where vanilla
     reallocates twice, and how many other points show a drop outside the noise."""
     ratios = _affected_ratios(ctx)
     if ratios.empty:
         return "; the rate part ('drops gone') needs a rate measurement"
-    # Counts and rates come from different runs: match on the point and on the receive
-    # headroom the run records (a count at another lab NIC profile triggers elsewhere).
-    ratios = ratios.assign(_headroom=[_rx_headroom(ctx, r) for r in ratios["run_id"]])
-    doubles = doubles.assign(_headroom=[_rx_headroom(ctx, r) for r in doubles["run_id"]])
-    on = [k for k in keys if k != "run_id" and k in ratios.columns] + ["_headroom"]
-    at = ratios.merge(doubles[on].drop_duplicates(), on=on)
-    elsewhere = ratios.merge(doubles[on].drop_duplicates(), on=on, how="left", indicator=True)
-    elsewhere = elsewhere[elsewhere["_merge"] == "left_only"]
+    on = [k for k in keys if k != "run_id" and k in ratios.columns]
+    at, elsewhere = _split_at_doubles(ctx, ratios, doubles, on)
     runs = []
     for run, of_run in at.groupby("run_id", sort=True):
         parts = [
             f"{r['protocol']} {r['mode']} {r['param']}: {r['drop_pct']:.1f} %"
             + ("" if bool(r["apart"]) else " (intervals overlap)")
-            for _, r in of_run.sort_values(on).iterrows()
+            for _, r in of_run.iterrows()
         ]
         runs.append(f"[data/{run}] " + ", ".join(parts))
     n_apart = int(at["apart"].astype(bool).sum())
@@ -495,19 +499,13 @@ def _rates_at_doubles(ctx: Context, doubles: pd.DataFrame, keys: list[str]) -> s
 def _other_kernel_rates(ctx: Context, other: str, patched: str, doubles: pd.DataFrame) -> str:
     """Where a third kernel (Debian as shipped) is slower than the patched one beyond the
     noise, among the vanilla double points: its rate counterpart of the counts above."""
-    rates = ctx.rates
-    if rates.empty or other not in set(rates["kernel_variant"]):
+    if ctx.rates.empty or other not in set(ctx.rates["kernel_variant"]):
         return ""
-    # ratios_with_intervals compares "vanilla" with the patched kernel: let `other` stand in.
-    sub = rates[rates["kernel_variant"].isin([other, patched])]
-    ratios = ratios_with_intervals(sub.replace({"kernel_variant": {other: VANILLA}}))
+    ratios = ratios_with_intervals(ctx.rates, variant=other)
     ratios = ratios[ratios["protocol"].isin(AFFECTED)] if not ratios.empty else ratios
     if ratios.empty:
         return ""
-    ratios = ratios.assign(_headroom=[_rx_headroom(ctx, r) for r in ratios["run_id"]])
-    doubles = doubles.assign(_headroom=[_rx_headroom(ctx, r) for r in doubles["run_id"]])
-    on = ["protocol", "mode", "param", "_headroom"]
-    at = ratios.merge(doubles[on].drop_duplicates(), on=on).sort_values(on)
+    at, _ = _split_at_doubles(ctx, ratios, doubles, ["protocol", "mode", "param"])
     slow = [
         f"{r['protocol']} {r['mode']} {r['param']} ({r['drop_pct']:.1f} %)"
         for _, r in at.iterrows()

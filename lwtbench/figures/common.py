@@ -10,7 +10,6 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ..analysis.drops import (
-    RATIO_LABELS,
     VANILLA,
     neighbour_drops,
     patched_name,
@@ -78,8 +77,9 @@ def new_grid(
     return fig, [list(r) for r in axes]
 
 
-def shade_predictions(ax: plt.Axes, params: Sequence[int], step: float, first: bool) -> None:
-    """Shade the model's predicted double-reallocation points (a prediction, not data)."""
+def shade_predictions(ax: plt.Axes, params: Sequence[int], step: float) -> None:
+    """Shade the model's predicted double-reallocation points (a prediction, not data); the
+    first span carries the legend label (finish() keeps one entry per name)."""
     for i, p in enumerate(params):
         ax.axvspan(
             p - step / 2,
@@ -87,7 +87,7 @@ def shade_predictions(ax: plt.Axes, params: Sequence[int], step: float, first: b
             color=style.VARIANT_COLOURS["model"],
             alpha=0.25,
             lw=0,
-            label="model: predicted double realloc." if first and i == 0 else None,
+            label="model: predicted double realloc." if i == 0 else None,
         )
 
 
@@ -133,11 +133,11 @@ def plot_rate_panel(
     ax: plt.Axes,
     summary: pd.DataFrame,
     predicted: Sequence[int] = (),
-    first_panel: bool = True,
     ylim: tuple[float, float] | None = None,
     ordered: bool = True,
 ) -> list[str]:
-    """Mean forwarded rate (Mpps) per kernel variant with 95 % intervals over repetitions.
+    """Mean forwarded rate (Mpps) per kernel variant of one run, with 95 % intervals over
+    repetitions (runs get a row of panels each: :func:`lwtbench.figures.rates._grid`).
 
     Shades ``predicted`` trigger points and labels each drop (see :func:`drop_note`): against
     the patched kernel when both were measured, else against the neighbouring points when
@@ -149,22 +149,14 @@ def plot_rate_panel(
     if summary.empty:
         return labels
     step = sweep_step(summary["param"])
-    shade_predictions(ax, predicted, step, first_panel)
-    # One series per run and kernel: rates of two runs (the lab and a TRex testbed, or two
-    # lab profiles) are never joined into one line. Colour says the kernel, line style the run.
-    if "run_id" not in summary.columns:
-        summary = summary.assign(run_id="")
-    runs = sorted(set(summary["run_id"]))
-    series = sorted(summary.groupby(["run_id", "kernel_variant"], sort=True).groups)
-    for i, (run, variant) in enumerate(series):
-        grp = summary[(summary["run_id"] == run) & (summary["kernel_variant"] == variant)]
+    shade_predictions(ax, predicted, step)
+    variants = sorted(set(summary["kernel_variant"]))
+    for i, (variant, grp) in enumerate(summary.groupby("kernel_variant", sort=True)):
         grp = grp.sort_values("param")
         mpps = grp["mean"] / 1e6
         err = np.vstack([(grp["mean"] - grp["ci_low"]) / 1e6, (grp["ci_high"] - grp["mean"]) / 1e6])
-        # Nudge series sideways a little so their intervals do not hide each other.
-        dx = (i - (len(series) - 1) / 2) * 0.12 * step
-        name = str(variant) if len(runs) == 1 else f"{variant} ({run})"
-        style_of_run = ("-", "--", ":", "-.")[runs.index(run) % 4]
+        # Nudge variants sideways a little so their intervals do not hide each other.
+        dx = (i - (len(variants) - 1) / 2) * 0.12 * step
         ax.errorbar(
             grp["param"] + dx,
             mpps,
@@ -172,11 +164,12 @@ def plot_rate_panel(
             marker=VARIANT_MARKERS.get(str(variant), MARKERS[i % len(MARKERS)]),
             ms=2.5,
             lw=1,
-            ls=style_of_run if ordered else "none",  # categories are not joined by lines
+            ls="-" if ordered else "none",  # categories are not joined by lines
             elinewidth=0.7,
             capsize=1.2,
             color=colour(str(variant)),
-            label=name if first_panel or len(runs) > 1 else None,
+            # Every panel labels its series: finish() keeps one legend entry per name.
+            label=str(variant),
         )
     bottom, top = ylim if ylim is not None else rate_ylim(summary)
     ax.set_ylim(bottom, top)
@@ -188,9 +181,7 @@ def plot_rate_panel(
         # patched kernel's.
         frames = []
         for other in sorted(set(summary["kernel_variant"]) - {basis}):
-            pair = summary[summary["kernel_variant"].isin([other, basis])]
-            # ratios_with_intervals compares "vanilla" with the patched kernel.
-            ratios = ratios_with_intervals(pair.replace({"kernel_variant": {other: VANILLA}}))
+            ratios = ratios_with_intervals(summary, variant=other)
             frames.append(ratios[ratios["apart"].astype(bool)].assign(kernel_variant=other))
         drops = pd.concat(frames, ignore_index=True)
         pct, y = "drop_pct", "vanilla_pps"
@@ -200,13 +191,9 @@ def plot_rate_panel(
     else:  # unordered categories (RPL's address sets) have no neighbours to compare with
         return labels
     low_end = {
-        (str(r), float(p), str(v)): float(lo)
-        for r, p, v, lo in zip(
-            summary["run_id"],
-            summary["param"],
-            summary["kernel_variant"],
-            summary["ci_low"],
-            strict=True,
+        (float(p), str(v)): float(lo)
+        for p, v, lo in zip(
+            summary["param"], summary["kernel_variant"], summary["ci_low"], strict=True
         )
     }
     stacked: dict[float, int] = {}  # labels already set at an x (several kernels may drop)
@@ -214,7 +201,7 @@ def plot_rate_panel(
         if not row[pct] >= DROP_LABEL_MIN_PCT:  # NaN too: an end point alone in its series
             continue
         variant = str(row["kernel_variant"])
-        low = low_end.get((str(row.get("run_id", "")), float(row["param"]), variant), float(row[y]))
+        low = low_end.get((float(row["param"]), variant), float(row[y]))
         who = "" if variant in (VANILLA, "") else f"{variant} "
         labels.append(f"{row['param']}: {who}−{row[pct]:.1f} % vs {basis}")
         # Under the interval, staggered so labels of adjacent trigger points (IOAM's come in
@@ -269,7 +256,3 @@ def finish(
         top = 1.0 - 0.1 * (1 + (len(names) - 1) // 4) * 2.2 / fig.get_figheight()
     fig.tight_layout(rect=(0, 0.04, 1, top))
     style.stamp(fig, stamp_text, note)
-
-
-DROP_NOTE = RATIO_LABELS["drop_pct"]
-"""How the drop labels on rate figures are computed (quoted in captions)."""

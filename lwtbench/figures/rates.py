@@ -35,21 +35,26 @@ def _predicted_for(predicted: Mapping, run: str, mode: str) -> Sequence[int]:
     return predicted.get((run, mode), predicted.get(mode, ()))
 
 
+def _by_run(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """Rows split per run, in run order (one row of panels each)."""
+    if "run_id" not in rows.columns:
+        return [("", rows)]
+    return [(str(run), grp) for run, grp in rows.groupby("run_id", sort=True)]
+
+
 def _grid(
     rows: pd.DataFrame,
     protocol: str,
     modes: Sequence[str],
     xlabel: str,
-    stamp: str,
     predicted: Mapping,
     ordered: bool = True,
 ) -> tuple[plt.Figure, list[list[plt.Axes]]]:
     """One panel per mode and one row per run: runs (the lab and a TRex testbed, or two lab
     profiles) never share a panel, so a figure cannot blend two platforms' rates."""
-    runs = sorted(set(rows["run_id"])) if "run_id" in rows.columns else [""]
+    runs = _by_run(rows)
     fig, grid = new_grid(len(runs), len(modes))
-    for run, axes in zip(runs, grid, strict=True):
-        of_run = rows[rows["run_id"] == run] if run else rows
+    for (run, of_run), axes in zip(runs, grid, strict=True):
         ylim = rate_ylim(of_run)
         for ax, mode in zip(axes, modes, strict=True):
             panel = of_run[of_run["mode"] == mode]
@@ -58,11 +63,7 @@ def _grid(
             if panel.empty:
                 ax.text(0.5, 0.5, "not measured in this run", ha="center", transform=ax.transAxes)
                 continue
-            # Every panel labels its series: finish() keeps one legend entry per name, and a
-            # kernel measured only in a later row still gets its entry.
-            plot_rate_panel(
-                ax, panel, _predicted_for(predicted, run, mode), True, ylim, ordered=ordered
-            )
+            plot_rate_panel(ax, panel, _predicted_for(predicted, run, mode), ylim, ordered)
         axes[0].set_ylabel(RATE_YLABEL if len(runs) == 1 else f"{run}\n{RATE_YLABEL}")
     return fig, grid
 
@@ -80,7 +81,7 @@ def _panels(
     modes = [m for m in order if m in set(rows.get("mode", []))]
     if rows.empty or not modes:
         raise FigureNotAvailable(needs)
-    fig, grid = _grid(rows, protocol, modes, xlabel, stamp, predicted)
+    fig, grid = _grid(rows, protocol, modes, xlabel, predicted)
     flat = [ax for row in grid for ax in row]
     finish(fig, flat, stamp, None, _notes(rows))
     return fig
@@ -88,8 +89,7 @@ def _panels(
 
 def _notes(rows: pd.DataFrame, ordered: bool = True) -> str:
     """How the drop labels were computed, once per distinct basis among the runs' rows."""
-    groups = [g for _, g in rows.groupby("run_id")] if "run_id" in rows.columns else [rows]
-    bases = sorted({drop_basis(g) for g in groups})
+    bases = sorted({drop_basis(of_run) for _, of_run in _by_run(rows)})
     if not ordered:  # address sets have no neighbours: only vanilla vs patched is labelled
         bases = [b for b in bases if b != "neighbours"]
     return "; ".join(drop_note(b) for b in bases)
@@ -142,11 +142,9 @@ def rpl_rate_per_address_set(
         )
     if "labels" not in rows.columns:
         rows = rows.assign(labels="")
-    fig, grid = _grid(rows, "rpl", ["inline"], "address set", stamp, predicted or {}, False)
-    runs = sorted(set(rows["run_id"])) if "run_id" in rows.columns else [""]
-    for run, (ax,) in zip(runs, grid, strict=True):
+    fig, grid = _grid(rows, "rpl", ["inline"], "address set", predicted or {}, False)
+    for (_, of_run), (ax,) in zip(_by_run(rows), grid, strict=True):
         # A set's index is its place in its own run's campaign: name the ticks per run.
-        of_run = rows[rows["run_id"] == run] if run else rows
         names = {
             int(p): tags(t).get("address_set", str(p))
             for p, t in zip(of_run["param"], of_run["labels"], strict=True)
