@@ -3,7 +3,7 @@
 Standard library + the TRex client only. It never imports lwtbench or the project's scapy:
 TRex's client bundles and force-loads its own scapy (2.4.3) and zmq (ctypes binding), which
 must not share a process with the project's packet layers. The orchestrator
-(:mod:`lwtbench.testbeds.trex`) starts it with ``python trex_worker.py`` and sends one request
+(:mod:`lwtbench.testbeds.trex.testbed`) starts it with ``python worker.py`` and sends one request
 per line::
 
     {"id": 1, "cmd": "load", "trex_path": null}

@@ -1,6 +1,6 @@
 """TRex + DUT testbed: the orchestrator side of the TRex worker, a Measurer, and preflight.
 
-The TRex client runs in :mod:`lwtbench.testbeds.trex_worker`, a separate process (its bundled
+The TRex client runs in :mod:`lwtbench.testbeds.trex.worker`, a separate process (its bundled
 scapy and zmq must not meet ours). This module starts it, sends typed requests, and turns port
 counters into :class:`~lwtbench.search.trial.TrialResult`: a trial is start at the intended
 load for the duration, wait for the end, wait ``settle_s`` for packets still in flight, read
@@ -23,14 +23,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import LwtbenchError
-from ..packets.overhead import inserted_bytes
-from ..scenario.point import ScenarioPoint
-from ..search.trial import TrialResult
-from .dut import Dut, DutError, snapshot_diff
-from .testbed_file import GeneratorConfig, TrexTestbedConfig
+from ...errors import LwtbenchError
+from ...packets.overhead import inserted_bytes
+from ...scenario.point import ScenarioPoint
+from ...search.trial import TrialResult
+from ..dut import Dut, DutError, snapshot_diff
+from ..testbed_file import GeneratorConfig, TrexTestbedConfig
 
-WORKER_PATH = Path(__file__).with_name("trex_worker.py")
+WORKER_PATH = Path(__file__).with_name("worker.py")
 
 
 class TrexError(LwtbenchError):
@@ -229,7 +229,7 @@ class TrexMeasurer:
 
 def input_frames(point: ScenarioPoint, src_mac: str, dst_mac: str, flows: int) -> list[bytes]:
     """The point's input frames, built by the packets layer (one per flow)."""
-    from ..packets.frames import FrameSpec, frame_bytes
+    from ...packets.frames import FrameSpec, frame_bytes
 
     spec = FrameSpec(
         frame_size=point.frame_size,
