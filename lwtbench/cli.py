@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "lwtbench.kernel.cli",  # kernel source | build | list
     "lwtbench.testbeds.lab_cli",  # lab run, probe
     "lwtbench.testbeds.run_cli",  # run, preflight (TRex + DUT)
+    "lwtbench.testbeds.trex.cli",  # trex build | use | show
     "lwtbench.analysis.cli",  # figures, claims
 )
 
