@@ -294,24 +294,23 @@ class Dut:
             applied["sysctls"] = wanted
             for dev in ports:
                 if self.config.offloads:
+                    wanted_off = {feature_name(f): v for f, v in self.config.offloads.items()}
                     before = self.offloads(dev)
-                    changes = {f: s for f, s in self.config.offloads.items() if before.get(f) != s}
-                    if changes:
-                        self.run(["ethtool", "-K", dev, *_pairs(changes)])
-                        undo.append(
-                            [
-                                "ethtool",
-                                "-K",
-                                dev,
-                                *_pairs({f: before[f] for f in changes if f in before}),
-                            ]
+                    unknown = sorted(set(wanted_off) - set(before))
+                    if unknown:
+                        raise DutError(
+                            f"ethtool -k {dev} lists no feature {', '.join(unknown)}; use a name "
+                            f"it shows or a short one ({', '.join(sorted(ETHTOOL_SHORT_NAMES))})"
                         )
+                    changes = {f: s for f, s in wanted_off.items() if before[f] != s}
+                    if changes:
+                        # The undo is registered first: a partly applied -K is still undone.
+                        undo.append(
+                            ["ethtool", "-K", dev, *_pairs({f: before[f] for f in changes})]
+                        )
+                        self.run(["ethtool", "-K", dev, *_pairs(changes)])
                     after = self.offloads(dev)
-                    wrong = {
-                        f: after.get(f)
-                        for f, s in self.config.offloads.items()
-                        if after.get(f) != s
-                    }
+                    wrong = {f: after.get(f) for f, s in wanted_off.items() if after.get(f) != s}
                     if wrong:
                         raise DutError(f"ethtool -K {dev}: still {wrong} after setting it")
                 if self.config.single_queue:
@@ -337,7 +336,14 @@ class Dut:
             applied["single_queue"] = self.config.single_queue
             applied["forwarding_core"] = self.config.forwarding_core
             yield applied
-        finally:
+        except BaseException as exc:
+            # Undo, but keep the first error: an undo failure is added to it, never replaces it.
+            try:
+                self._undo(undo)
+            except DutError as undo_exc:
+                exc.add_note(str(undo_exc))
+            raise
+        else:
             self._undo(undo)
 
     def _write(self, path: str, value: str) -> None:
@@ -468,6 +474,29 @@ def snapshot_diff(base: dict[str, object], now: dict[str, object]) -> dict[str, 
     """Every leaf that differs between two snapshots: path -> [base value, new value]."""
     a, b = flatten(base), flatten(now)
     return {k: [a.get(k), b.get(k)] for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
+
+
+ETHTOOL_SHORT_NAMES: dict[str, str] = {
+    "rx": "rx-checksumming",
+    "tx": "tx-checksumming",
+    "sg": "scatter-gather",
+    "tso": "tcp-segmentation-offload",
+    "ufo": "udp-fragmentation-offload",
+    "gso": "generic-segmentation-offload",
+    "gro": "generic-receive-offload",
+    "lro": "large-receive-offload",
+    "rxvlan": "rx-vlan-offload",
+    "txvlan": "tx-vlan-offload",
+    "ntuple": "ntuple-filters",
+    "rxhash": "receive-hashing",
+}
+"""ethtool's legacy short names (``ethtool -K dev gro off``) and the feature names ``ethtool -k``
+prints (ethtool.c, off_flag_def); ``-K`` takes both, ``-k`` shows only the long ones."""
+
+
+def feature_name(name: str) -> str:
+    """The name ``ethtool -k`` shows for ``name`` (a short name or already a long one)."""
+    return ETHTOOL_SHORT_NAMES.get(name, name)
 
 
 def _pairs(features: dict[str, str]) -> list[str]:

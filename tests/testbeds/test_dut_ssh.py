@@ -221,6 +221,27 @@ def test_restore_on_failure_inside_and_during_setup(sshd, dut_netns, monkeypatch
         dut.close()
 
 
+def test_offloads_by_short_name_and_the_first_error_kept(sshd, dut_netns):
+    """``offloads: {gro: "off"}`` as in env/testbed.example.yaml: ethtool -k prints long
+    names, so the short one must be mapped for the read-back and the undo."""
+    cfg = replace(make_config(sshd, dut_netns), offloads={"gro": "off"})
+    dut = Dut(cfg)
+    try:
+        with dut.host_setup() as applied:
+            assert local_state(dut_netns) == ("1", "off")
+            assert applied["offloads"] == {"gro": "off"}
+        assert local_state(dut_netns) == ("0", "on")
+        # A name ethtool does not know fails before anything changes, with that name.
+        bad = Dut(replace(cfg, offloads={"gro": "off", "warp-drive": "on"}))
+        with pytest.raises(DutError, match="no feature warp-drive") as failed, bad.host_setup():
+            pass
+        assert not getattr(failed.value, "__notes__", None)  # the undo had nothing to add
+        assert local_state(dut_netns) == ("0", "on")
+        bad.close()
+    finally:
+        dut.close()
+
+
 def test_switch_kernel_to_running_release_does_not_reboot(sshd, dut_netns):
     dut = Dut(make_config(sshd, dut_netns))
     try:
