@@ -14,7 +14,7 @@ import platform
 import random
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,11 +52,22 @@ class RunSummary:
 
 
 def run_search(spec: SearchSpec, measurer: Measurer) -> SearchOutcome:
-    """Run the campaign's controller against ``measurer``."""
+    """Run the campaign's controller against ``measurer``.
+
+    A measurer may say the highest load worth asking for (``max_load_pps``: TRex's measured
+    ceiling); a campaign maximum above it is lowered to it (the search records the value)."""
+    ceiling = getattr(measurer, "max_load_pps", None)
     if spec.mlr is not None:
-        return mlr_search(measurer, spec.mlr)
+        mlr = spec.mlr
+        if ceiling and mlr.max_load_pps > ceiling:
+            low = mlr.min_load_pps if mlr.min_load_pps < ceiling else ceiling / 10
+            mlr = replace(mlr, max_load_pps=float(ceiling), min_load_pps=low)
+        return mlr_search(measurer, mlr)
     assert spec.stepped is not None
-    return stepped_sweep(measurer, spec.stepped)
+    stepped = spec.stepped
+    if ceiling and stepped.max_load_pps > ceiling:
+        stepped = replace(stepped, max_load_pps=float(ceiling))
+    return stepped_sweep(measurer, stepped)
 
 
 def project_provenance() -> dict[str, object]:

@@ -117,6 +117,13 @@ class GeneratorConfig:
     """Wait after traffic stops before the counters are read."""
     flows: int = 1
     """Distinct IPv6 flow labels the stream cycles through (1: one flow)."""
+    force: bool = False
+    """Take the TRex ports even when another user holds them (TRex's ``force``)."""
+    max_load_pps: float | None = None
+    """Highest load a search asks for; None: the generator's ceiling measured per frame size."""
+    late_tolerance_s: float = 0.25
+    """Traffic ending later than its duration by more than this (+5 %) counts the late share
+    as unsent (lwtbench.testbeds.trex.testbed.LATE_TOLERANCE_S)."""
 
 
 @dataclass(frozen=True)
@@ -205,6 +212,9 @@ def parse_trex_testbed(data: dict[str, Any], path: Path) -> TrexTestbedConfig:
             "python",
             "settle_s",
             "flows",
+            "force",
+            "max_load_pps",
+            "late_tolerance_s",
         },
     )
     gen = GeneratorConfig(
@@ -217,6 +227,9 @@ def parse_trex_testbed(data: dict[str, Any], path: Path) -> TrexTestbedConfig:
         python=g.get("python"),
         settle_s=float(g.get("settle_s", 1.0)),
         flows=int(g.get("flows", 1)),
+        force=g.get("force", False) is True,
+        max_load_pps=float(g["max_load_pps"]) if g.get("max_load_pps") is not None else None,
+        late_tolerance_s=float(g.get("late_tolerance_s", 0.25)),
     )
     if gen.tx_port == gen.rx_port:
         raise v.fail("generator.rx_port", "equals tx_port", "the DUT forwards port to port")

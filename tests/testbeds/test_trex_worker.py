@@ -3,9 +3,11 @@ against a protocol stand-in server (tests/testbeds/trex_standin.py), not a TRex 
 
 What this verifies: the worker loads the client in its own process (TRex's scapy and zmq, no
 lwtbench), the client's session handshake and call sequence against our JSON-RPC answers,
-that our frame bytes reach the server unchanged in a continuous stream, and the counter
-arithmetic of a trial (differences of port counters, unsent packets as loss). What it cannot
-verify: TRex's real rate accuracy, NIC behaviour, or a real server's replies.
+that our frame bytes reach the server unchanged in a continuous stream with the flags that
+keep their MACs on the wire, the counter arithmetic of a trial (differences of port counters,
+unsent and late packets as loss), the ceiling self test, and that ports are never taken from
+another user unless asked. What it cannot verify: TRex's real rate accuracy, NIC behaviour,
+or a real server's replies (tests/testbeds/test_trex_server.py runs the real server).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from lwtbench.packets.route import PlainRoute
 from lwtbench.scenario.point import ScenarioPoint
 from lwtbench.testbeds.testbed_file import GeneratorConfig
 from lwtbench.testbeds.trex import WORKER_PATH, TrexError, TrexMeasurer, TrexWorker, input_frames
+from lwtbench.testbeds.trex.testbed import measure_ceiling, on_time_share, point_measurer
 
 pytest.importorskip("lbr_trex_client")  # the [trex] extra; env/setup.sh installs it
 
@@ -95,11 +98,14 @@ def test_session_call_sequence_and_counter_arithmetic(standin, worker):
     worker.reset([0, 1])
     worker.add_streams(0, frames)
     assert standin.frames(0) == frames  # bytes unchanged, one stream per flow
+    # ... and on the wire with the testbed file's MACs, not TRex's port configuration.
+    assert standin.wire_frames(0) == frames
     stream = next(iter(standin.streams[0].values()))
+    assert stream["flags"] == 0b011  # source MAC and destination MAC from the packet
     assert stream["mode"]["type"] == "continuous" and stream["enabled"]
     assert standin.service == {0: False, 1: False}
     acquires = [p for m, p in standin.calls if m == "acquire"]
-    assert {a["port_id"] for a in acquires} == {0, 1} and all(a["force"] for a in acquires)
+    assert {a["port_id"] for a in acquires} == {0, 1} and not any(a["force"] for a in acquires)
 
     measurer = TrexMeasurer(worker, tx_port=0, rx_port=1, settle_s=0.05)
     first = measurer.measure(500.0, 0.4)  # below the stand-in's 800 pps "capacity"
@@ -111,16 +117,93 @@ def test_session_call_sequence_and_counter_arithmetic(standin, worker):
     starts = [p for m, p in standin.calls if m == "start_traffic"]
     assert [(s["mul"]["value"], s["duration"]) for s in starts] == [(500.0, 0.4), (2000.0, 0.5)]
     assert all(s["mul"]["type"] == "pps" and s["port_id"] == 0 for s in starts)
+    assert not any(s["force"] for s in starts)
+
+
+def test_the_stand_in_rewrites_macs_like_trex_without_the_flags():
+    server = TrexStandIn()
+    try:
+        frame = bytes.fromhex("02000000aaaa02000000bbbb86dd") + bytes(50)
+        server.streams[0][1] = {
+            "packet": {"binary": base64.b64encode(frame).decode()},
+            "flags": 0,
+        }
+        wire = server.wire_frames(0)[0]
+        assert wire[:12] == bytes.fromhex("020000000100020000000000") and wire[12:] == frame[12:]
+    finally:
+        server.close()
+
+
+def test_on_time_share_tolerates_small_overruns_only():
+    assert on_time_share(2.0, 2.0) == 1.0
+    assert on_time_share(2.0, 2.3) == 1.0  # within 0.25 s + 5 %
+    assert on_time_share(2.0, 2.3, tolerance_s=0.1) == pytest.approx(2 / 2.3)
+    assert on_time_share(2.0, 3.0) == pytest.approx(2 / 3)
 
 
 @pytest.mark.slow
-def test_server_errors_come_back_as_trex_errors(standin, worker):
+def test_loads_above_the_ceiling_count_the_unsent_share_as_loss(worker):
+    """TRex stretches a trial it cannot send in time; the trial must not pass as measured."""
+    server = TrexStandIn(tx_ceiling_pps=1000.0)
+    try:
+        worker.load(None)
+        worker.connect(gen_config(server))
+        worker.reset([0, 1])
+        point = ScenarioPoint(route=PlainRoute(), param_name="none", param=0, frame_size=128)
+        worker.add_streams(0, input_frames(point, "02:00:00:00:01:01", "02:00:00:00:00:01", 1))
+        trial = TrexMeasurer(worker, 0, 1, settle_s=0.05).measure(2000.0, 0.5)
+        assert trial.extra["raw_sent"] == trial.extra["raw_received"] == 1000  # all, but late
+        elapsed = trial.extra["traffic_elapsed_s"]
+        assert 0.95 < elapsed < 3.0  # 1000 packets at 1000 pps (plus RPCs on a loaded host)
+        assert trial.received == int(1000 * 0.5 / elapsed)  # the share sent within 0.5 s
+        assert trial.loss_ratio >= 0.45  # at least 1 - 1000 pps / 2000 pps
+        assert trial.forwarded_rate_pps <= 1000 * 1.05
+    finally:
+        server.close()
+
+
+@pytest.mark.slow
+def test_ceiling_self_test_and_a_default_mlrsearch_stay_below_it(worker):
+    """MLRsearch with the default maximum (14.88 Mpps) runs to the end below the ceiling
+    (it aborted on a TRex wait timeout before) and reports no more than was delivered."""
+    from lwtbench.campaign_runner import run_search
+    from lwtbench.scenario.campaign import SearchSpec
+    from lwtbench.search.mlr import MlrSettings
+
+    server = TrexStandIn(tx_ceiling_pps=20_000.0)
+    try:
+        worker.load(None)
+        gen = gen_config(server)
+        worker.connect(gen)
+        point = ScenarioPoint(route=PlainRoute(), param_name="none", param=0, frame_size=128)
+        frames = input_frames(point, "02:00:00:00:01:01", "02:00:00:00:00:01", 1)
+        worker.reset([0, 1])
+        worker.add_streams(0, frames)
+        assert measure_ceiling(worker, 0, seconds=0.5) == pytest.approx(20_000, rel=0.15)
+        quick = {"initial_trial_duration": 0.2, "final_trial_duration": 0.2, "duration_sum": 0.2}
+        settings = MlrSettings(goals=("fast",), goal_overrides={"fast": quick})
+        assert settings.max_load_pps > 14e6
+        ceilings: dict[int, float] = {}
+        with point_measurer(worker, gen, frames, ceilings) as measurer:
+            assert measurer.max_load_pps == ceilings[128]
+            outcome = run_search(SearchSpec(method="mlrsearch", mlr=settings), measurer)
+        goal = outcome.goals[0]
+        assert goal.attributes["max_load_pps"] == ceilings[128]
+        assert goal.throughput_pps is not None and goal.throughput_pps <= 20_000 * 1.05
+        assert all(t.extra["asked_pps"] <= 1.1 * ceilings[128] + 1e-6 for t in outcome.trials)
+    finally:
+        server.close()
+
+
+@pytest.mark.slow
+def test_ports_of_another_user_are_not_taken_unless_asked(standin, worker):
     worker.load(None)
     worker.connect(gen_config(standin))
-    with pytest.raises(TrexError, match="port"):
-        worker.start([0], 100.0, 0.1)  # not acquired, no streams
-    with pytest.raises(TrexError, match="pps=-1"):
-        worker.call("start", ports=[0], pps=-1, duration_s=1)
+    standin.owner.update({0: "someone-else", 1: "someone-else"})
+    with pytest.raises(TrexError, match="owned by 'someone-else'"):
+        worker.reset([0, 1])
+    worker.reset([0, 1], force=True)  # only when the testbed file says generator.force
+    assert standin.owner[0] != "someone-else"
 
 
 def test_bad_trex_path_names_the_fix(worker, tmp_path):

@@ -4,10 +4,14 @@ the real client library (lbr-trex-client, the v3.04 client) through a session.
 It answers on 127.0.0.1: a REP socket for JSON-RPC 2.0 (the sync port) and a PUB socket (the
 async port) whose ``{}`` messages make the client fetch events with ``get_async_events``.
 Requests from the client arrive zlib-compressed behind an 8-byte header (magic 0xABE85CEA,
-length), as trex/utils/zipmsg.py writes them. Traffic is a model: a started port "sends"
-``pps * duration`` packets and the peer port "receives" at most ``capacity_pps * duration``;
-the profile-finished event is published once the duration has passed. Every call is logged
-so tests can assert the sequence.
+length), as trex/utils/zipmsg.py writes them. Traffic is a model of what real TRex
+does: a started port sends ``pps * duration`` packets at no more than ``tx_ceiling_pps``,
+stretching the trial when asked for more (TRex never drops what it cannot send in time), the
+peer port "receives" at most ``capacity_pps`` over the time it took; a duration of -1 sends
+until ``stop``. The profile-finished event is published when the sending ends. Frames go "on
+the wire" as TRex writes them: its port MAC as source and its configured destination over
+the frame's own, unless the stream's flags ask to keep the packet's MACs. Every call is
+logged so tests can assert the sequence.
 """
 
 from __future__ import annotations
@@ -26,13 +30,17 @@ EVENT_PROFILE_FINISHED_TX = 14  # trex/common/trex_subscriber.py ServerEventsIDs
 
 
 class TrexStandIn:
-    def __init__(self, num_ports: int = 2, capacity_pps: float = 1e9) -> None:
+    def __init__(
+        self, num_ports: int = 2, capacity_pps: float = 1e9, tx_ceiling_pps: float = 1e9
+    ) -> None:
         self.ctx = zmq.Context()
         self.rep = self.ctx.socket(zmq.REP)
         self.sync_port = self.rep.bind_to_random_port("tcp://127.0.0.1")
         self.pub = self.ctx.socket(zmq.PUB)
         self.async_port = self.pub.bind_to_random_port("tcp://127.0.0.1")
         self.capacity_pps = capacity_pps
+        self.tx_ceiling_pps = tx_ceiling_pps
+        self.running_tx: dict[int, tuple[float, float, int]] = {}
         self.num_ports = num_ports
         self.calls: list[tuple[str, dict]] = []
         self.streams: dict[int, dict[int, dict]] = {p: {} for p in range(num_ports)}
@@ -205,6 +213,8 @@ class TrexStandIn:
 
     def rpc_acquire(self, p):
         port = int(p["port_id"])
+        if self.owner[port] not in ("", p.get("user", "x")) and not p.get("force"):
+            raise RuntimeError(f"port {port} is already owned by '{self.owner[port]}'")
         self.owner[port] = p.get("user", "x")
         return f"handler-{port}"
 
@@ -217,9 +227,22 @@ class TrexStandIn:
 
     def rpc_stop_traffic(self, p):
         port = int(p["port_id"])
+        running = self.running_tx.pop(port, None)
+        if running is not None:  # a continuous start: count what was sent until now
+            started, rate, size = running
+            self._count(port, round(rate * (time.monotonic() - started)), rate, size)
         if self.state[port] == "TX":
             self.state[port] = "STREAMS"
         return {}
+
+    def _count(self, port: int, sent: int, rate: float, size: int) -> None:
+        received = min(sent, int(self.capacity_pps * sent / rate)) if rate else 0
+        peer = port ^ 1
+        with self.lock:
+            self.counters[port]["opackets"] += sent
+            self.counters[port]["obytes"] += sent * size
+            self.counters[peer]["ipackets"] += received
+            self.counters[peer]["ibytes"] += received * size
 
     def rpc_get_all_streams(self, p):
         # Dynamic-profile servers answer per profile; the stand-in keeps one profile "_".
@@ -252,30 +275,53 @@ class TrexStandIn:
     def frames(self, port: int) -> list[bytes]:
         return [base64.b64decode(s["packet"]["binary"]) for s in self.streams[port].values()]
 
+    PORT_DEST_MAC = "02:00:00:00:01:00"
+    """The destination MAC of the stand-in's port configuration (TRex's ``dest_mac``)."""
+
+    def wire_frames(self, port: int) -> list[bytes]:
+        """The frames as TRex would send them: flags bit 0 keeps the packet's source MAC,
+        bits 1-2 == 1 (STLStreamDstMAC_PKT) its destination; otherwise the port's MACs."""
+        out = []
+        for stream in self.streams[port].values():
+            frame = base64.b64decode(stream["packet"]["binary"])
+            flags = int(stream.get("flags", 0))
+            dst = (
+                frame[:6]
+                if (flags >> 1) & 3 == 1
+                else bytes.fromhex(self.PORT_DEST_MAC.replace(":", ""))
+            )
+            src = frame[6:12] if flags & 1 else bytes.fromhex(f"02000000000{port}")
+            out.append(dst + src + frame[12:])
+        return out
+
     def rpc_start_traffic(self, p):
         port = int(p["port_id"])
         mul = p["mul"]
-        assert mul["type"] == "pps" and mul["op"] == "abs", mul
-        pps, duration = float(mul["value"]), float(p["duration"])
+        assert mul["op"] == "abs", mul
         frames = self.frames(port)
         size = len(frames[0]) + 4 if frames else 0  # TRex counts bytes with the FCS
-        sent = round(pps * duration)
-        received = min(sent, int(self.capacity_pps * duration))
-        peer = port ^ 1
+        if mul["type"] == "percentage":  # of line rate: 10 Gb/s, 20 B preamble and gap
+            pps = 10e9 * float(mul["value"]) / 100 / ((size + 20) * 8)
+        else:
+            assert mul["type"] == "pps", mul
+            pps = float(mul["value"])
+        rate = min(pps, self.tx_ceiling_pps)
+        duration = float(p["duration"])
         self.state[port] = "TX"
+        if duration < 0:
+            self.running_tx[port] = (time.monotonic(), rate, size)
+            return {"multiplier": pps, "ts": time.time()}
+        sent = round(pps * duration)
 
         def finish():
+            self._count(port, sent, rate, size)
             with self.lock:
-                self.counters[port]["opackets"] += sent
-                self.counters[port]["obytes"] += sent * size
-                self.counters[peer]["ipackets"] += received
-                self.counters[peer]["ibytes"] += received * size
                 self.state[port] = "STREAMS"
             self._event(
                 "trex-event", EVENT_PROFILE_FINISHED_TX, {"port_id": port, "profile_id": "_"}
             )
 
-        timer = threading.Timer(duration, finish)
+        timer = threading.Timer(sent / rate, finish)  # stretched past duration above ceiling
         self.timers.append(timer)
         timer.start()
         return {"multiplier": pps, "ts": time.time()}

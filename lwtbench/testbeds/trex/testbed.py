@@ -6,6 +6,14 @@ counters into :class:`~lwtbench.search.trial.TrialResult`: a trial is start at t
 load for the duration, wait for the end, wait ``settle_s`` for packets still in flight, read
 the counters, and take differences (sent = tx port opackets, received = rx port ipackets).
 Port counters are used, never instantaneous rx_pps.
+
+Asked for more than it can send, TRex does not fail: it stretches the trial and sends every
+packet (measured here on af_packet: a 5 s trial at 1 Mpps took 17 s). A trial whose traffic
+took longer than its duration beyond a small tolerance therefore counts only the share that
+fitted in the duration, so the packets it failed to send in time are loss (CSIT treats unsent
+packets the same way), and a search can never report more than the generator delivered. The
+generator's ceiling is measured per frame size (a short self test, :func:`measure_ceiling`)
+and is the highest load a search asks for unless the testbed file sets ``max_load_pps``.
 """
 
 from __future__ import annotations
@@ -152,6 +160,10 @@ class TrexWorker:
     def load(self, trex_path: str | None) -> dict:
         return self.call("load", trex_path=trex_path)
 
+    def port_info(self, ports: list[int]) -> dict[int, dict]:
+        data = self.call("port_info", ports=ports)["ports"]
+        return {int(p): info for p, info in data.items()}
+
     def connect(self, gen: GeneratorConfig, timeout_s: float = 10.0) -> dict:
         return self.call(
             "connect",
@@ -161,18 +173,27 @@ class TrexWorker:
             timeout_s=timeout_s,
         )
 
-    def reset(self, ports: list[int]) -> None:
-        self.call("reset", ports=ports)
+    def reset(self, ports: list[int], force: bool = False) -> None:
+        self.call("reset", ports=ports, force=force)
 
     def add_streams(self, port: int, frames: list[bytes]) -> list[int]:
         b64 = [base64.b64encode(f).decode("ascii") for f in frames]
         return self.call("add_streams", port=port, frames_b64=b64)["stream_ids"]
 
-    def start(self, ports: list[int], pps: float, duration_s: float) -> None:
-        self.call("start", ports=ports, pps=pps, duration_s=duration_s)
+    def start(
+        self,
+        ports: list[int],
+        pps: float | None,
+        duration_s: float,
+        mult: str | None = None,
+        force: bool = False,
+    ) -> dict:
+        return self.call(
+            "start", ports=ports, pps=pps, duration_s=duration_s, mult=mult, force=force
+        )
 
-    def wait(self, ports: list[int], timeout_s: float) -> None:
-        self.call("wait", reply_timeout_s=timeout_s + 10, ports=ports, timeout_s=timeout_s)
+    def wait(self, ports: list[int], timeout_s: float) -> dict:
+        return self.call("wait", reply_timeout_s=timeout_s + 10, ports=ports, timeout_s=timeout_s)
 
     def stop(self, ports: list[int]) -> None:
         self.call("stop", ports=ports)
@@ -180,6 +201,33 @@ class TrexWorker:
     def counters(self, ports: list[int]) -> dict[int, PortCounters]:
         data = self.call("counters", ports=ports)["ports"]
         return {int(p): PortCounters.from_json(c) for p, c in data.items()}
+
+
+LATE_TOLERANCE_S = 0.25
+"""Default of ``generator.late_tolerance_s``: traffic may end this long after its intended
+duration (plus :data:`LATE_TOLERANCE_RATIO` of it) before the trial counts the late share as
+not sent. The end is seen through TRex's port-state events and RPCs: measured here on a loaded
+2-core host, a 0.2 s trial the generator kept up with still read up to 0.57 s."""
+LATE_TOLERANCE_RATIO = 0.05
+"""Relative part of the tolerance (of the intended duration)."""
+CEILING_HEADROOM = 1.1
+"""A trial asks TRex for at most this multiple of the measured ceiling: above the ceiling it
+only stretches the trial (a 14.88 Mpps trial would run 50 times its duration)."""
+LATE_IS_UNSENT_RULE = (
+    "traffic that ran past its duration (beyond the tolerance) counts only its share within "
+    "the duration as sent and received; the rest is unsent, hence lost"
+)
+
+
+def on_time_share(
+    duration_s: float, elapsed_s: float, tolerance_s: float = LATE_TOLERANCE_S
+) -> float:
+    """Share of a trial's packets sent within its intended duration: 1 unless the traffic
+    took longer than ``duration_s`` beyond the tolerance, else ``duration_s / elapsed_s``
+    (TRex sends at an even rate, so the share is the time ratio)."""
+    if elapsed_s <= duration_s * (1 + LATE_TOLERANCE_RATIO) + tolerance_s:
+        return 1.0
+    return duration_s / elapsed_s
 
 
 @dataclass
@@ -191,31 +239,47 @@ class TrexMeasurer:
     rx_port: int
     settle_s: float = 1.0
     """Wait after the traffic ends before the counters are read (packets in flight)."""
+    ceiling_pps: float | None = None
+    """The generator's measured ceiling for these frames (None: not measured)."""
+    max_load_pps: float | None = None
+    """Highest load a search should ask for (the testbed file's, else the ceiling)."""
+    force: bool = False
+    """TRex's ``force`` on start (the testbed file's ``generator.force``)."""
+    late_tolerance_s: float = LATE_TOLERANCE_S
+    """See :data:`LATE_TOLERANCE_S`."""
     trials: int = field(default=0, init=False)
 
     def measure(self, intended_load_pps: float, duration_s: float) -> TrialResult:
         ports = [self.tx_port, self.rx_port]
+        asked = float(intended_load_pps)
+        if self.ceiling_pps:
+            asked = min(asked, CEILING_HEADROOM * self.ceiling_pps)
         before = self.worker.counters(ports)
-        started = time.monotonic()
-        self.worker.start([self.tx_port], intended_load_pps, duration_s)
+        started = self.worker.start([self.tx_port], asked, duration_s, force=self.force)
         try:
-            self.worker.wait([self.tx_port], timeout_s=duration_s + 30.0)
+            ended = self.worker.wait([self.tx_port], timeout_s=duration_s * 3 + 30.0)
         except TrexError:
             with contextlib.suppress(TrexError):
                 self.worker.stop([self.tx_port])
             raise
-        elapsed = time.monotonic() - started
+        elapsed = float(ended["ended_mono"]) - float(started["started_mono"])
         time.sleep(self.settle_s)
         after = self.worker.counters(ports)
         tx = after[self.tx_port] - before[self.tx_port]
         rx = after[self.rx_port] - before[self.rx_port]
+        share = on_time_share(duration_s, elapsed, self.late_tolerance_s)
         self.trials += 1
         return TrialResult(
             intended_load_pps=float(intended_load_pps),
             duration_s=float(duration_s),
-            sent=tx.opackets,
-            received=rx.ipackets,
+            sent=int(tx.opackets * share),
+            received=int(rx.ipackets * share),
             extra={
+                "asked_pps": asked,
+                "raw_sent": tx.opackets,
+                "raw_received": rx.ipackets,
+                "on_time_share": round(share, 6),
+                "loss_rule": LATE_IS_UNSENT_RULE,
                 "tx_obytes": tx.obytes,
                 "rx_ibytes": rx.ibytes,
                 "tx_oerrors": tx.oerrors,
@@ -225,6 +289,56 @@ class TrexMeasurer:
                 "settle_s": self.settle_s,
             },
         )
+
+
+def measure_ceiling(worker: TrexWorker, port: int, seconds: float = 1.0) -> float:
+    """Packets per second ``port`` sends of its loaded streams when asked for line rate.
+
+    A self test that needs no loopback: only the sending port's counter is read, so the
+    frames may go anywhere (into the DUT, which may drop them). TRex runs until stopped; the
+    rate is the packets counted over the time between the start and the stop replies.
+    """
+    before = worker.counters([port])[port]
+    started = worker.start([port], None, -1, mult="100%")
+    try:
+        time.sleep(seconds)
+    finally:
+        worker.stop([port])
+    stopped = time.monotonic()
+    after = worker.counters([port])[port]
+    # Both processes read CLOCK_MONOTONIC (one clock per host on Linux): the worker's start
+    # time and ours are comparable.
+    elapsed = max(stopped - float(started["started_mono"]), 1e-3)
+    return (after - before).opackets / elapsed
+
+
+@contextlib.contextmanager
+def point_measurer(
+    worker: TrexWorker, gen: GeneratorConfig, frames: list[bytes], ceilings: dict[int, float]
+) -> Iterator[TrexMeasurer]:
+    """Load ``frames`` on the sending port and yield its Measurer; the generator's ceiling
+    for their size is measured the first time (and kept in ``ceilings``)."""
+    worker.reset([gen.tx_port, gen.rx_port], force=gen.force)
+    worker.add_streams(gen.tx_port, frames)
+    size = len(frames[0])
+    if size not in ceilings:
+        ceilings[size] = measure_ceiling(worker, gen.tx_port)
+        time.sleep(gen.settle_s)  # its last packets must not reach the first trial's counters
+    ceiling = ceilings[size]
+    try:
+        yield TrexMeasurer(
+            worker,
+            gen.tx_port,
+            gen.rx_port,
+            gen.settle_s,
+            ceiling_pps=ceiling,
+            max_load_pps=gen.max_load_pps or ceiling,
+            force=gen.force,
+            late_tolerance_s=gen.late_tolerance_s,
+        )
+    finally:
+        with contextlib.suppress(TrexError):
+            worker.stop([gen.tx_port])
 
 
 def input_frames(point: ScenarioPoint, src_mac: str, dst_mac: str, flows: int) -> list[bytes]:
@@ -258,6 +372,8 @@ class TrexTestbed:
         self._host_cm: contextlib.AbstractContextManager | None = None
         self.boot_snapshot: dict[str, object] = {}
         self.last_search_provenance: dict[str, object] = {}
+        self.ceilings: dict[int, float] = {}
+        """Generator ceiling (pps) per frame size, measured once per testbed."""
 
     def kernel_variants(self) -> tuple[str, ...]:
         return tuple(self.config.dut.kernels)
@@ -284,19 +400,18 @@ class TrexTestbed:
         # DUT state before and after each search, as differences from the boot snapshot
         # (sysctls, offloads, IRQ affinity, governor ...): empty when nothing drifted.
         before = snapshot_diff(self.boot_snapshot, self.dut.snapshot())
-        with self.dut.point(point) as shown:
-            self.worker.reset([gen.tx_port, gen.rx_port])
-            self.worker.add_streams(gen.tx_port, frames)
-            try:
-                yield TrexMeasurer(self.worker, gen.tx_port, gen.rx_port, gen.settle_s)
-            finally:
-                with contextlib.suppress(TrexError):
-                    self.worker.stop([gen.tx_port])
+        with (
+            self.dut.point(point) as shown,
+            point_measurer(self.worker, gen, frames, self.ceilings) as measurer,
+        ):
+            yield measurer
         after = snapshot_diff(self.boot_snapshot, self.dut.snapshot())
         self.last_search_provenance = {
             "route": shown,
             "dut_diff_before": before,
             "dut_diff_after": after,
+            "generator_ceiling_pps": measurer.ceiling_pps,
+            "max_load_pps": measurer.max_load_pps,
         }
 
     def provenance(self) -> dict[str, object]:

@@ -8,13 +8,14 @@ per line::
 
     {"id": 1, "cmd": "load", "trex_path": null}
     {"id": 2, "cmd": "connect", "server": "10.0.0.1", "sync_port": 4501, "async_port": 4500}
-    {"id": 3, "cmd": "reset", "ports": [0, 1]}
+    {"id": 3, "cmd": "reset", "ports": [0, 1], "force": false}
     {"id": 4, "cmd": "add_streams", "port": 0, "frames_b64": ["..."]}
     {"id": 5, "cmd": "counters", "ports": [0, 1]}
     {"id": 6, "cmd": "start", "ports": [0], "pps": 1000000.0, "duration_s": 30.0}
     {"id": 7, "cmd": "wait", "ports": [0], "timeout_s": 60.0}
     {"id": 8, "cmd": "stop", "ports": [0]}
-    {"id": 9, "cmd": "quit"}
+    {"id": 9, "cmd": "port_info", "ports": [0, 1]}
+    {"id": 10, "cmd": "quit"}
 
 and reads one reply per line: ``{"id": n, "ok": true, "result": ...}`` or
 ``{"id": n, "ok": false, "error": "...", "type": "TRexError"}``.
@@ -35,8 +36,8 @@ import sys
 import time
 import traceback
 
-# Running this file by path puts its own directory (lwtbench/testbeds/) first on sys.path,
-# where lwtbench's trex.py would shadow TRex's ``trex`` package: drop it.
+# Running this file by path puts its own directory first on sys.path; nothing of the project
+# may be importable here (a module named like one of TRex's would shadow it): drop it.
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
@@ -152,10 +153,12 @@ class Worker:
         }
 
     def cmd_reset(self, req: dict) -> dict:
-        """Acquire the ports, stop them, drop their streams, service mode off."""
+        """Acquire the ports, stop them, drop their streams, service mode off.
+
+        ``force`` takes ports another user holds: only when the testbed file asks for it."""
         c = self._need()
         ports = [int(p) for p in req["ports"]]
-        c.acquire(ports=ports, force=True)
+        c.acquire(ports=ports, force=bool(req.get("force", False)))
         c.stop(ports=ports)
         c.remove_all_streams(ports=ports)
         # Service mode answers ARP/ND and may send its own packets: off during trials.
@@ -170,34 +173,70 @@ class Worker:
         # One continuous stream per frame; an absolute "Npps" multiplier at start sets the
         # port's total rate, shared by the streams. Flow variation comes as several frames
         # built by lwtbench.packets (one UDP source port each, checksums computed there).
+        # The frames' MACs come from the testbed file: without the override flags TRex writes
+        # its port's MAC as source and its configured dest_mac as destination over them
+        # (trex_stl_streams.py sets the flags only for scapy packets with explicit MACs).
         for b64 in req["frames_b64"]:
             builder = api.STLPktBuilder(pkt_buffer=base64.b64decode(b64))
-            streams.append(api.STLStream(packet=builder, mode=api.STLTXCont(pps=1)))
+            streams.append(
+                api.STLStream(
+                    packet=builder,
+                    mode=api.STLTXCont(pps=1),
+                    mac_src_override_by_pkt=True,
+                    mac_dst_override_mode=api.STLStreamDstMAC_PKT,
+                )
+            )
         ids = c.add_streams(streams, ports=[port])
         return {"stream_ids": ids if isinstance(ids, list) else [ids]}
 
     def cmd_start(self, req: dict) -> dict:
+        """Start at ``pps`` (or ``mult``, e.g. "100%") for ``duration_s`` (-1: until stop)."""
         c = self._need()
-        pps = float(req["pps"])
-        if pps <= 0:
-            raise WorkerError(f"pps={pps}: must be positive")
+        mult = req.get("mult")
+        if mult is None:
+            pps = float(req["pps"])
+            if pps <= 0:
+                raise WorkerError(f"pps={pps}: must be positive")
+            mult = f"{pps}pps"
+        started = time.monotonic()
         c.start(
             ports=[int(p) for p in req["ports"]],
-            mult=f"{pps}pps",
+            mult=str(mult),
             duration=float(req["duration_s"]),
-            force=True,
+            force=bool(req.get("force", False)),
         )
-        return {"started_at": time.time()}
+        return {"started_at": time.time(), "started_mono": started}
 
     def cmd_wait(self, req: dict) -> dict:
+        """Wait for the ports to finish; ``ended_mono`` is taken before the client's RX-filter
+        clean-up (100 ms on virtual ports), so ``ended_mono - started_mono`` is the traffic."""
         c = self._need()
-        c.wait_on_traffic(ports=[int(p) for p in req["ports"]], timeout=req.get("timeout_s"))
-        return {"ended_at": time.time()}
+        ports = [int(p) for p in req["ports"]]
+        deadline = time.monotonic() + float(req.get("timeout_s") or 60.0)
+        while set(c.get_active_ports()) & set(ports):
+            if time.monotonic() > deadline:
+                raise WorkerError(f"ports {ports} still sending after {req.get('timeout_s')} s")
+            time.sleep(0.005)
+        ended = time.monotonic()
+        c.wait_on_traffic(ports=ports, timeout=req.get("timeout_s"))
+        return {"ended_at": time.time(), "ended_mono": ended}
 
     def cmd_stop(self, req: dict) -> dict:
         c = self._need()
         c.stop(ports=[int(p) for p in req["ports"]])
         return {}
+
+    def cmd_port_info(self, req: dict) -> dict:
+        """Link, MACs and speed of each port as the server reports them (preflight)."""
+        c = self._need()
+        out = {}
+        for p in [int(p) for p in req["ports"]]:
+            info = c.get_port_attr(p)
+            out[str(p)] = {
+                k: info.get(k)
+                for k in ("link", "src_mac", "dest", "speed", "status", "is_virtual", "driver")
+            }
+        return {"ports": out}
 
     def cmd_counters(self, req: dict) -> dict:
         """Port counters as TRex keeps them (totals since its last clear; the orchestrator
