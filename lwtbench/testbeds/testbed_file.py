@@ -121,6 +121,8 @@ class GeneratorConfig:
     """Take the TRex ports even when another user holds them (TRex's ``force``)."""
     max_load_pps: float | None = None
     """Highest load a search asks for; None: the generator's ceiling measured per frame size."""
+    netns: str | None = None
+    """Run the TRex client in this network namespace (a server on veth inside one)."""
     late_tolerance_s: float = 0.25
     """Traffic ending later than its duration by more than this (+5 %) counts the late share
     as unsent (lwtbench.testbeds.trex.testbed.LATE_TOLERANCE_S)."""
@@ -215,6 +217,7 @@ def parse_trex_testbed(data: dict[str, Any], path: Path) -> TrexTestbedConfig:
             "force",
             "max_load_pps",
             "late_tolerance_s",
+            "netns",
         },
     )
     gen = GeneratorConfig(
@@ -230,6 +233,7 @@ def parse_trex_testbed(data: dict[str, Any], path: Path) -> TrexTestbedConfig:
         force=g.get("force", False) is True,
         max_load_pps=float(g["max_load_pps"]) if g.get("max_load_pps") is not None else None,
         late_tolerance_s=float(g.get("late_tolerance_s", 0.25)),
+        netns=v.ifname(g["netns"], "generator.netns") if g.get("netns") else None,
     )
     if gen.tx_port == gen.rx_port:
         raise v.fail("generator.rx_port", "equals tx_port", "the DUT forwards port to port")

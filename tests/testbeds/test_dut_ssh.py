@@ -345,3 +345,16 @@ def test_preflight_reports_each_check(sshd, dut_netns):
     # The running kernel's image is or is not in /boot; either way the check says which.
     kernel = checks["kernel running"]
     assert ("present" in kernel.detail) == kernel.ok
+    # Links up; MACs compared with the file's (the veths have random MACs, the stand-in's
+    # ports 02:00:00:00:00:0N): each mismatch fails and says what to fix.
+    assert "TRex" not in checks, checks.get("TRex")
+    assert checks["TRex port 0 link"].ok and checks["link lwtb-in"].ok
+    assert not checks["TRex port 0 MAC"].ok and "fix the file" in checks["TRex port 0 MAC"].detail
+    real_in = _sh("ip", "netns", "exec", dut_netns, "cat", "/sys/class/net/lwtb-in/address")
+    assert not checks["MAC lwtb-in"].ok and real_in.strip() in checks["MAC lwtb-in"].detail
+    # Nothing resolved the next hop yet: the check says how to give the DUT an entry.
+    resolution = checks["address resolution"]
+    assert not resolution.ok and "lladdr 02:00:00:00:01:02 dev lwtb-out nud permanent" in (
+        resolution.detail
+    )
+    assert checks["generator ceiling"].ok  # the stand-in "sends" at line rate

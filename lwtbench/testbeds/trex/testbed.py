@@ -83,17 +83,20 @@ class PortCounters:
 class TrexWorker:
     """A running worker process; one request at a time, replies read with a timeout."""
 
-    def __init__(self, python: str | None = None, timeout_s: float = 60.0) -> None:
+    def __init__(
+        self, python: str | None = None, timeout_s: float = 60.0, prefix: list[str] | None = None
+    ) -> None:
+        """``prefix``: argv the worker runs under, e.g. ``ip netns exec NS`` to reach a server
+        listening in a network namespace."""
         self.timeout_s = timeout_s
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)  # nothing of the project on the worker's path
-        # -P: do not put the worker's directory (lwtbench/testbeds, holding this trex.py) on
-        # sys.path, where it would shadow TRex's ``trex`` package (the worker drops it too).
-        cmd = (
-            [sys.executable, "-P", str(WORKER_PATH)]
-            if python is None
-            else [python, str(WORKER_PATH)]
-        )
+        # -P: do not put the worker's directory on sys.path (the worker drops it too).
+        cmd = [
+            *(prefix or []),
+            *([sys.executable, "-P"] if python is None else [python]),
+            str(WORKER_PATH),
+        ]
         self.proc = subprocess.Popen(
             cmd,
             stdin=subprocess.PIPE,
@@ -365,7 +368,7 @@ class TrexTestbed:
     def __init__(self, config: TrexTestbedConfig) -> None:
         self.config = config
         self.dut = Dut(config.dut)
-        self.worker = TrexWorker(config.generator.python)
+        self.worker = TrexWorker(config.generator.python, prefix=worker_prefix(config.generator))
         self.client_info = self.worker.load(config.generator.trex_path)
         self.server_info = self.worker.connect(config.generator)
         self._host = None
@@ -447,37 +450,49 @@ class Check:
     """What was found (or the fix)."""
 
 
+def worker_prefix(gen: GeneratorConfig) -> list[str]:
+    """argv the worker runs under: ``ip netns exec NS`` when the server is in a namespace."""
+    return ["ip", "netns", "exec", gen.netns] if gen.netns else []
+
+
 def preflight(config: TrexTestbedConfig, campaign=None) -> list[Check]:
-    """Check TRex, DUT SSH, kernels, NIC driver and MTU before a long run; never raises."""
+    """Check TRex, DUT SSH, kernels, NIC driver, MTU, links, MACs, address resolution, and
+    measure the generator's ceiling, before a long run; never raises."""
     checks: list[Check] = []
+    gen, dut_cfg = config.generator, config.dut
+    trex_ports: dict[int, dict] = {}
     worker = None
     try:
-        worker = TrexWorker(config.generator.python, timeout_s=20)
-        info = worker.load(config.generator.trex_path)
+        worker = TrexWorker(gen.python, timeout_s=20, prefix=worker_prefix(gen))
+        info = worker.load(gen.trex_path)
         checks.append(Check("TRex client", True, f"{info['kind']} at {info['trex_module']}"))
-        server = worker.connect(config.generator)
+        server = worker.connect(gen)
         ports = {p["index"]: p for p in server.get("ports", [])}
-        missing = {config.generator.tx_port, config.generator.rx_port} - set(ports)
+        missing = {gen.tx_port, gen.rx_port} - set(ports)
         checks.append(
             Check(
                 "TRex server",
                 not missing,
                 f"{server['server_version'].get('version')} on "
-                f"{config.generator.server}, ports {sorted(ports)}"
+                f"{gen.server}, ports {sorted(ports)}"
                 + (f"; missing {sorted(missing)}" if missing else ""),
             )
         )
+        if not missing:
+            trex_ports = worker.port_info([gen.tx_port, gen.rx_port])
+            checks += _trex_port_checks(config, trex_ports)
+            checks.append(_ceiling_check(worker, config, campaign))
     except (TrexError, KeyError) as exc:
         checks.append(Check("TRex", False, str(exc)))
     finally:
         if worker is not None:
             worker.close()
-    dut = Dut(config.dut)
+    dut = Dut(dut_cfg)
     try:
         release = dut.release()
-        checks.append(Check("DUT SSH", True, f"{config.dut.ssh.host}: running {release}"))
+        checks.append(Check("DUT SSH", True, f"{dut_cfg.ssh.host}: running {release}"))
         installed = dut.output(["ls", "/boot"], in_netns=False)
-        for variant, rel in config.dut.kernels.items():
+        for variant, rel in dut_cfg.kernels.items():
             present = f"vmlinuz-{rel}" in installed.split()
             checks.append(
                 Check(
@@ -491,7 +506,7 @@ def preflight(config: TrexTestbedConfig, campaign=None) -> list[Check]:
                     ),
                 )
             )
-        for port in (config.dut.ingress, config.dut.egress):
+        for port in (dut_cfg.ingress, dut_cfg.egress):
             drv = dut.output(["ethtool", "-i", port.name])
             checks.append(
                 Check(
@@ -500,6 +515,17 @@ def preflight(config: TrexTestbedConfig, campaign=None) -> list[Check]:
                     drv.splitlines()[0] if drv else "no output",
                 )
             )
+            mac = dut.output(["cat", f"/sys/class/net/{port.name}/address"]).strip().lower()
+            state = dut.output(["cat", f"/sys/class/net/{port.name}/operstate"]).strip()
+            checks.append(
+                Check(
+                    f"MAC {port.name}",
+                    mac == port.mac,
+                    f"{mac}, testbed file says {port.mac}"
+                    + ("" if mac == port.mac else ": fix dut.*.mac (frames are sent to it)"),
+                )
+            )
+            checks.append(Check(f"link {port.name}", state == "up", f"operstate {state}"))
             mtu_text = dut.output(["cat", f"/sys/class/net/{port.name}/mtu"]).strip()
             if campaign is not None and mtu_text.isdigit():
                 need = max(p.frame_size - 14 + _inserted(p) for p in campaign.points)
@@ -510,11 +536,84 @@ def preflight(config: TrexTestbedConfig, campaign=None) -> list[Check]:
                         f"{mtu_text} B, largest encapsulated packet {need} B",
                     )
                 )
+        if dut_cfg.egress.peer_address:
+            checks.append(_resolution_check(dut, config))
     except DutError as exc:
         checks.append(Check("DUT SSH", False, str(exc)))
     finally:
         dut.close()
     return checks
+
+
+def _trex_port_checks(config: TrexTestbedConfig, ports: dict[int, dict]) -> list[Check]:
+    """Link up, and each TRex port's MAC equal to the peer MAC the testbed file gives."""
+    gen, dut = config.generator, config.dut
+    checks = []
+    for port, iface, role in ((gen.tx_port, dut.ingress, "sends"), (gen.rx_port, dut.egress,
+                                                                      "receives")):  # fmt: skip
+        info = ports.get(port, {})
+        link = str(info.get("link"))
+        checks.append(Check(f"TRex port {port} link", link == "UP", f"{link} ({role})"))
+        mac = str(info.get("src_mac", "")).lower()
+        checks.append(
+            Check(
+                f"TRex port {port} MAC",
+                mac == iface.peer_mac,
+                f"{mac}; dut.{'ingress' if port == gen.tx_port else 'egress'}.peer_mac is "
+                f"{iface.peer_mac}"
+                + ("" if mac == iface.peer_mac else " (the DUT sends to that MAC: fix the file)"),
+            )
+        )
+    return checks
+
+
+def _ceiling_check(worker: TrexWorker, config: TrexTestbedConfig, campaign) -> Check:
+    """The generator's ceiling for the largest frames of the campaign (1514 B without one):
+    frames into the DUT for one second, only the sending port's counter read."""
+    from ...packets.route import PlainRoute
+
+    gen, ingress = config.generator, config.dut.ingress
+    size = max((p.frame_size for p in campaign.points), default=1514) if campaign else 1514
+    point = ScenarioPoint(route=PlainRoute(), param_name="none", param=0, frame_size=size)
+    worker.reset([gen.tx_port, gen.rx_port], force=gen.force)
+    worker.add_streams(gen.tx_port, input_frames(point, ingress.peer_mac, ingress.mac, 1))
+    ceiling = measure_ceiling(worker, gen.tx_port)
+    worker.reset([gen.tx_port, gen.rx_port], force=gen.force)
+    return Check(
+        "generator ceiling",
+        ceiling > 0,
+        f"{ceiling:,.0f} pps of {size} B frames (one-second self test); searches ask for at "
+        "most this unless generator.max_load_pps is set",
+    )
+
+
+def _resolution_check(dut: Dut, config: TrexTestbedConfig) -> Check:
+    """The DUT reaches the next hop through its egress port, at the MAC of the TRex port."""
+    egress = config.dut.egress
+    route = dut.output(["ip", "-6", "route", "get", str(egress.peer_address)])
+    if f" dev {egress.name} " not in f" {route} ":
+        return Check(
+            "address resolution",
+            False,
+            f"route to {egress.peer_address}: {route.strip()!r}, not via {egress.name}",
+        )
+    neigh = dut.output(["ip", "-6", "neigh", "show", str(egress.peer_address), "dev", egress.name])
+    fields = neigh.split()
+    lladdr = fields[fields.index("lladdr") + 1].lower() if "lladdr" in fields else None
+    if lladdr is None:
+        return Check(
+            "address resolution",
+            False,
+            f"{egress.peer_address} on {egress.name}: unresolved ({neigh.strip() or 'no entry'}); "
+            f"TRex does not answer neighbour solicitations: give the DUT a permanent entry "
+            f"(ip -6 neigh replace {egress.peer_address} lladdr {egress.peer_mac} dev "
+            f"{egress.name} nud permanent)",
+        )
+    return Check(
+        "address resolution",
+        lladdr == egress.peer_mac,
+        f"{egress.peer_address} -> {lladdr} ({fields[-1]}); the TRex port is {egress.peer_mac}",
+    )
 
 
 def _inserted(point: ScenarioPoint) -> int:

@@ -231,10 +231,15 @@ class Worker:
         c = self._need()
         out = {}
         for p in [int(p) for p in req["ports"]]:
-            info = c.get_port_attr(p)
+            port = c.ports[p]
+            port.sync()  # fresh attributes from the server (get_port_status)
+            ether = port.get_layer_cfg().get("ether", {})
             out[str(p)] = {
-                k: info.get(k)
-                for k in ("link", "src_mac", "dest", "speed", "status", "is_virtual", "driver")
+                "link": "UP" if port.is_up() else "DOWN",
+                "src_mac": ether.get("src"),
+                "dest": ether.get("dst"),
+                "speed_gbps": port.get_speed_gbps(),
+                "driver": port.info.get("driver"),
             }
         return {"ports": out}
 
