@@ -1,0 +1,185 @@
+"""The driver against the REAL TRex server (built by ``lwtbench trex build`` or installed with
+``lwtbench trex use``), on af_packet veths in a namespace, forwarding through a DUT namespace
+reached over SSH (sshd on loopback).
+
+Topology (fixtures of test_dut_ssh.py)::
+
+    [gen netns: TRex port 0 = lwtb-gin] == [DUT netns: lwtb-in -> seg6 route -> lwtb-out]
+                                                   == [gen netns: TRex port 1 = lwtb-gout]
+
+What this proves on the real server: the four defects of the first driver are gone (late
+traffic is loss, the file's MACs reach the wire, a default MLRsearch stays below the measured
+ceiling instead of timing out, nothing forces ports), preflight passes on a correct file, a
+short campaign runs end to end with the server's version in run.json, and the host is left
+as found. Rates here are a veth's on a shared 2-core host: not data.
+
+Without a TRex install these tests are deselected (never skipped) and the run says so
+(tests/testbeds/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from lwtbench.testbeds.testbed_file import GeneratorConfig, TrexTestbedConfig
+from lwtbench.testbeds.trex import TrexWorker, input_frames, preflight
+from lwtbench.testbeds.trex.install import find_trex
+from lwtbench.testbeds.trex.server import ServerSettings, TrexServer
+from lwtbench.testbeds.trex.testbed import TrexMeasurer, measure_ceiling, point_measurer
+from tests.testbeds.test_dut_ssh import _sh, dut_netns, make_config, sshd  # noqa: F401
+
+pytestmark = [pytest.mark.trex, pytest.mark.root, pytest.mark.slow]
+
+
+def _mac(ns: str, dev: str) -> str:
+    return _sh("ip", "netns", "exec", ns, "cat", f"/sys/class/net/{dev}/address").strip()
+
+
+@pytest.fixture
+def trex_setup(sshd, dut_netns):  # noqa: F811 - fixtures imported from test_dut_ssh
+    install = find_trex()
+    assert install is not None, "conftest deselects these tests when there is no TRex"
+    gen_ns = f"lwtb-gen-{os.getpid()}"
+    dut = make_config(sshd, dut_netns)
+    dut = replace(
+        dut,
+        ingress=replace(
+            dut.ingress, mac=_mac(dut_netns, "lwtb-in"), peer_mac=_mac(gen_ns, "lwtb-gin")
+        ),
+        egress=replace(
+            dut.egress, mac=_mac(dut_netns, "lwtb-out"), peer_mac=_mac(gen_ns, "lwtb-gout")
+        ),
+        offloads={"gro": "off"},
+    )
+    # TRex answers no neighbour solicitation in L2 mode: the DUT gets a permanent entry,
+    # as preflight tells a user to do.
+    _sh("ip", "-n", dut_netns, "-6", "neigh", "replace", "2001:db8:ff::2", "lladdr",
+        dut.egress.peer_mac, "dev", "lwtb-out", "nud", "permanent")  # fmt: skip
+    settings = ServerSettings(interfaces=("lwtb-gin", "lwtb-gout"), netns=gen_ns)
+    server = TrexServer(install, settings).start()
+    try:
+        gen = GeneratorConfig(
+            server="127.0.0.1",
+            trex_path=str(install.client_path),
+            netns=gen_ns,
+            settle_s=0.5,
+        )
+        yield TrexTestbedConfig(name="trex-veth", source="test", generator=gen, dut=dut), server
+    finally:
+        prefix = server.config[0]["prefix"]
+        pid = server.proc.pid if server.proc else None
+        server.stop()
+        # The host as found: no server process left, no DPDK runtime files.
+        assert pid is None or not Path(f"/proc/{pid}").exists()
+        assert not (Path("/var/run/dpdk") / prefix).exists()
+
+
+def _worker(config: TrexTestbedConfig) -> TrexWorker:
+    gen = config.generator
+    worker = TrexWorker(timeout_s=60, prefix=["ip", "netns", "exec", str(gen.netns)])
+    worker.load(gen.trex_path)
+    worker.connect(gen)
+    return worker
+
+
+def test_preflight_passes_and_the_driver_is_right_on_the_real_server(trex_setup):
+    from lwtbench.testbeds.dut import Dut
+    from tests.testbeds.test_dut_ssh import POINT
+
+    config, server = trex_setup
+    checks = {c.name: c for c in preflight(config)}
+    failed = {n: c.detail for n, c in checks.items() if not c.ok and not n.startswith("kernel")}
+    assert failed == {}
+    assert "v3.0" in checks["TRex server"].detail
+    assert server.config[0]["interfaces"][0].endswith("framesz=2048,framecnt=4096")
+
+    worker = _worker(config)
+    dut = Dut(config.dut)
+    try:
+        ingress = config.dut.ingress
+        frames = input_frames(POINT, ingress.peer_mac, ingress.mac, 1)
+        info = worker.port_info([0, 1])
+        assert [info[p]["link"] for p in (0, 1)] == ["UP", "UP"]
+        # TRex's own port configuration would send elsewhere: only the stream flags make the
+        # frames reach the DUT (a veth drops frames for another MAC).
+        assert info[0]["dest"] != ingress.mac
+        with dut.host_setup(), dut.point(POINT):
+            worker.reset([0, 1])
+            worker.add_streams(0, frames)
+            ceiling = measure_ceiling(worker, 0)
+            assert 5_000 < ceiling < 5_000_000
+            measurer = TrexMeasurer(worker, 0, 1, settle_s=0.5)
+            low = measurer.measure(ceiling / 20, 1.0)
+            assert low.extra["on_time_share"] == 1.0
+            assert low.sent == round(ceiling / 20)
+            assert low.received == low.sent  # every frame forwarded: the MACs were right
+            # Three times the ceiling: TRex stretches the trial, the unsent share is loss.
+            high = measurer.measure(3 * ceiling, 1.0)
+            assert high.extra["raw_sent"] == round(3 * ceiling)  # TRex sent them all, late
+            assert high.extra["on_time_share"] < 0.8
+            assert high.loss_ratio > 0.4 and high.received <= 1.2 * ceiling
+    finally:
+        worker.close()
+        dut.close()
+
+
+def test_campaign_and_default_mlrsearch_on_the_real_server(trex_setup, tmp_path):
+    from lwtbench.campaign_runner import run_search, start_run
+    from lwtbench.results.load import load_run
+    from lwtbench.scenario.campaign import SearchSpec, parse_campaign
+    from lwtbench.search.mlr import MlrSettings
+    from lwtbench.testbeds.dut import Dut
+    from lwtbench.testbeds.trex import TrexTestbed
+    from tests.testbeds.test_dut_ssh import POINT
+
+    config, _server = trex_setup
+    # MLRsearch with its default maximum (14.88 Mpps) on the real server: it aborted on a
+    # TRex wait timeout before; now it runs below the measured ceiling to the end.
+    worker = _worker(config)
+    dut = Dut(config.dut)
+    try:
+        ingress = config.dut.ingress
+        frames = input_frames(POINT, ingress.peer_mac, ingress.mac, 1)
+        quick = {"initial_trial_duration": 0.5, "final_trial_duration": 0.5, "duration_sum": 0.5}
+        settings = MlrSettings(goals=("fast",), goal_overrides={"fast": quick})
+        ceilings: dict[int, float] = {}
+        with (
+            dut.host_setup(),
+            dut.point(POINT),
+            point_measurer(worker, config.generator, frames, ceilings) as measurer,
+        ):
+            outcome = run_search(SearchSpec(method="mlrsearch", mlr=settings), measurer)
+        goal = outcome.goals[0]
+        assert goal.attributes["max_load_pps"] == ceilings[len(frames[0])]
+        assert goal.throughput_pps is not None and 0 < goal.throughput_pps <= ceilings[1514]
+        assert any(t.received > 0 for t in outcome.trials)  # the DUT forwarded TRex's frames
+    finally:
+        worker.close()
+        dut.close()
+
+    campaign = parse_campaign(
+        {
+            "name": "trex-veth",
+            "kernels": ["running"],
+            "seed": 5,
+            "search": {
+                "method": "stepped",
+                "coarse_step_pps": 20_000,
+                "fine_step_pps": 10_000,
+                "max_load_pps": 60_000,
+                "duration_s": 0.5,
+            },
+            "sweeps": [{"protocol": "seg6", "modes": ["encap"], "segments": [12, 13]}],
+        }
+    )
+    summary = start_run(campaign, lambda: TrexTestbed(config), tmp_path, "r1")
+    assert summary.searches_run == 2
+    run = load_run(summary.directory)
+    assert run.provenance["generator"]["server"]["server_version"]["version"].startswith("v3.")
+    assert run.provenance["generator"]["client"]["kind"] == "trex-install"
+    assert all(r.received > 0 for r in run.rows)
+    assert all(s.testbed["generator_ceiling_pps"] > 0 for s in run.searches)
