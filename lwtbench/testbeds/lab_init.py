@@ -174,19 +174,28 @@ def setup(job: dict) -> None:
         run(IP, "link", "add", GEN_DEV, "type", "veth", "peer", "name", DUT_IN,
             "address", DUT_IN_MAC, "netns", DUT_NS)  # fmt: skip
         run(IP, "link", "set", GEN_DEV, "mtu", str(MTU), "up")
-    run(IP, "link", "add", SINK_DEV, "address", SINK_MAC, "type", "veth", "peer", "name",
-        DUT_OUT, "netns", DUT_NS)  # fmt: skip
-    run(IP, "link", "set", SINK_DEV, "mtu", str(MTU), "up")
+    next_hop_mac = SINK_MAC
+    if job.get("egress") == "vector":
+        # The DUT's egress is a second vector NIC (vec1) back to a generator outside (TRex).
+        run(IP, "link", "set", "vec1", "name", DUT_OUT)
+        run(IP, "link", "set", DUT_OUT, "netns", DUT_NS)
+        next_hop_mac = job["egress_peer_mac"]
+    else:
+        run(IP, "link", "add", SINK_DEV, "address", SINK_MAC, "type", "veth", "peer", "name",
+            DUT_OUT, "netns", DUT_NS)  # fmt: skip
+        run(IP, "link", "set", SINK_DEV, "mtu", str(MTU), "up")
     batch = [
         "link set lo up",
         # The vector NIC keeps its own MTU (frames from outside are at most 1514 B here).
         f"link set {DUT_IN} up"
         if job.get("ingress") == "vector"
         else f"link set {DUT_IN} mtu {MTU} up",
-        f"link set {DUT_OUT} mtu {MTU} up",
+        f"link set {DUT_OUT} up"  # the vector NIC's MTU comes from its mtu= argument
+        if job.get("egress") == "vector"
+        else f"link set {DUT_OUT} mtu {MTU} up",
         # (-6 is not allowed inside a batch; the addresses give the family, ::/0 the route's.)
         f"addr add {DUT_OUT_ADDR} dev {DUT_OUT} nodad",
-        f"neigh replace {NEXT_HOP} lladdr {SINK_MAC} dev {DUT_OUT} nud permanent",
+        f"neigh replace {NEXT_HOP} lladdr {next_hop_mac} dev {DUT_OUT} nud permanent",
         f"route replace ::/0 via {NEXT_HOP} dev {DUT_OUT}",
     ]
     batch += [f"ioam namespace add {ns}" for ns in job.get("ioam_namespaces", [])]

@@ -330,8 +330,10 @@ def load_testbed_factory(path: Path | str) -> TestbedFactory:
         import contextlib
         import importlib
 
-        with contextlib.suppress(ModuleNotFoundError):
-            importlib.import_module(f"{__package__}.{kind}")
+        # A kind may live in the package of its family (trex_lab in testbeds/trex/).
+        for module in dict.fromkeys((kind, kind.split("_")[0])):
+            with contextlib.suppress(ModuleNotFoundError):
+                importlib.import_module(f"{__package__}.{module}")
     if kind not in _KINDS:
         raise InputFileError(p, f"kind: {kind!r} unknown", f"one of {', '.join(sorted(_KINDS))}")
     return _KINDS[kind](data, p)
