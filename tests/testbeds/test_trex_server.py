@@ -20,6 +20,7 @@ Without a TRex install these tests are deselected (never skipped) and the run sa
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -55,6 +56,14 @@ def trex_setup(sshd, dut_netns):  # noqa: F811 - fixtures imported from test_dut
         ),
         offloads={"gro": "off"},
     )
+    # 1514 B frames plus 256 B of SRv6 encapsulation (POINT), within TRex's 2048 B slots.
+    for ns, devs in ((dut_netns, ("lwtb-in", "lwtb-out")), (gen_ns, ("lwtb-gin", "lwtb-gout"))):
+        for dev in devs:
+            _sh("ip", "-n", ns, "link", "set", dev, "mtu", "2000")
+    # SRv6 encapsulation routes the packet again on its first segment: a default route
+    # towards TRex's receiving port, as a DUT on a testbed has.
+    _sh("ip", "-n", dut_netns, "-6", "route", "add", "::/0", "via", "2001:db8:ff::2",
+        "dev", "lwtb-out")  # fmt: skip
     # TRex answers no neighbour solicitation in L2 mode: the DUT gets a permanent entry,
     # as preflight tells a user to do.
     _sh("ip", "-n", dut_netns, "-6", "neigh", "replace", "2001:db8:ff::2", "lladdr",
@@ -112,16 +121,22 @@ def test_preflight_passes_and_the_driver_is_right_on_the_real_server(trex_setup)
             worker.add_streams(0, frames)
             ceiling = measure_ceiling(worker, 0)
             assert 5_000 < ceiling < 5_000_000
+            time.sleep(1.0)  # the self test's last packets drain before the first trial
             measurer = TrexMeasurer(worker, 0, 1, settle_s=0.5)
             low = measurer.measure(ceiling / 20, 1.0)
             assert low.extra["on_time_share"] == 1.0
-            assert low.sent == round(ceiling / 20)
-            assert low.received == low.sent  # every frame forwarded: the MACs were right
-            # Three times the ceiling: TRex stretches the trial, the unsent share is loss.
-            high = measurer.measure(3 * ceiling, 1.0)
-            assert high.extra["raw_sent"] == round(3 * ceiling)  # TRex sent them all, late
+            assert low.sent == pytest.approx(ceiling / 20, abs=2)
+            # Every frame forwarded (the DUT's veth drops frames for other MACs): the MACs of
+            # the testbed file reached the wire.
+            # (The receiving port also sees a few packets of the hosts' own, ~0.2 %.)
+            assert abs(low.received - low.sent) <= 0.01 * low.sent
+            # Twice the ceiling, asked as such (no cap, force past the line-rate check): TRex
+            # stretches the trial and sends them all, late; the unsent share is loss.
+            raw = TrexMeasurer(worker, 0, 1, settle_s=0.5, force=True)
+            high = raw.measure(2 * ceiling, 1.0)
+            assert high.extra["raw_sent"] == pytest.approx(2 * ceiling, abs=2)
             assert high.extra["on_time_share"] < 0.8
-            assert high.loss_ratio > 0.4 and high.received <= 1.2 * ceiling
+            assert high.loss_ratio > 0.2 and high.sent <= 1.25 * ceiling
     finally:
         worker.close()
         dut.close()
@@ -183,3 +198,48 @@ def test_campaign_and_default_mlrsearch_on_the_real_server(trex_setup, tmp_path)
     assert run.provenance["generator"]["client"]["kind"] == "trex-install"
     assert all(r.received > 0 for r in run.rows)
     assert all(s.testbed["generator_ceiling_pps"] > 0 for s in run.searches)
+
+
+@pytest.mark.kernel
+def test_trex_drives_the_lab_dut_through_its_vector_nics(tmp_path):
+    """kind trex_lab: the real TRex server -> UML DUT (vector NIC at the i40e headroom) ->
+    TRex, a short stepped campaign end to end, the server's version and config in run.json,
+    and the host as found afterwards (no namespace, no server)."""
+    from lwtbench.campaign_runner import start_run
+    from lwtbench.results.load import load_run
+    from lwtbench.scenario.campaign import parse_campaign
+    from lwtbench.testbeds.trex.lab import LABEL, TrexLabSettings, TrexLabTestbed
+
+    campaign = parse_campaign(
+        {
+            "name": "trex-lab",
+            "kernels": ["vanilla"],
+            "seed": 7,
+            "search": {
+                "method": "stepped",
+                "coarse_step_pps": 4000,
+                "fine_step_pps": 2000,
+                "max_load_pps": 8000,
+                "duration_s": 0.5,
+            },
+            "sweeps": [{"protocol": "seg6", "modes": ["encap"], "segments": [1, 2]}],
+        }
+    )
+    made: list[TrexLabTestbed] = []
+
+    def factory() -> TrexLabTestbed:
+        made.append(TrexLabTestbed(TrexLabSettings(flavour="counting", variants=("vanilla",))))
+        return made[0]
+
+    summary = start_run(campaign, factory, tmp_path, "r1")
+    assert summary.searches_run == 2
+    run = load_run(summary.directory)
+    generator = run.provenance["generator"]
+    assert generator["label"] == LABEL
+    assert generator["server"]["version"].startswith("v3.")
+    assert generator["server"]["config"][0]["low_end"] is True
+    assert run.provenance["testbed"]["kind"] == "trex_lab"
+    assert {r.kernel_release for r in run.rows} == {"6.12.117-lwtb-vanilla"}
+    assert all(r.received > 0 for r in run.rows)  # forwarded by the UML DUT back to TRex
+    ns = made[0].ns
+    assert ns not in _sh("ip", "netns", "list")

@@ -127,6 +127,9 @@ class TrexServer:
             str(self.install.path / "t-rex-64"), "-i", "--cfg", str(self.cfg_path),
             "--no-scapy-server", "--iom", "0",
         ]  # fmt: skip
+        # The client reaches the RPC port on 127.0.0.1 inside the namespace: loopback up.
+        subprocess.run(["ip", "-n", self.settings.netns, "link", "set", "lo", "up"],
+                       capture_output=True, check=True)  # fmt: skip
         started = time.monotonic()
         with self.log_path.open("wb") as log:
             # Its own session: the wrapper script, _t-rex-64 and its helpers end together.

@@ -213,9 +213,12 @@ not sent. The end is seen through TRex's port-state events and RPCs: measured he
 2-core host, a 0.2 s trial the generator kept up with still read up to 0.57 s."""
 LATE_TOLERANCE_RATIO = 0.05
 """Relative part of the tolerance (of the intended duration)."""
-CEILING_HEADROOM = 1.1
+CEILING_HEADROOM = 1.0
 """A trial asks TRex for at most this multiple of the measured ceiling: above the ceiling it
-only stretches the trial (a 14.88 Mpps trial would run 50 times its duration)."""
+only stretches the trial (a 14.88 Mpps trial would run 50 times its duration), and above the
+port's line rate it refuses to start without ``force``. Packets not asked for are unsent,
+hence lost (:attr:`~lwtbench.search.trial.TrialResult.loss_ratio` counts the intended ones).
+The ceiling is measured at line rate, so it never exceeds it."""
 LATE_IS_UNSENT_RULE = (
     "traffic that ran past its duration (beyond the tolerance) counts only its share within "
     "the duration as sent and received; the rest is unsent, hence lost"
