@@ -5,11 +5,12 @@
 # that the TRex tests will not run (pytest then deselects them and repeats it).
 #
 # The source: $LWTBENCH_TREX_SOURCE (a trex-core checkout or git directory), else the first
-# existing of the candidates below (where this project's development machines keep a mirror).
+# existing of $LWTBENCH_TREX_MIRRORS (space-separated; default: where this project's
+# development machines keep a mirror of trex-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-CANDIDATES=(/work/.mirror/cisco-system-traffic-generator+trex-core/repo)
+read -r -a CANDIDATES <<< "${LWTBENCH_TREX_MIRRORS:-/work/.mirror/cisco-system-traffic-generator+trex-core/repo}"
 
 if found=$("$PY" -m lwtbench trex show); then
     echo "[trex] TRex tests will run: $found"
