@@ -42,7 +42,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     for name in _variants(args.variant):
         result = build_deb(
             name,
-            base_config=Path(args.base_config) if args.base_config else None,
+            base_config=args.base_config,
             jobs=args.jobs,
             progress=_progress,
         )
@@ -100,8 +100,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--jobs", "-j", type=int, default=None, help="make -j (default: CPUs)")
     build.add_argument(
         "--base-config",
-        help="deb only: the DUT's running config (default /boot/config-$(uname -r), else "
-        "Debian's config from linux-config-<version>)",
+        metavar="FILE|running",
+        help="deb only: a full config to start from (e.g. Debian's from linux-config-<version>),"
+        " or 'running' for this host's /boot/config-$(uname -r); default: the project's DUT "
+        "config, the source's x86_64_defconfig + env/kernel/dut.config",
     )
     build.add_argument("--force", action="store_true", help="uml: rebuild even if cached")
     build.set_defaults(func=cmd_build)
