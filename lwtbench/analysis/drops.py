@@ -1,7 +1,8 @@
 """Drops in forwarded rate: against the neighbouring points, and vanilla against patched.
 
-"A drop of 28.8 %" and "an improvement by up to 28.8 %" cannot share one base (paper-brief,
-claim C1/C2), so both ratios are always given, each with a label saying which is which:
+A drop and an improvement of the same percentage cannot share one base (the paper, C1 and
+C2 of claims.yaml, gives one value for both), so both ratios are always given, each with a
+label saying which is which:
 
 - ``drop_pct``  = 100 * (1 - vanilla / patched): how much lower vanilla is, relative to patched;
 - ``gain_pct``  = 100 * (patched / vanilla - 1): how much higher patched is, relative to vanilla.

@@ -418,7 +418,12 @@ def _size_part(ctx: Context, claim: Claim, settings: Settings, protocols, check_
         )
         if lab_text:
             how += f"; {lab_text} (another platform: shown, not compared)"
-        return Part("size", NEEDS_HARDWARE, "", how)
+        shown = (
+            f"largest drop {_pct(lab['drop_pct'])} at {_where_text(lab)} (lab, not compared)"
+            if lab is not None
+            else ""
+        )
+        return Part("size", NEEDS_HARDWARE, shown, how)
     ratios = _all_ratios(hw)
     row = _largest(ratios)
     if row is None:
@@ -540,7 +545,8 @@ def c3_baseline(ctx: Context, claim: Claim, settings: Settings) -> list[Part]:
                 f"received rate {shown['received_mean']:,.0f} pps as a cross-check), another "
                 "platform"
             )
-        return [Part("size", NEEDS_HARDWARE, "", how)]
+        ours = f"{shown['mean']:,.0f} pps (lab, not compared)" if shown is not None else ""
+        return [Part("size", NEEDS_HARDWARE, ours, how)]
     best = hw.loc[hw["mean"].idxmax()]
     rel = claim.tol("relative")
     lo, hi = best["ci_low"] * (1 - rel), best["ci_high"] * (1 + rel)
