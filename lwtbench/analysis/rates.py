@@ -161,6 +161,9 @@ RATE_METRIC_TEXT = (
     "sweep's highest passing load), mean of the repetitions"
 )
 """The metric in words, for tables and captions."""
+RATE_COLUMN = "throughput_pps"
+"""Column of :func:`throughput_per_repetition` holding the metric, one value per repetition
+(what a figure of repetitions draws)."""
 
 
 def _one_goal(searches: pd.DataFrame) -> pd.DataFrame:
@@ -182,7 +185,7 @@ def throughput_per_repetition(searches: pd.DataFrame, trials: pd.DataFrame) -> p
     """
     points = rate_search_points(trials)
     keys = [k for k in POINT_KEYS if k in points.columns and k != "kernel_variant"]
-    cols = [*_keys(points), "repetition", "throughput_pps"]
+    cols = [*_keys(points), "repetition", RATE_COLUMN]
     if points.empty or searches.empty:
         return pd.DataFrame(columns=cols)
     searched = points[["point_id", *keys, "kernel_variant", "repetition"]].drop_duplicates()

@@ -122,12 +122,13 @@ def write_count_run(
     param_name: str,
     counts: dict[str, dict[int, float]],
     tags: dict[int, str] | None = None,
+    kind: str = "synthetic-test-fixture",
 ) -> Path:
     """A counting run: one low-rate trial per point and variant with the given reallocs.
 
     ``tags`` gives a point's labels by parameter (``address_set=big`` for RPL).
     """
-    store = RunStore.create(directory, dict(FIXTURE_PROVENANCE))
+    store = RunStore.create(directory, {**FIXTURE_PROVENANCE, "testbed": {"kind": kind}})
     for variant, per_param in counts.items():
         for p, reallocs in per_param.items():
             store.append_trial(

@@ -141,6 +141,30 @@ def test_counts_that_disagree_contradict(tmp_path):
     assert part(r["C7 · patched"], "mechanism").verdict == "contradicted"
 
 
+def test_probe_counts_on_a_real_kernel_are_their_own_kind_of_evidence(tmp_path):
+    synthetic.write_count_run(
+        tmp_path / "p" / "r",
+        "seg6",
+        "encap",
+        "segments",
+        synthetic.srv6_counts(range(12, 15)),
+        kind="probe",
+    )
+    mechanism = part(rows(tmp_path)["C7 · patched"], "mechanism")
+    assert (mechanism.verdict, mechanism.evidence) == ("reproduced", ("probe counts",))
+
+
+def test_a_kernel_that_no_longer_doubles_gets_an_f1_row_saying_so(tmp_path):
+    counts = synthetic.srv6_counts(range(12, 15))
+    counts["fixed"] = dict(counts["patched"])
+    counts["newer"] = dict(counts["patched"])
+    synthetic.write_count_run(tmp_path / "c" / "r", "seg6", "encap", "segments", counts)
+    r = rows(tmp_path)
+    assert part(r["F1 · newer"], "mechanism").ours == "still doubles at none"
+    assert part(r["C7 · newer"], "mechanism").verdict == "reproduced"
+    assert "F1 · fixed" not in r  # the reference kernel is what the others are held against
+
+
 def test_runs_at_another_receive_headroom_do_not_decide_c5(tmp_path):
     synthetic.write_count_run(
         tmp_path / "c" / "paper", "seg6", "encap", "segments", synthetic.srv6_counts(range(1, 19))
