@@ -361,6 +361,8 @@ def test_swapped_rates_contradict_the_direction(tmp_path):
     assert r["C1"].verdict == "contradicted"
     assert part(r["C7 · fixed"], "direction").verdict == "contradicted"
     assert part(r["C5"], "direction").verdict == "contradicted"
+    # C2: the counts still say "twice at SRv6 encap 13", the rates now say "faster there"
+    assert part(r["C2"], "where").verdict == "contradicted"
 
 
 def test_the_patched_kernel_reallocating_twice_at_one_trigger_point_contradicts_c7(tmp_path):
