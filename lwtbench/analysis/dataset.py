@@ -27,6 +27,7 @@ SEARCH_COLUMNS: tuple[str, ...] = (
     "search",
     "goal",
     "throughput_pps",
+    "loss_ratio",
 )
 
 
@@ -42,7 +43,8 @@ class Dataset:
     """``run_id`` -> that run's ``run.json``."""
     searches: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SEARCH_COLUMNS))
     """One row per finished search and goal: ``run_id``, ``point_id``, ``protocol``,
-    ``kernel_variant``, ``repetition``, ``search``, ``goal``, ``throughput_pps``."""
+    ``kernel_variant``, ``repetition``, ``search``, ``goal``, ``throughput_pps`` and the goal's
+    ``loss_ratio`` (NaN when the goal does not record one)."""
     rounds: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ROUNDS_COLUMNS))
     """The software lab's paired-round estimates (see :mod:`lwtbench.analysis.rounds`)."""
 
@@ -91,6 +93,8 @@ def load_dataset(root: Path) -> Dataset:
         for rec in run.searches:
             for goal, result in rec.goals.items():
                 value = result.get("throughput_pps") if isinstance(result, dict) else None
+                attrs = result.get("attributes") if isinstance(result, dict) else None
+                loss = attrs.get("loss_ratio") if isinstance(attrs, dict) else None
                 searches.append(
                     {
                         "run_id": run_id,
@@ -101,6 +105,7 @@ def load_dataset(root: Path) -> Dataset:
                         "search": rec.search,
                         "goal": goal,
                         "throughput_pps": float(value) if value is not None else float("nan"),
+                        "loss_ratio": float(loss) if loss is not None else float("nan"),
                     }
                 )
     if frames:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..analysis.rates import RATE_METRIC
 from .common import (
     FigureNotAvailable,
     drop_basis,
@@ -26,7 +27,7 @@ from .common import (
 
 IOAM_MODES: tuple[str, ...] = ("inline", "encap", "auto")
 SRV6_MODES: tuple[str, ...] = ("encap", "encap.red", "inline", "l2encap", "l2encap.red")
-RATE_YLABEL = "forwarded rate (Mpps)"
+RATE_YLABEL = f"{RATE_METRIC} (Mpps)"  # the one rate metric (analysis.rates)
 
 
 def _predicted_for(predicted: Mapping, run: str, mode: str) -> Sequence[int]:
