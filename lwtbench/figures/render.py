@@ -220,10 +220,10 @@ CAPTIONS: dict[str, str] = {
     ),
     "srv6_rate_vs_segments": (
         "Highest forwarded rate of IPv6 packets the router steers through an SRv6 segment "
-        "list (encap: new outer header and SRH; encap.red: the first segment only in the outer "
-        "destination; inline: SRH inserted in the packet), against the number of segments, per "
-        "kernel (claims C2, C5). Grey bands: segment counts at which the headroom model "
-        "predicts two head reallocations per packet on vanilla."
+        "list (encap: new outer header and SRH; encap.red: a reduced SRH, the first "
+        "segment carried only as the outer destination; inline: SRH inserted in the packet), "
+        "against the number of segments, per kernel (claims C2, C5). Grey bands: segment "
+        "counts at which the headroom model predicts two head reallocations per packet on vanilla."
     ),
     "rpl_rate_per_address_set": (
         "Highest forwarded rate of IPv6 packets into which the router inserts an RPL source "
@@ -305,9 +305,20 @@ MODEL_DIR = "../model"
 """Where the model notebook writes its figures, relative to the data figures' folder."""
 
 
-def index_markdown(outcomes: list[FigureOutcome], model_dir: str | None = MODEL_DIR) -> str:
-    """Every figure on one page: its image, its caption and its testbed, or what it needs;
-    then the headroom model's figures (predictions) from ``model_dir`` (None: left out)."""
+def index_markdown(outcomes: list[FigureOutcome]) -> str:
+    """The data figures as a Markdown table: file or 'not available: needs ...' for each (the
+    notebook shows it above the images; :func:`index_page` is the page with everything)."""
+    lines = ["| figure | status | files / needs | testbed |", "|---|---|---|---|"]
+    for o in outcomes:
+        where = ", ".join(o.paths) if o.paths else f"needs {o.needs}"
+        lines.append(f"| {o.name}: {o.title} | {o.status} | {where} | {o.testbed or '-'} |")
+    return "\n".join(lines) + "\n"
+
+
+def index_page(outcomes: list[FigureOutcome], model_dir: str | None = MODEL_DIR) -> str:
+    """Every figure on one page (``figures.md``): its image, its caption and its provenance,
+    or what it needs; then the headroom model's figures (predictions) from ``model_dir``, a
+    path relative to the page (None: left out)."""
     lines = [
         "# Figures",
         "",
@@ -342,5 +353,5 @@ def write_index(outcomes: list[FigureOutcome], out_dir: Path) -> list[Path]:
     out = Path(out_dir)
     js, md = out / "figures.json", out / "figures.md"
     js.write_text(json.dumps([asdict(o) for o in outcomes], indent=2) + "\n", encoding="utf-8")
-    md.write_text(index_markdown(outcomes), encoding="utf-8")
+    md.write_text(index_page(outcomes), encoding="utf-8")
     return [js, md]

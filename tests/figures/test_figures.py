@@ -532,10 +532,10 @@ def test_render_all_writes_captioned_figures_and_an_index_of_every_figure(
 
 def test_the_index_shows_every_model_figure_with_its_caption(tmp_path):
     from lwtbench.figures.headroom import make_model_figures, model_figure_captions
-    from lwtbench.figures.render import index_markdown
+    from lwtbench.figures.render import index_page
 
     written = make_model_figures(tmp_path, "seg6", "l2encap", ["x86_64/i40e"])
-    md = index_markdown([])
+    md = index_page([])
     for name, title, caption in model_figure_captions():
         assert f"![{name}](../model/{name}.png)" in md and caption in md and title in md
     names = {name for name, _, _ in model_figure_captions("seg6", "l2encap")}
