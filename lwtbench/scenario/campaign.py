@@ -475,27 +475,3 @@ def load_campaign(path: Path | str) -> Campaign:
             p, f"not valid YAML ({exc})".replace("\n", " "), "fix the syntax"
         ) from None
     return parse_campaign(data, p)
-
-
-def estimate_trial_time_s(campaign: Campaign) -> float:
-    """Rough traffic time of the whole campaign, for ``--dry-run`` (reboots excluded).
-
-    MLRsearch's trial count depends on the DUT; the estimate assumes each goal needs its
-    duration sum twice (lower and upper bound) plus three initial trials. For the default
-    ndr+pdr goals that is 90 s a search; on the seeded simulated DUT (0.3-3 Mpps) the searches
-    took 35-56 s of trials, so read it as an upper-side guess.
-    """
-    searches = len(campaign.points) * len(campaign.kernels) * campaign.repetitions
-    spec = campaign.search
-    if spec.mlr is not None:
-        per = 0.0
-        for _, goal in spec.mlr.search_goals():
-            per += 2 * goal.duration_sum + 3 * goal.initial_trial_duration
-        per += spec.mlr.warmup_s
-    else:
-        s = spec.stepped
-        assert s is not None
-        # Assume the DUT passes half of max load: that many coarse steps, then ~all fine steps.
-        steps = s.max_load_pps / 2 / s.coarse_step_pps + s.coarse_step_pps / s.fine_step_pps
-        per = steps * s.duration_s * s.repetitions
-    return searches * per
