@@ -309,8 +309,10 @@ def model_figure_captions(protocol: str = "all", mode: str = "all") -> list[tupl
             "inline with 256 B inserted on x86_64 with an i40e NIC (206 B of headroom after "
             "the Ethernet header is pulled), on three kernels: each bar is the headroom after "
             "a step, hatched segments are the growth of a reallocation, ticks the headroom the "
-            "step asked for. Vanilla reallocates twice; the patched kernels once. Model "
-            "prediction from the kernel sources, not a measurement.",
+            "step asked for. Vanilla reallocates twice and the series as merged once; Debian "
+            "6.12.117 as shipped twice again, because its later dst-cache fix (January 2025) "
+            "leaves the IOAM inline cache empty. Model prediction from the kernel sources, "
+            "not a measurement.",
         )
     ]
     for proto, m in protocol_modes(protocol, mode):

@@ -553,3 +553,17 @@ def test_model_figures_use_the_same_kernel_words_as_data_figures():
     assert any("pskb_expand_head" in t for t in texts(fig))
     fig = skb_head_figure(worked_example_traces())
     assert all(any(kernel_label(v) in ax.get_title() for v in KERNEL_LABELS) for ax in fig.axes)
+
+
+def test_the_worked_example_caption_says_what_the_model_computes():
+    from lwtbench.figures.headroom import model_figure_captions, worked_example_traces
+
+    traces = worked_example_traces()
+    assert {k: t.reallocs for k, t in traces.items()} == {
+        "vanilla": 2,
+        "mitigated": 1,
+        "debian-6.12": 2,
+    }
+    caption = dict((n, c) for n, _, c in model_figure_captions())["model_worked_example"]
+    assert "Vanilla reallocates twice and the series as merged once" in caption
+    assert "6.12.117 as shipped twice again" in caption
