@@ -567,3 +567,41 @@ def test_the_worked_example_caption_says_what_the_model_computes():
     caption = dict((n, c) for n, _, c in model_figure_captions())["model_worked_example"]
     assert "Vanilla reallocates twice and the series as merged once" in caption
     assert "6.12.117 as shipped twice again" in caption
+
+
+def test_the_shipped_rate_figures_draw_every_measured_point_of_every_run():
+    from pathlib import Path
+
+    from lwtbench.analysis.rates import max_rate_per_repetition
+    from lwtbench.figures.render import FIGURES as ALL
+
+    data = Path(__file__).resolve().parents[2] / "data"
+    ctx = build_context(data)
+    per_rep = max_rate_per_repetition(ctx.data.trials)
+    makers = {name: make for name, _, make in ALL}
+    # kernels are nudged sideways by less than a quarter of the sweep step: round back to it
+    for name, protocol, step in (
+        ("ioam_rate_vs_trace_size", "ioam6", 4),
+        ("srv6_rate_vs_segments", "seg6", 1),
+    ):
+        fig, _ = makers[name](ctx)
+        rows = per_rep[per_rep["protocol"] == protocol]
+        expected = {
+            (m, v, float(p))
+            for m, v, p in zip(rows["mode"], rows["kernel_variant"], rows["param"], strict=True)
+        }
+        drawn = set()
+        for ax in fig.axes:
+            mode = ax.get_title().split(" ", 1)[1]
+            for line in ax.lines:
+                variant = next((k for k, w in KERNEL_LABELS.items() if w == line.get_label()), None)
+                if variant is None:
+                    continue
+                xs, ys = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+                drawn |= {
+                    (mode, variant, float(step * round(x / step)))
+                    for x, y in zip(xs, ys, strict=True)
+                    if np.isfinite(y)
+                }
+        assert drawn == expected, name
+        plt.close(fig)
