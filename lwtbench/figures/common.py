@@ -204,6 +204,7 @@ def plot_rate_panel(
     shade_predictions(ax, predicted, step)
     variants = sorted(set(medians["kernel_variant"]), key=kernel_sort_key)
     bottom, top = rate_ylim(medians["median"])
+    dense = len(sweep) > 30  # a whole IOAM range: smaller marks, or they merge into a band
     for i, variant in enumerate(variants):
         grp = medians[medians["kernel_variant"] == variant].sort_values("param")
         reps = per_rep[per_rep["kernel_variant"] == variant]
@@ -216,7 +217,7 @@ def plot_rate_panel(
             (grp["q1"] / 1e6).clip(bottom, top),
             (grp["q3"] / 1e6).clip(bottom, top),
             color=colour(str(variant)),
-            lw=1.6,
+            lw=1.0 if dense else 1.6,
             alpha=0.6,
             zorder=3,
         )
@@ -224,8 +225,8 @@ def plot_rate_panel(
             x + dx,
             y,
             marker=marker(str(variant), i),
-            ms=3,
-            lw=1,
+            ms=1.8 if dense else 3,
+            lw=0.8 if dense else 1,
             ls="-" if ordered else "none",  # categories are not joined by lines
             color=colour(str(variant)),
             label=kernel_label(str(variant)),
@@ -236,10 +237,10 @@ def plot_rate_panel(
         ax.scatter(
             reps["param"][inside] + dx,
             ry[inside],
-            s=5,
+            s=2 if dense else 5,
             facecolors="none",
             edgecolors=colour(str(variant)),
-            linewidths=0.5,
+            linewidths=0.4 if dense else 0.5,
             alpha=0.8,
             zorder=2,
         )
@@ -272,32 +273,54 @@ def plot_rate_panel(
         drops = _drops_vs_neighbours(medians, sweep)
     else:  # unordered categories (RPL's address sets) have no neighbours to compare with
         return labels
+    shown = drops[drops["labelled"].astype(bool)] if not drops.empty else drops
+    return _label_drops(ax, shown, medians, basis, step, (bottom, top))
+
+
+def _label_drops(
+    ax: plt.Axes,
+    shown: pd.DataFrame,
+    medians: pd.DataFrame,
+    basis: str,
+    step: float,
+    ylim: tuple[float, float],
+) -> list[str]:
+    """Write each drop of ``shown`` under its point, in the kernel's colour; return the texts
+    with their basis. Several kernels dropping at one x stack downwards; labels of close
+    points (IOAM's triggers come in pairs 4 B apart) go left and right of their point
+    alternately; the stack is lifted so that it stays inside the axes."""
+    labels: list[str] = []
+    if shown.empty:
+        return labels
+    bottom, top = ylim
     med = {
-        (float(p), str(v)): float(m)
+        (float(p), str(v)): float(m) / 1e6
         for p, v, m in zip(
             medians["param"], medians["kernel_variant"], medians["median"], strict=True
         )
     }
-    stacked: dict[float, int] = {}  # labels already set at an x (several kernels may drop)
-    shown = drops[drops["labelled"].astype(bool)] if not drops.empty else drops
-    shown = (
-        shown.assign(_k=shown["kernel_variant"].map(kernel_sort_key)) if not shown.empty else shown
-    )
-    for _, row in shown.sort_values(["param", "_k"]).iterrows() if not shown.empty else []:
-        variant = str(row["kernel_variant"])
-        labels.append(f"{row['param']:g}: {variant} drop {row['drop_pct']:.1f} % vs {basis}")
-        # Under the median, staggered so labels of adjacent trigger points (IOAM's come in
-        # pairs) do not overlap, stacked when several kernels drop at one x, and kept inside.
-        x = float(row["param"])
+    xs = sorted({float(p) for p in shown["param"]})
+    depth = shown.groupby("param").size()
+    stacked: dict[float, int] = {}
+    shown = shown.assign(_k=shown["kernel_variant"].map(kernel_sort_key))
+    for _, row in shown.sort_values(["param", "_k"]).iterrows():
+        variant, x = str(row["kernel_variant"]), float(row["param"])
+        labels.append(f"{x:g}: {variant} drop {row['drop_pct']:.1f} % vs {basis}")
+        i = xs.index(x)
+        crowded = (i > 0 and x - xs[i - 1] <= 2 * step) or (
+            i + 1 < len(xs) and xs[i + 1] - x <= 2 * step
+        )
+        side = 0 if not crowded else (-1 if i % 2 == 0 else 1)
         k = stacked.get(x, 0)
         stacked[x] = k + 1
-        ytext = max(med[(x, variant)] / 1e6, bottom + 0.2 * (top - bottom))
+        # Room under the floor for every label of this x (7 points each, ~4 % of a panel).
+        floor = bottom + (0.08 + 0.05 * int(depth[row["param"]])) * (top - bottom)
         ax.annotate(
             f"{row['drop_pct']:.1f} %",
-            (x, ytext),
+            (x, max(med[(x, variant)], floor)),
             textcoords="offset points",
-            xytext=(0, -4 - 6 * (len(labels) % 2 == 0) - 7 * k),
-            ha="center",
+            xytext=(5 * side, -4 - 7 * k),
+            ha={0: "center", -1: "right", 1: "left"}[side],
             va="top",
             fontsize=5.5,
             color=colour(variant),

@@ -23,7 +23,7 @@ from .headroom import model_figure_captions
 from .rates import ioam_rate_vs_trace_size, rpl_rate_per_address_set, srv6_rate_vs_segments
 from .reallocs import reallocs_measured_vs_model
 from .rounds import lab_rounds_excess
-from .vocabulary import nic_label
+from .vocabulary import kernel_label, nic_label
 
 
 @dataclass(frozen=True)
@@ -344,6 +344,12 @@ def index_page(outcomes: list[FigureOutcome], model_dir: str | None = MODEL_DIR)
         for name, title, caption in model_figure_captions():
             lines += [f"### {title}", "", f"![{name}]({model_dir}/{name}.png)", ""]
             lines += [f"*{name}*: {caption}", ""]
+        lines += [
+            "Trigger tables (every point that reallocates twice, per platform): "
+            f"[{kernel_label('vanilla')}]({model_dir}/model_trigger_table_vanilla.md), "
+            f"[{kernel_label('debian-6.12')}]({model_dir}/model_trigger_table_debian-6.12.md).",
+            "",
+        ]
     return "\n".join(lines)
 
 

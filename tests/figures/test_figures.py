@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -538,6 +539,9 @@ def test_the_index_shows_every_model_figure_with_its_caption(tmp_path):
     md = index_page([])
     for name, title, caption in model_figure_captions():
         assert f"![{name}](../model/{name}.png)" in md and caption in md and title in md
+    tables = {p.name for p in written if p.suffix == ".md"}
+    linked = re.findall(r"\]\(\.\./model/([^)]+\.md)\)", md)
+    assert len(linked) == 2 and set(linked) <= tables
     names = {name for name, _, _ in model_figure_captions("seg6", "l2encap")}
     assert {p.stem for p in written if p.suffix == ".png"} == names
     l2 = dict((n, c) for n, _, c in model_figure_captions())["model_trigger_map_seg6_l2encap"]
