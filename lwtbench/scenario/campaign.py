@@ -18,6 +18,9 @@ Example (see ``campaigns/quick.yaml``)::
       - protocol: seg6
         modes: [encap]
         segments: [12, 13, 14]
+
+A sweep may name its own ``kernels:`` (some of the campaign's): its points are then measured
+on those kernels only (``paper.yaml`` measures Debian's kernels at the trigger points alone).
 """
 
 from __future__ import annotations
@@ -120,11 +123,19 @@ class Campaign:
     search: SearchSpec
     """The rate search of every point."""
     points: tuple[ScenarioPoint, ...]
-    """Every scenario point, in file order."""
+    """Every scenario point, in file order (each once, whichever sweeps list it)."""
     description: str = ""
     """Free text from the file."""
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
     """The parsed YAML, stored in run.json as given."""
+    point_kernels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """``point_id`` -> the kernels measured there, for points listed only by sweeps with
+    their own ``kernels:`` (e.g. Debian's kernels at the trigger points alone); every other
+    point is measured on every kernel of :attr:`kernels`."""
+
+    def kernels_for(self, point: ScenarioPoint) -> tuple[str, ...]:
+        """The kernels ``point`` is measured on."""
+        return self.point_kernels.get(point.point_id, self.kernels)
 
 
 @dataclass(frozen=True)
@@ -150,7 +161,7 @@ def plan(campaign: Campaign, seed: int) -> list[PlannedSearch]:
     out = []
     for rep in range(campaign.repetitions):
         for kernel in campaign.kernels:
-            points = list(campaign.points)
+            points = [p for p in campaign.points if kernel in campaign.kernels_for(p)]
             if campaign.order == "random":
                 rng.shuffle(points)
             out += [PlannedSearch(kernel, rep, p) for p in points]
@@ -288,23 +299,48 @@ def _search(c: _Checker, value: object) -> SearchSpec:
     raise c.fail("search.method", f"unknown method {method!r}", "use mlrsearch or stepped")
 
 
+def _sweep_kernels(c: _Checker, raw: dict, where: str, kernels: list[str]) -> tuple[str, ...]:
+    """A sweep's own ``kernels:`` (a subset of the campaign's), else every kernel."""
+    if "kernels" not in raw:
+        return tuple(kernels)
+    own = raw["kernels"]
+    if not isinstance(own, list) or not own or len(set(own)) != len(own):
+        raise c.fail(f"{where}.kernels", f"{own!r}", "a list of distinct kernel names")
+    unknown = [k for k in own if k not in kernels]
+    if unknown:
+        raise c.fail(
+            f"{where}.kernels",
+            f"{unknown[0]!r} is not in the campaign's kernels",
+            f"use some of: {', '.join(kernels)}",
+        )
+    return tuple(own)
+
+
 def _points(
-    c: _Checker, sweeps: object, frame_sizes: list[int], addr: dict[str, Any]
-) -> list[ScenarioPoint]:
+    c: _Checker,
+    sweeps: object,
+    frame_sizes: list[int],
+    addr: dict[str, Any],
+    kernels: list[str],
+) -> tuple[list[ScenarioPoint], dict[str, tuple[str, ...]]]:
+    """The points of every sweep (each once) and, for points not measured on every kernel,
+    the kernels they are measured on."""
     if not isinstance(sweeps, list) or not sweeps:
         raise c.fail("sweeps", "missing or empty", "list at least one sweep, e.g. - protocol: ipv6")
     points: list[ScenarioPoint] = []
+    measured_on: dict[str, list[str]] = {}
     for i, raw in enumerate(sweeps):
         where = f"sweeps[{i}]"
         if not isinstance(raw, dict) or "protocol" not in raw:
             raise c.fail(where, f"{raw!r} has no 'protocol'", "protocol: ipv6|ioam6|seg6|rpl")
         proto = raw["protocol"]
+        on = _sweep_kernels(c, raw, where, kernels)
         routes: list[tuple[Any, str, int, dict[str, str]]] = []
         if proto == "ipv6":
-            c.mapping(raw, where, {"protocol"})
+            c.mapping(raw, where, {"protocol", "kernels"})
             routes.append((PlainRoute(), "none", 0, {}))
         elif proto == "ioam6":
-            s = c.mapping(raw, where, {"protocol", "modes", "trace_size", "namespace"})
+            s = c.mapping(raw, where, {"protocol", "modes", "trace_size", "namespace", "kernels"})
             modes = c.choices(s.get("modes"), f"{where}.modes", IOAM6_MODES)
             if "trace_size" not in s:
                 raise c.fail(where, "no trace_size", "e.g. trace_size: {from: 4, to: 244, step: 4}")
@@ -320,7 +356,7 @@ def _points(
                     route = Ioam6Route(mode=mode, trace_size=size, namespace=ns, **tun)
                     routes.append((route, "trace_size", size, {}))
         elif proto == "seg6":
-            s = c.mapping(raw, where, {"protocol", "modes", "segments"})
+            s = c.mapping(raw, where, {"protocol", "modes", "segments", "kernels"})
             modes = c.choices(s.get("modes"), f"{where}.modes", SEG6_MODES)
             if "segments" not in s:
                 raise c.fail(where, "no segments", "e.g. segments: {from: 1, to: 24}")
@@ -331,7 +367,7 @@ def _points(
                     segs = tuple(str(prefix + k) for k in range(1, n + 1))
                     routes.append((Seg6Route(mode=mode, segments=segs), "segments", n, {}))
         elif proto == "rpl":
-            s = c.mapping(raw, where, {"protocol", "address_sets"})
+            s = c.mapping(raw, where, {"protocol", "address_sets", "kernels"})
             sets = s.get("address_sets")
             if not isinstance(sets, dict) or not sets:
                 raise c.fail(
@@ -347,22 +383,32 @@ def _points(
             raise c.fail(f"{where}.protocol", f"unknown {proto!r}", "one of ipv6, ioam6, seg6, rpl")
         for route, pname, pval, labels in routes:
             for fs in frame_sizes:
-                points.append(
-                    ScenarioPoint(
-                        route=route,
-                        param_name=pname,
-                        param=pval,
-                        frame_size=fs,
-                        src=addr["src"],
-                        dst=addr["dst"],
-                        labels=labels,
-                    )
+                point = ScenarioPoint(
+                    route=route,
+                    param_name=pname,
+                    param=pval,
+                    frame_size=fs,
+                    src=addr["src"],
+                    dst=addr["dst"],
+                    labels=labels,
                 )
-    ids = [p.point_id for p in points]
-    dup = sorted({x for x in ids if ids.count(x) > 1})
-    if dup:
-        raise c.fail("sweeps", f"point {dup[0]} appears twice", "remove the duplicate sweep")
-    return points
+                seen = measured_on.setdefault(point.point_id, [])
+                twice = [k for k in on if k in seen]
+                if twice:
+                    raise c.fail(
+                        "sweeps",
+                        f"point {point.point_id} appears twice for kernel {twice[0]}",
+                        "remove the duplicate sweep, or give the sweeps disjoint kernels:",
+                    )
+                if not seen:
+                    points.append(point)
+                seen += on
+    partial = {
+        pid: tuple(k for k in kernels if k in on)
+        for pid, on in measured_on.items()
+        if set(on) != set(kernels)
+    }
+    return points, partial
 
 
 def parse_campaign(data: object, source: Path | str = "<campaign>") -> Campaign:
@@ -398,7 +444,7 @@ def parse_campaign(data: object, source: Path | str = "<campaign>") -> Campaign:
     for key, value in addr_raw.items():
         addr[key] = c.address(value, f"addresses.{key}")
     search = _search(c, top.get("search"))
-    points = _points(c, top.get("sweeps"), frame_sizes, addr)
+    points, point_kernels = _points(c, top.get("sweeps"), frame_sizes, addr, kernels)
     return Campaign(
         name=name,
         source=str(source),
@@ -410,6 +456,7 @@ def parse_campaign(data: object, source: Path | str = "<campaign>") -> Campaign:
         points=tuple(points),
         description=str(top.get("description", "")),
         raw=top,
+        point_kernels=point_kernels,
     )
 
 
@@ -428,27 +475,3 @@ def load_campaign(path: Path | str) -> Campaign:
             p, f"not valid YAML ({exc})".replace("\n", " "), "fix the syntax"
         ) from None
     return parse_campaign(data, p)
-
-
-def estimate_trial_time_s(campaign: Campaign) -> float:
-    """Rough traffic time of the whole campaign, for ``--dry-run`` (reboots excluded).
-
-    MLRsearch's trial count depends on the DUT; the estimate assumes each goal needs its
-    duration sum twice (lower and upper bound) plus three initial trials. For the default
-    ndr+pdr goals that is 90 s a search; on the seeded simulated DUT (0.3-3 Mpps) the searches
-    took 35-56 s of trials, so read it as an upper-side guess.
-    """
-    searches = len(campaign.points) * len(campaign.kernels) * campaign.repetitions
-    spec = campaign.search
-    if spec.mlr is not None:
-        per = 0.0
-        for _, goal in spec.mlr.search_goals():
-            per += 2 * goal.duration_sum + 3 * goal.initial_trial_duration
-        per += spec.mlr.warmup_s
-    else:
-        s = spec.stepped
-        assert s is not None
-        # Assume the DUT passes half of max load: that many coarse steps, then ~all fine steps.
-        steps = s.max_load_pps / 2 / s.coarse_step_pps + s.coarse_step_pps / s.fine_step_pps
-        per = steps * s.duration_s * s.repetitions
-    return searches * per
