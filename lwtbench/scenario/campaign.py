@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ from ..packets.route import IOAM6_MODES, SEG6_MODES, Ioam6Route, PlainRoute, Rpl
 from ..search.mlr import GOALS, MlrSettings
 from ..search.stepped import SteppedSettings
 from .point import ScenarioPoint
+
+SET_NAME_RE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
+"""An RPL address set's name: it becomes part of point ids, which use '/', ',' and '='."""
 
 CAMPAIGN_DIR = Path(__file__).parent / "campaigns"
 """Shipped campaign files (``paper.yaml``, ``quick.yaml``)."""
@@ -337,8 +341,13 @@ def _points(
                 raise c.fail(
                     f"{where}.address_sets", f"{sets!r}", "a mapping name -> list of addresses"
                 )
-            for k, (name, addrs) in enumerate(sets.items()):
+            # Sorted by name: run.json stores the campaign with sorted keys, so the file's
+            # order of this mapping does not survive a resume; names and their ranks do.
+            for k, name in enumerate(sorted(sets, key=str)):
+                addrs = sets[name]
                 w = f"{where}.address_sets.{name}"
+                if not isinstance(name, str) or not SET_NAME_RE.match(name):
+                    raise c.fail(w, f"name {name!r}", "letters, digits, '.', '_', '+', '-'")
                 if not isinstance(addrs, list) or not addrs:
                     raise c.fail(w, f"{addrs!r}", "a non-empty list of IPv6 addresses")
                 segs = tuple(c.address(a, f"{w}[{j}]") for j, a in enumerate(addrs))
