@@ -97,27 +97,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _lab_kind(data: dict, path: Path):
     """``kind: lab`` in a testbed file: ``nic``, ``flavour``, ``variants``, ``late_is_loss``
     (all optional)."""
-    from .lab import LabTestbed, nic_profile
+    from .lab import NIC_PROFILES, LabTestbed
+    from .testbed_file import parse_lab_testbed
 
-    unknown = set(data) - {"kind", "name", "nic", "flavour", "variants", "late_is_loss"}
-    if unknown:
-        raise InputFileError(
-            path, f"unknown keys {sorted(unknown)}", "use nic, flavour, variants, late_is_loss"
-        )
-    late_is_loss = data.get("late_is_loss", True)
-    if not isinstance(late_is_loss, bool):
-        raise InputFileError(path, f"late_is_loss: {late_is_loss!r}", "true or false")
-    nic = str(data.get("nic", "i40e"))
-    nic_profile(nic)  # validated now, before anything boots
-    flavour = str(data.get("flavour", "timing"))
-    if flavour not in ("timing", "counting"):
-        raise InputFileError(path, f"flavour: {flavour!r}", "timing or counting")
-    variants = tuple(data.get("variants", KERNELS))
-    bad = [v for v in variants if v not in KERNELS]
-    if bad:
-        raise InputFileError(path, f"variants: {bad} unknown", f"use {', '.join(KERNELS)}")
+    config = parse_lab_testbed(data, path, tuple(NIC_PROFILES), KERNELS)
     return lambda: LabTestbed(
-        nic=nic, flavour=flavour, variants=variants, late_is_loss=late_is_loss
+        nic=config.nic,
+        flavour=config.flavour,
+        variants=config.variants,
+        late_is_loss=config.late_is_loss,
     )
 
 

@@ -100,8 +100,7 @@ def test_shipped_campaign_resumed_after_a_kill_measures_each_point_once(tmp_path
     keys = [(r["search_id"], r["trial_index"]) for r in after]
     assert len(keys) == len(set(keys)), "a trial was measured twice"
     searches = [
-        json.loads(line)["search_id"]
-        for line in (cut / "searches.jsonl").read_text().splitlines()
+        json.loads(line)["search_id"] for line in (cut / "searches.jsonl").read_text().splitlines()
     ]
     assert len(searches) == len(set(searches)) == ref.searches_total
     meaning = defaultdict(set)
