@@ -78,10 +78,11 @@ def run_claims(args: argparse.Namespace) -> int:
 def run_figures(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from ..paths import check_output_dir
     from .notebooks import analysis_jobs, run_jobs
 
     data = data_folder(args.data)
-    out: Path = args.output
+    out: Path = check_output_dir(args.output, "--output")
     out.mkdir(parents=True, exist_ok=True)
     jobs = analysis_jobs(data, out)
     start = time.monotonic()
