@@ -110,3 +110,67 @@ def test_shipped_campaign_resumed_after_a_kill_measures_each_point_once(tmp_path
     assert len(meaning) == len(campaign.points)
     assert after[: len(before)] == before
     assert after == reference, "the resumed run differs from an uninterrupted one"
+
+
+@pytest.mark.slow
+def test_kill9_of_a_campaign_with_rpl_points_then_resume(tmp_path):
+    """A real ``lwtbench run`` of the quick campaign (three RPL address sets) killed with
+    SIGKILL once RPL searches are done, then resumed: the trials equal an uninterrupted run's."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # The shipped file as written (its address sets in file order, not sorted), seeded.
+    text = (CAMPAIGN_DIR / "quick.yaml").read_text()
+    assert "order: random\n" in text and "seed:" not in text
+    camp = tmp_path / "quick.yaml"
+    camp.write_text(text.replace("order: random\n", "order: random\nseed: 3\n"))
+    testbeds = {}
+    for name, wall in (("fast", 0.0), ("slow", 0.002)):
+        testbeds[name] = tmp_path / f"{name}.yaml"
+        testbeds[name].write_text(
+            "kind: simulated\nkernel_factors: {vanilla: 0.8, fixed: 1.0}\n"
+            f"wall_s_per_trial_s: {wall}\n"
+        )
+
+    def lwtbench(*args: str) -> list[str]:
+        return [sys.executable, "-m", "lwtbench", *args]
+
+    def run(testbed: str, data: str) -> list[str]:
+        return lwtbench(
+            "run", "--campaign", str(camp), "--testbed", str(testbeds[testbed]),
+            "--data", str(tmp_path / data), "--run", "r",
+        )  # fmt: skip
+
+    subprocess.run(run("fast", "ref"), capture_output=True, check=True)
+    reference = trial_rows(tmp_path / "ref" / "quick" / "r")
+    run_dir = tmp_path / "d" / "quick" / "r"
+    searches = run_dir / "searches.jsonl"
+    proc = subprocess.Popen(run("slow", "d"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # Kill once an RPL search and a third of all searches are finished.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            done = searches.read_text() if searches.exists() else ""
+            if "/rpl/" in done and done.count("\n") >= 13:
+                break
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    before = trial_rows(run_dir)
+    assert 0 < len(before) < len(reference), "killed too early or too late"
+
+    subprocess.run(
+        lwtbench("run", "--testbed", str(testbeds["slow"]), "--resume", str(run_dir)),
+        capture_output=True,
+        check=True,
+    )
+    after = trial_rows(run_dir)
+    keys = [(r["search_id"], r["trial_index"]) for r in after]
+    assert len(keys) == len(set(keys)), "a trial was measured twice"
+    assert after[: len(before)] == before
+    assert after == reference, "the resumed run differs from an uninterrupted one"
