@@ -3,6 +3,11 @@
 No address, host name or interface name appears anywhere else in the project: campaigns say
 what to measure, the testbed file says where. ``kind`` selects the testbed implementation;
 other testbeds (the software lab) register their kind with :func:`register_kind`.
+
+The file is read with the safe loader of :mod:`lwtbench.yamlfile` and validated by the strict
+schemas below (:mod:`lwtbench.validation`): a wrong type, a value out of range, a quoted
+``"false"`` where a boolean belongs or an unknown key stops with the key path and the fix,
+before anything connects. Callers get the frozen dataclasses, never the schema models.
 """
 
 from __future__ import annotations
@@ -12,9 +17,9 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, PlainValidator, model_validator
 
 from ..errors import InputFileError
 from ..validation import Bool, Ipv6, Strict, choice, int_in, number_in, refuse, text, validate
@@ -150,7 +155,27 @@ _RELEASE = text(r"^[A-Za-z0-9][A-Za-z0-9._+~-]{0,63}$", "a kernel release (uname
 _MAC = text(MAC_RE.pattern, "a MAC address such as 3c:fd:fe:00:00:01 (lower case)")
 _IFNAME = text(IFNAME_RE.pattern, "an interface name of at most 15 characters")
 _SYSCTL = text(r"^[a-z0-9_][a-z0-9_./-]{0,127}$", "a sysctl name such as net.ipv6.conf.all.x")
-_SYSCTL_VALUE = text(r"^[^\x00-\x1f]{0,256}$", "a sysctl value (quote it)")
+
+
+def _sysctl_value(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and len(value) <= 256 and value.isprintable():
+        return value
+    raise refuse(f'expected a number or a quoted string, got {value!r}; e.g. "1"')
+
+
+def _on_off(value: object) -> str:
+    if value in ("on", "off"):
+        return str(value)
+    if isinstance(value, bool):
+        # YAML 1.1 reads a bare on/off as a boolean: say so rather than guess which was meant.
+        raise refuse(f'expected on or off, got {value!r}; quote them in YAML: "off"')
+    raise refuse(f"expected on or off, got {value!r}; see env/testbed.example.yaml")
+
+
+_SYSCTL_VALUE = Annotated[str, PlainValidator(_sysctl_value)]
+_ON_OFF = Annotated[str, PlainValidator(_on_off)]
 _TCP_PORT = int_in(1, 65535)
 TREX_PORT_MAX = 63
 """Highest TRex port id accepted: TRex numbers the ports of one server from 0."""
@@ -194,10 +219,8 @@ class _DutFile(Strict):
     grub_entries: dict[_NAME, _PATH] = Field(default_factory=dict)
     netns: _IFNAME | None = None
     forwarding_core: int_in(0, CPU_MAX) | None = None
-    sysctls: dict[_SYSCTL, _SYSCTL_VALUE | int_in(-(2**63), 2**63 - 1)] = Field(
-        default_factory=dict
-    )
-    offloads: dict[_NAME, choice("on", "off")] = Field(default_factory=dict)
+    sysctls: dict[_SYSCTL, _SYSCTL_VALUE] = Field(default_factory=dict)
+    offloads: dict[_NAME, _ON_OFF] = Field(default_factory=dict)
     single_queue: Bool = True
     reboot_timeout_s: number_in(0, 86400, lo_open=True) = 600.0
 
@@ -317,7 +340,7 @@ def parse_trex_testbed(data: dict[str, Any], path: Path) -> TrexTestbedConfig:
         grub_entries=dict(d.grub_entries),
         netns=d.netns,
         forwarding_core=d.forwarding_core,
-        sysctls={k: str(v) for k, v in d.sysctls.items()},
+        sysctls=dict(d.sysctls),
         offloads=dict(d.offloads),
         single_queue=d.single_queue,
         reboot_timeout_s=d.reboot_timeout_s,
