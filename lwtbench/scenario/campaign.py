@@ -37,7 +37,18 @@ from ..packets.route import IOAM6_MODES, SEG6_MODES, Ioam6Route, PlainRoute, Rpl
 from ..packets.validate import check_route
 from ..search.mlr import GOALS, MlrSettings
 from ..search.stepped import SteppedSettings
-from ..validation import Ipv6, Strict, choice, int_in, int_sweep, number_in, refuse, text, validate
+from ..validation import (
+    Bool,
+    Ipv6,
+    Strict,
+    choice,
+    int_in,
+    int_sweep,
+    number_in,
+    refuse,
+    text,
+    validate,
+)
 from ..yamlfile import load_yaml_file
 from .point import ScenarioPoint
 
@@ -203,6 +214,20 @@ _Sweep = Annotated[
 _PROTOCOLS = frozenset({"ipv6", "ioam6", "seg6", "rpl"})
 
 
+class _GoalOverride(Strict):
+    """Attributes of MLRsearch's SearchGoal a campaign may change (MLRsearch checks more)."""
+
+    loss_ratio: number_in(0, 1) | None = None
+    exceed_ratio: number_in(0, 1) | None = None
+    relative_width: number_in(0, 1, lo_open=True) | None = None
+    initial_trial_duration: number_in(0, 3600, lo_open=True) | None = None
+    final_trial_duration: number_in(0, 3600, lo_open=True) | None = None
+    duration_sum: number_in(0, 86400, lo_open=True) | None = None
+    preceding_targets: int_in(0, 100) | None = None
+    expansion_coefficient: int_in(1, 100) | None = None
+    fail_fast: Bool | None = None
+
+
 class _Search(Strict):
     method: choice("mlrsearch", "stepped") = "mlrsearch"
     goals: list[choice(*GOALS)] = Field(default_factory=lambda: ["ndr", "pdr"], min_length=1)
@@ -210,9 +235,7 @@ class _Search(Strict):
     max_load_pps: _LOAD | None = None
     warmup_s: number_in(0, 3600) | None = None
     search_duration_max_s: number_in(0, 30 * 86400, lo_open=True) | None = None
-    goal_overrides: dict[choice(*GOALS), dict[_NAME, number_in(0, 1e9)]] = Field(
-        default_factory=dict
-    )
+    goal_overrides: dict[choice(*GOALS), _GoalOverride] = Field(default_factory=dict)
     coarse_step_pps: _LOAD | None = None
     fine_step_pps: _LOAD | None = None
     duration_s: number_in(0, 3600, lo_open=True) | None = None
@@ -271,9 +294,8 @@ def _search(c: _CampaignFile, source: object) -> SearchSpec:
             raise fail(
                 extra[0], "is a setting of the stepped search", "drop it, or method: stepped"
             )
-        mlr = MlrSettings(
-            goals=tuple(spec.goals), goal_overrides=dict(spec.goal_overrides), **given
-        )
+        overrides = {g: o.model_dump(exclude_none=True) for g, o in spec.goal_overrides.items()}
+        mlr = MlrSettings(goals=tuple(spec.goals), goal_overrides=overrides, **given)
         if mlr.min_load_pps >= mlr.max_load_pps:
             raise fail("min_load_pps", "not below max_load_pps", "lower it")
         try:
