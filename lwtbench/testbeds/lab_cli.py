@@ -126,11 +126,14 @@ def _progress(msg: str) -> None:
 
 
 def cmd_lab_run(args: argparse.Namespace) -> int:
+    from ..paths import check_plain_name
     from ..results.store import RunStore
     from ..scenario.campaign import load_campaign
     from .lab import nic_profile
     from .lab_counts import CountSettings, run_counts, run_provenance
 
+    if args.run_name is not None:
+        check_plain_name(args.run_name, "--run")
     campaign = load_campaign(args.campaign)
     nic = nic_profile(args.nic)
     kernels = tuple(args.kernels or campaign.kernels)
@@ -175,8 +178,12 @@ def cmd_lab_run(args: argparse.Namespace) -> int:
 
 
 def cmd_lab_rounds(args: argparse.Namespace) -> int:
+    from ..paths import check_output_file
     from .lab import nic_profile
     from .lab_rounds import RoundSettings, run_rounds
+
+    if args.output:
+        check_output_file(args.output, "--output")  # before the rounds, not after
 
     settings = RoundSettings(
         protocol=args.protocol,

@@ -164,6 +164,14 @@ CASES: dict[str, Case] = {
         lambda d: ["figures", "--data", str(DATA), "--output", str(d / "out")],
         "is a file, not a folder",
     ),
+    "lab run --run ../x": Case(
+        {}, lambda d: ["lab", "run", "--campaign", "quick", "--run", "../x"], "--run '../x'"
+    ),
+    "lab rounds --output into a missing folder": Case(
+        {},
+        lambda d: ["lab", "rounds", "--output", str(d / "missing" / "r.json")],
+        "does not exist",
+    ),
     "--run ../../x": Case(
         {"c.yaml": CAMPAIGN, "tb.yaml": SIM},
         lambda d: [
