@@ -1,8 +1,11 @@
 """Campaign files: which points to measure, on which kernels, how often, with which search.
 
-A campaign is YAML, validated completely before anything runs; every problem is reported as
-one :class:`~lwtbench.errors.InputFileError` naming the file, the key path, the value, what
-is allowed and the fix. Shipped campaigns live in ``lwtbench/scenario/campaigns/``.
+A campaign is YAML (read by :mod:`lwtbench.yamlfile`), validated completely before anything
+runs: types and ranges by the strict schema below, then every route against the limits the
+kernel and iproute2 enforce (:func:`lwtbench.packets.validate.check_route` and the iproute2
+arguments the testbed will give). Every problem is one :class:`~lwtbench.errors.InputFileError`
+naming the file, the key path, the value, what is allowed and the fix. Shipped campaigns live
+in ``lwtbench/scenario/campaigns/``.
 
 Example (see ``campaigns/quick.yaml``)::
 
@@ -66,19 +69,6 @@ FRAME_SIZE_RANGE = (64, 9000)
 """64 B (the Ethernet minimum without FCS is 60; the packets layer builds from 64) to a
 9000 B frame (lwtbench.packets.frames limits), FCS excluded."""
 
-TOP_KEYS = {
-    "name",
-    "description",
-    "frame_size",
-    "repetitions",
-    "kernels",
-    "order",
-    "seed",
-    "search",
-    "addresses",
-    "sweeps",
-}
-ADDRESS_KEYS = {"src", "dst", "tunsrc", "tundst", "segment_prefix"}
 DEFAULT_ADDRESSES = {
     "src": "2001:db8:1::1",
     "dst": "2001:db8:2::1",
