@@ -80,8 +80,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_preflight(args: argparse.Namespace) -> int:
-    from .testbed_file import read_testbed_yaml
+    from .testbed_file import load_testbed_factory, read_testbed_yaml
 
+    load_testbed_factory(args.testbed)  # the whole file validated, whatever its kind
     data = read_testbed_yaml(args.testbed)
     if data["kind"] != "trex":
         print(f"{args.testbed}: kind {data['kind']}: nothing to check")

@@ -127,6 +127,11 @@ CASES: dict[str, Case] = {
     "lab variants: 5": tb_case("kind: lab\nvariants: 5\n", "variants: expected a list"),
     "lab unknown NIC profile": tb_case("kind: lab\nnic: e1000\n", "nic: expected one of"),
     "lab late_is_loss: 'no'": tb_case("kind: lab\nlate_is_loss: 'no'\n", "late_is_loss"),
+    "preflight of a lab file with an unknown NIC profile": Case(
+        {"tb.yaml": "kind: lab\nnic: e1000\n"},
+        lambda d: ["preflight", "--testbed", str(d / "tb.yaml")],
+        "nic: expected one of",
+    ),
     "kernel the testbed lacks": Case(
         {"c.yaml": CAMPAIGN.replace("fixed", "debian-6.1"), "tb.yaml": SIM},
         dry_run(),

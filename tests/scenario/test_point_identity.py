@@ -80,6 +80,7 @@ def trial_rows(directory: Path) -> list[dict[str, str]]:
         return [{k: v for k, v in r.items() if k != "timestamp"} for r in csv.DictReader(fh)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_campaign_resumed_after_a_kill_measures_each_point_once(tmp_path, name):
     campaign = parse_campaign(small(name), f"{name}.yaml")
