@@ -286,10 +286,6 @@ def _parse(model: type[Strict], data: object, path: Path) -> Any:
     return validate(model, data, path, _TESTBED_FIX)
 
 
-def _interface(f: _InterfaceFile) -> Interface:
-    return Interface(f.name, f.mac, f.peer_mac, f.address, f.peer_address)
-
-
 def parse_trex_testbed(data: dict[str, Any], path: Path) -> TrexTestbedConfig:
     """Validate a ``kind: trex`` file's parsed YAML; an :class:`InputFileError` names the key."""
     path = Path(path)
@@ -313,29 +309,13 @@ def parse_trex_testbed(data: dict[str, Any], path: Path) -> TrexTestbedConfig:
                 f"generator.python: {g.python!r} is not an executable",
                 "give the Python that has the TRex client, or drop the key to use this one",
             )
-    gen = GeneratorConfig(
-        server=g.server,
-        sync_port=g.sync_port,
-        async_port=g.async_port,
-        tx_port=g.tx_port,
-        rx_port=g.rx_port,
-        trex_path=g.trex_path,
-        python=g.python,
-        settle_s=g.settle_s,
-        flows=g.flows,
-    )
-    ssh = SshTarget(
-        host=d.ssh.host,
-        user=d.ssh.user,
-        port=d.ssh.port,
-        key_file=d.ssh.key_file,
-        known_hosts=d.ssh.known_hosts,
-        sudo=d.ssh.sudo,
-    )
+    # The schema models carry the dataclasses' field names, so each maps over by name.
+    gen = GeneratorConfig(**g.model_dump())
+    ssh = SshTarget(**d.ssh.model_dump())
     dut = DutConfig(
         ssh=ssh,
-        ingress=_interface(d.ingress),
-        egress=_interface(d.egress),
+        ingress=Interface(**d.ingress.model_dump()),
+        egress=Interface(**d.egress.model_dump()),
         kernels=dict(d.kernels),
         grub_entries=dict(d.grub_entries),
         netns=d.netns,
