@@ -77,10 +77,14 @@ def run_claims(args: argparse.Namespace) -> int:
 def run_figures(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from ..paths import check_output_dir
+    from .dataset import load_dataset
     from .notebooks import analysis_jobs, run_jobs
 
     data = data_folder(args.data)
-    out: Path = args.output
+    out: Path = check_output_dir(args.output, "--output")
+    # A corrupt or foreign data file stops here, named, before any notebook starts.
+    load_dataset(data)
     out.mkdir(parents=True, exist_ok=True)
     jobs = analysis_jobs(data, out)
     start = time.monotonic()

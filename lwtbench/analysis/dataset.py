@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputFileError
-from ..results.load import RUN_JSON, load_run
+from ..results.load import find_runs, load_run
 from ..results.schema import COLUMNS
 from .rounds import ROUNDS_COLUMNS, load_rounds
 
@@ -68,10 +68,7 @@ class Dataset:
 
 def find_run_dirs(root: Path) -> list[Path]:
     """Directories below ``root`` holding a ``run.json`` (a run), sorted."""
-    root = Path(root)
-    if not root.is_dir():
-        return []
-    return sorted(p.parent for p in root.rglob(RUN_JSON) if not p.parent.name.startswith("."))
+    return find_runs(root)  # refuses a folder of trials without its run.json
 
 
 def load_dataset(root: Path) -> Dataset:
