@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from lwtbench.results.store import RunStore
+from lwtbench.runs.counts import CountSettings, count_run_provenance, run_counts
 from lwtbench.scenario.campaign import load_campaign
-from lwtbench.testbeds.lab import nic_profile
-from lwtbench.testbeds.lab_counts import CountSettings, run_counts, run_provenance
+from lwtbench.testbeds.lab.session import nic_profile
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = CountSettings(packets=args.packets)
     root = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="lwtb-bench-"))
     store = RunStore.create(
-        root / f"lab-{campaign.name}-counts" / "bench", run_provenance(nic, settings)
+        root / f"lab-{campaign.name}-counts" / "bench",
+        count_run_provenance(campaign, args.kernels, nic, settings),
     )
     started = time.monotonic()
     summary = run_counts(campaign.points, args.kernels, nic, store, settings)

@@ -1,8 +1,9 @@
-"""``lwtbench``: one command line for the artifact.
+"""``lwtbench``: one command line for the artifact, thin (arguments in, calls into the package).
 
-Each layer owns its subcommands in a ``cli`` module exposing ``register(subparsers)``; this
-module only assembles them, so a newcomer finds ``lwtbench model ...`` in
-``lwtbench/model/cli.py``.
+One module per subcommand group, each exposing ``register(subparsers)``: ``lwtbench model ...``
+is in ``lwtbench/cli/model.py``; this module only assembles them.
+
+Must not import: (nothing is off limits); no other package imports ``lwtbench.cli``.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from .errors import LwtbenchError
+from .. import __version__
+from ..errors import LwtbenchError
 
 # (module, what it adds); a module that is absent is simply not offered.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
-    "lwtbench.packets.cli",  # packets show | pcap
-    "lwtbench.model.cli",  # model triggers | platforms | explain
-    "lwtbench.kernel.cli",  # kernel source | build | list
-    "lwtbench.testbeds.lab_cli",  # lab run, probe
-    "lwtbench.testbeds.run_cli",  # run, preflight (TRex + DUT)
-    "lwtbench.analysis.cli",  # figures, claims
+    "lwtbench.cli.packets",  # packets show | pcap
+    "lwtbench.cli.model",  # model triggers | platforms | explain
+    "lwtbench.cli.kernel",  # kernel source | build | list
+    "lwtbench.cli.lab",  # lab run, probe
+    "lwtbench.cli.run",  # run, preflight (TRex + DUT)
+    "lwtbench.cli.analysis",  # figures, claims
 )
 
 

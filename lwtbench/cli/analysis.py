@@ -20,7 +20,7 @@ DEFAULT_OUT = Path("out")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``figures`` and ``claims`` to the ``lwtbench`` command line."""
-    from .notebooks import NOTEBOOKS_DIR
+    from ..analysis.notebooks import NOTEBOOKS_DIR
 
     fig = subparsers.add_parser(
         "figures",
@@ -67,8 +67,8 @@ def data_folder(given: Path | None) -> Path:
 
 
 def run_claims(args: argparse.Namespace) -> int:
-    from .claims import to_json, to_text
-    from .evaluators import evaluate_data
+    from ..analysis.claims import to_json, to_text
+    from ..analysis.evaluators import evaluate_data
 
     results = evaluate_data(data_folder(args.data))
     sys.stdout.write(to_json(results) if args.json else to_text(results))
@@ -78,7 +78,7 @@ def run_claims(args: argparse.Namespace) -> int:
 def run_figures(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .notebooks import analysis_jobs, run_jobs
+    from ..analysis.notebooks import analysis_jobs, run_jobs
 
     data = data_folder(args.data)
     out: Path = args.output
@@ -103,7 +103,7 @@ def run_figures(args: argparse.Namespace) -> int:
 
 def report(out: Path, runs, wall_s: float) -> str:
     """What ``lwtbench figures`` prints: where everything is, the figures, the claims table."""
-    from .claims import VERDICTS
+    from ..analysis.claims import VERDICTS
 
     lines = [f"outputs in {out}/ ({wall_s:.1f} s)"]
     lines.append(f"  executed notebooks: {out / 'notebooks'}/")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .variants import FLAVOURS, VARIANT_NAMES, get_variant
+from ..kernel.variants import FLAVOURS, VARIANT_NAMES, get_variant
 
 
 def _variants(name: str) -> list[str]:
@@ -18,7 +18,7 @@ def _progress(line: str) -> None:
 
 
 def cmd_source(args: argparse.Namespace) -> int:
-    from .source import prepare_source
+    from ..kernel.source import prepare_source
 
     tree = prepare_source(get_variant(args.variant), Path(args.dest), lab=args.lab)
     print(f"{tree.path}: {tree.package} {tree.package_version} (kernel {tree.kernel_version})")
@@ -29,7 +29,7 @@ def cmd_source(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     if args.target == "uml":
-        from .build import ensure_uml_kernel
+        from ..kernel.build import ensure_uml_kernel
 
         for name in _variants(args.variant):
             kernel = ensure_uml_kernel(
@@ -37,7 +37,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             )
             print(f"{kernel.release}\t{kernel.flavour}\t{kernel.linux}")
         return 0
-    from .deb import build_deb
+    from ..kernel.deb import build_deb
 
     for name in _variants(args.variant):
         result = build_deb(
@@ -52,8 +52,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .build import cache_root, list_kernels, uml_key
-    from .source import debian_package_version
+    from ..kernel.build import cache_root, list_kernels, uml_key
+    from ..kernel.source import debian_package_version
 
     for name in VARIANT_NAMES:
         print(f"{name:12} {get_variant(name).description}")

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import InputFileError
-
-KERNELS = ("vanilla", "debian-6.12", "fixed", "debian-6.1")
+from ..testbeds.lab.kind import KERNELS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -94,54 +93,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     probe.set_defaults(func=cmd_probe)
 
 
-def _lab_kind(data: dict, path: Path):
-    """``kind: lab`` in a testbed file: ``nic``, ``flavour``, ``variants``, ``late_is_loss``
-    (all optional)."""
-    from .lab import LabTestbed, nic_profile
-
-    unknown = set(data) - {"kind", "name", "nic", "flavour", "variants", "late_is_loss"}
-    if unknown:
-        raise InputFileError(
-            path, f"unknown keys {sorted(unknown)}", "use nic, flavour, variants, late_is_loss"
-        )
-    late_is_loss = data.get("late_is_loss", True)
-    if not isinstance(late_is_loss, bool):
-        raise InputFileError(path, f"late_is_loss: {late_is_loss!r}", "true or false")
-    nic = str(data.get("nic", "i40e"))
-    nic_profile(nic)  # validated now, before anything boots
-    flavour = str(data.get("flavour", "timing"))
-    if flavour not in ("timing", "counting"):
-        raise InputFileError(path, f"flavour: {flavour!r}", "timing or counting")
-    variants = tuple(data.get("variants", KERNELS))
-    bad = [v for v in variants if v not in KERNELS]
-    if bad:
-        raise InputFileError(path, f"variants: {bad} unknown", f"use {', '.join(KERNELS)}")
-    return lambda: LabTestbed(
-        nic=nic, flavour=flavour, variants=variants, late_is_loss=late_is_loss
-    )
-
-
-def _register_lab_kind() -> None:
-    """Make ``lwtbench run --testbed lab.yaml`` (``kind: lab``) run campaigns in the lab."""
-    try:
-        from .testbed_file import register_kind
-    except ImportError:  # the measurement core is not there: lab run still works
-        return
-    register_kind("lab", _lab_kind)
-
-
-_register_lab_kind()
-
-
 def _progress(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
 def cmd_lab_run(args: argparse.Namespace) -> int:
-    from ..results.store import RunStore
+    from ..runs.counts import CountSettings, count_campaign
     from ..scenario.campaign import load_campaign
-    from .lab import nic_profile
-    from .lab_counts import CountSettings, run_counts, run_provenance
+    from ..testbeds.lab.session import nic_profile
 
     campaign = load_campaign(args.campaign)
     nic = nic_profile(args.nic)
@@ -157,22 +116,10 @@ def cmd_lab_run(args: argparse.Namespace) -> int:
         run_dir = Path(args.resume)
         if not run_dir.is_dir():
             run_dir = root / args.resume
-        store = RunStore.open(run_dir)
     else:
-        name = args.run_name or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        prov = {
-            "campaign": {"name": campaign.name, "source": campaign.source, "raw": campaign.raw},
-            "kind": "lab reallocation counts",
-            "kernel_variants": list(kernels),
-            "nic_profile": nic.name,
-            **run_provenance(nic, settings),
-        }
-        store = RunStore.create(root / name, prov)
-    _progress(f"{store.directory}: {len(campaign.points)} points x {len(kernels)} kernels")
-    summary = run_counts(campaign.points, kernels, nic, store, settings, progress=_progress)
-    store.update_provenance(
-        "model_check",
-        {"mismatches": summary.mismatches, "points_checked": len(store.rows)},
+        run_dir = root / (args.run_name or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+    store, summary = count_campaign(
+        campaign, kernels, nic, run_dir, settings, resume=bool(args.resume), progress=_progress
     )
     for k, s in summary.seconds.items():
         print(f"{k}: {s:.1f} s (boot {summary.boot_s.get(k, 0):.2f} s)")
@@ -187,8 +134,8 @@ def cmd_lab_run(args: argparse.Namespace) -> int:
 
 
 def cmd_lab_rounds(args: argparse.Namespace) -> int:
-    from .lab import nic_profile
-    from .lab_rounds import RoundSettings, run_rounds
+    from ..runs.rounds import RoundSettings, run_rounds
+    from ..testbeds.lab.session import nic_profile
 
     settings = RoundSettings(
         protocol=args.protocol,
@@ -215,7 +162,7 @@ def cmd_lab_rounds(args: argparse.Namespace) -> int:
 
 def cmd_probe(args: argparse.Namespace) -> int:
     from ..errors import ParameterError
-    from .probe import run_probe
+    from ..testbeds.probe import run_probe
 
     param = args.trace_size if args.protocol == "ioam6" else args.segments
     if param is None:

@@ -7,10 +7,9 @@ import json
 from collections.abc import Sequence
 
 from ..errors import ParameterError
-from ..packets.route import PROTOCOLS
-from .platforms import ETH_HLEN, Platform, catalog, custom_platform, platform
-from .simulate import PacketTrace
-from .triggers import (
+from ..model.platforms import ETH_HLEN, Platform, catalog, custom_platform, platform
+from ..model.simulate import PacketTrace
+from ..model.triggers import (
     RPL_SEARCH_MAX_SEGMENTS,
     RplConfig,
     SweepPoint,
@@ -21,7 +20,8 @@ from .triggers import (
     trace_point,
     trigger_rows,
 )
-from .variants import VARIANTS, KernelVariant, variant
+from ..model.variants import VARIANTS, KernelVariant, variant
+from ..packets.route import PROTOCOLS
 
 PREDICTION_NOTE = "model prediction (not a measurement)"
 

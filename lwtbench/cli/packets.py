@@ -12,11 +12,11 @@ import sys
 
 from scapy.utils import wrpcap
 
-from .build import Case, make_case, make_route
-from .expected import DutFacts
-from .frames import DEFAULT_DST, DEFAULT_FRAME_SIZE, DEFAULT_SRC, FrameSpec
-from .layout import describe
-from .route import PROTOCOLS
+from ..packets.build import Case, make_case, make_route
+from ..packets.expected import DutFacts
+from ..packets.frames import DEFAULT_DST, DEFAULT_FRAME_SIZE, DEFAULT_SRC, FrameSpec
+from ..packets.layout import describe
+from ..packets.route import PROTOCOLS
 
 
 def _int(text: str) -> int:

@@ -42,9 +42,9 @@ def _progress(msg: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..campaign_runner import format_plan, resume_run, start_run
+    from ..runs.rates import format_plan, resume_run, start_run
     from ..scenario.campaign import load_campaign
-    from .testbed_file import load_testbed_factory
+    from ..testbeds.testbed_file import load_testbed_factory
 
     factory = load_testbed_factory(args.testbed)
     if args.resume:
@@ -76,15 +76,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_preflight(args: argparse.Namespace) -> int:
-    from .testbed_file import read_testbed_yaml
+    from ..testbeds.testbed_file import read_testbed_yaml
 
     data = read_testbed_yaml(args.testbed)
     if data["kind"] != "trex":
         print(f"{args.testbed}: kind {data['kind']}: nothing to check")
         return 0
     from ..scenario.campaign import load_campaign
-    from .testbed_file import parse_trex_testbed
-    from .trex import preflight
+    from ..testbeds.testbed_file import parse_trex_testbed
+    from ..testbeds.trex import preflight
 
     config = parse_trex_testbed(data, Path(args.testbed))
     campaign = load_campaign(args.campaign) if args.campaign else None

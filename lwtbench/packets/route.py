@@ -7,7 +7,7 @@ headroom model, scenarios, testbeds) describes an encapsulation with these class
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar, Literal
 
 Ioam6Mode = Literal["inline", "encap", "auto"]
@@ -78,3 +78,36 @@ class RplRoute:
 
 
 Route = PlainRoute | Ioam6Route | Seg6Route | RplRoute
+
+
+ROUTE_CLASSES: dict[str, type] = {
+    "ipv6": PlainRoute,
+    "ioam6": Ioam6Route,
+    "seg6": Seg6Route,
+    "rpl": RplRoute,
+}
+"""Route class per protocol name (``route.protocol``)."""
+
+
+def route_to_dict(route: Route) -> dict[str, object]:
+    """A JSON-ready description of ``route`` (``protocol``, ``mode`` and its fields)."""
+    out: dict[str, object] = {"protocol": route.protocol, "mode": route.mode}
+    for f in fields(route):
+        value = getattr(route, f.name)
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def route_from_dict(data: dict[str, object]) -> Route:
+    """The route :func:`route_to_dict` described (``ValueError`` when it does not describe one)."""
+    cls = ROUTE_CLASSES.get(str(data.get("protocol")))
+    if cls is None:
+        raise ValueError(f"protocol {data.get('protocol')!r}: one of {', '.join(ROUTE_CLASSES)}")
+    names = {f.name for f in fields(cls)}
+    kwargs = {k: v for k, v in data.items() if k in names}
+    if isinstance(kwargs.get("segments"), list):
+        kwargs["segments"] = tuple(str(s) for s in kwargs["segments"])  # type: ignore[union-attr]
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise ValueError(f"{data!r}: {exc}") from None

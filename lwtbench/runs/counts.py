@@ -15,23 +15,21 @@ variant; a single mismatch fails the run (the rows stay on disk for inspection).
 from __future__ import annotations
 
 import math
-import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model.platforms import ETH_HLEN, custom_platform
 from ..model.simulate import simulate
 from ..model.variants import variant as model_variant
-from ..packets.overhead import inserted_bytes
-from ..packets.route import RplRoute
 from ..results.schema import TrialRow
 from ..results.store import RunStore, utc_now
+from ..scenario.campaign import Campaign
 from ..scenario.point import ScenarioPoint
 from ..search.trial import TrialResult
-from . import gcov
-from .lab import (
+from ..testbeds.lab import gcov
+from ..testbeds.lab.session import (
     LabError,
     LabKernel,
     NicProfile,
@@ -43,6 +41,7 @@ from .lab import (
     lab_provenance,
     start_session,
 )
+from .provenance import point_inserted_bytes, run_provenance
 
 SEARCH_NAME = "lab-count"
 """``search`` column of count rows: no rate search, one counted window per point."""
@@ -100,7 +99,7 @@ def count_row(
         "kernel_flavour": kernel.flavour,
         "received_counter": "DUT Ip6OutForwDatagrams",
         "sink_rx": c.received,
-        "inserted_bytes": _inserted(p),
+        "inserted_bytes": point_inserted_bytes(p),
         "generator_elapsed_us": c.elapsed_us,
     }
     for site, count in c.site_counts.items():
@@ -132,12 +131,6 @@ def count_row(
         goal=GOAL_NAME,
         timestamp=utc_now(),
     )
-
-
-def _inserted(point: ScenarioPoint) -> int:
-    if isinstance(point.route, RplRoute):
-        return inserted_bytes(point.route, point.src, point.dst)
-    return inserted_bytes(point.route)
 
 
 def run_counts(
@@ -196,8 +189,9 @@ def run_counts(
     return summary
 
 
-def run_provenance(nic: NicProfile, settings: CountSettings) -> dict[str, object]:
-    """run.json facts of a lab count run: testbed, generator, settings, project commit."""
+def count_facts(nic: NicProfile, settings: CountSettings) -> dict[str, object]:
+    """run.json facts of a lab count run beyond :func:`~.provenance.run_provenance`'s: testbed,
+    DUT, generator and the counting settings."""
     facts = lab_provenance(nic)
     facts["counting"] = {
         "method": "GCOV line counts of the reallocation call sites (counting kernel build)",
@@ -206,17 +200,42 @@ def run_provenance(nic: NicProfile, settings: CountSettings) -> dict[str, object
         "call_sites": [s.name for s in gcov.CALL_SITES],
         "model_check": "measured reallocs per packet must equal lwtbench.model.simulate",
     }
-    facts["project_commit"] = project_commit()
     return facts
 
 
-def project_commit() -> str:
-    """``git describe --always --dirty`` of the project, or ``unknown`` outside a clone."""
-    root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run(
-        ["git", "-C", str(root), "describe", "--always", "--dirty"],
-        capture_output=True,
-        text=True,
-        check=False,
+def count_run_provenance(
+    campaign: Campaign, kernels: Sequence[str], nic: NicProfile, settings: CountSettings
+) -> dict[str, object]:
+    """The whole ``run.json`` of a new count run."""
+    return run_provenance(
+        campaign,
+        kind="lab reallocation counts",
+        kernel_variants=list(kernels),
+        nic_profile=nic.name,
+        **count_facts(nic, settings),
     )
-    return proc.stdout.strip() or "unknown"
+
+
+def count_campaign(
+    campaign: Campaign,
+    kernels: Sequence[str],
+    nic: NicProfile,
+    run_dir: Path,
+    settings: CountSettings,
+    resume: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[RunStore, CountSummary]:
+    """Create (or with ``resume`` reopen) the run at ``run_dir``, count every point on every
+    kernel, and record the model check in its ``run.json``."""
+    if resume:
+        store = RunStore.open(run_dir)
+    else:
+        store = RunStore.create(run_dir, count_run_provenance(campaign, kernels, nic, settings))
+    if progress:
+        progress(f"{store.directory}: {len(campaign.points)} points x {len(kernels)} kernels")
+    summary = run_counts(campaign.points, kernels, nic, store, settings, progress=progress)
+    store.update_provenance(
+        "model_check",
+        {"mismatches": summary.mismatches, "points_checked": len(store.rows)},
+    )
+    return store, summary

@@ -10,25 +10,23 @@ resumes at the first trial that was not committed.
 
 from __future__ import annotations
 
-import platform
 import random
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
-from .errors import InputFileError, ParameterError
-from .results.schema import SearchRecord, TrialRow
-from .results.store import RunStore, utc_now
-from .scenario.campaign import Campaign, PlannedSearch, SearchSpec, parse_campaign, plan
-from .search.mlr import mlr_search
-from .search.outcome import SearchOutcome
-from .search.recording import RecordingMeasurer
-from .search.stepped import stepped_sweep
-from .search.trial import Measurer, TrialResult
-from .testbeds.base import Testbed, TestbedFactory
+from ..errors import InputFileError, ParameterError
+from ..results.schema import SearchRecord, TrialRow
+from ..results.store import RunStore, utc_now
+from ..scenario.campaign import Campaign, PlannedSearch, SearchSpec, parse_campaign, plan
+from ..search.mlr import mlr_search
+from ..search.outcome import SearchOutcome
+from ..search.recording import RecordingMeasurer
+from ..search.stepped import stepped_sweep
+from ..search.trial import Measurer, TrialResult
+from ..testbeds.base import Testbed, TestbedFactory
+from .provenance import run_provenance
 
 Progress = Callable[[str], None]
 
@@ -59,37 +57,6 @@ def run_search(spec: SearchSpec, measurer: Measurer) -> SearchOutcome:
     return stepped_sweep(measurer, spec.stepped)
 
 
-def project_provenance() -> dict[str, object]:
-    """Project version, git commit (and whether the tree was dirty), host, Python."""
-    root = Path(__file__).resolve().parent.parent
-    commit, dirty = None, None
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout
-        dirty = bool(status.strip())
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return {
-        "lwtbench_version": __version__,
-        "project_commit": commit,
-        "project_tree_dirty": dirty,
-        "orchestrator_host": platform.node(),
-        "python": platform.python_version(),
-    }
-
-
 def default_run_name() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -104,18 +71,7 @@ def start_run(
     """Create ``data_root/<campaign>/<run>`` and run the whole campaign."""
     seed = campaign.seed if campaign.seed is not None else random.SystemRandom().randrange(2**32)
     directory = Path(data_root) / campaign.name / (run_name or default_run_name())
-    provenance: dict[str, object] = {
-        "campaign": {
-            "name": campaign.name,
-            "source": campaign.source,
-            "seed": seed,
-            "order": campaign.order,
-            "content": campaign.raw,
-        },
-        "search": campaign.search.describe(),
-        "project": project_provenance(),
-        "kernels": {},
-    }
+    provenance = run_provenance(campaign, seed, search=campaign.search.describe(), kernels={})
     store = RunStore.create(directory, provenance)
     return _execute(store, campaign, seed, factory, progress)
 
@@ -228,8 +184,8 @@ def _one_search(
         store.append_trial(row)
         measured += 1
 
-    from .search.mlr import SEARCH_NAME as MLR_NAME
-    from .search.stepped import SEARCH_NAME as STEPPED_NAME
+    from ..search.mlr import SEARCH_NAME as MLR_NAME
+    from ..search.stepped import SEARCH_NAME as STEPPED_NAME
 
     outcome_name = MLR_NAME if search_name == "mlrsearch" else STEPPED_NAME
     with testbed.prepare(point) as measurer:
@@ -260,7 +216,7 @@ def _switches(searches: list[PlannedSearch]) -> int:
 
 def format_plan(campaign: Campaign, seed: int, limit: int = 20) -> str:
     """Human-readable plan for ``--dry-run``: counts, first searches, time estimate."""
-    from .scenario.campaign import estimate_trial_time_s
+    from ..scenario.campaign import estimate_trial_time_s
 
     searches = plan(campaign, seed)
     est = estimate_trial_time_s(campaign)

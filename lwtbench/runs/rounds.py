@@ -3,7 +3,7 @@
 Kernels are booted alternately in blocks (A B A B ...), so the host's slow phases hit every
 kernel alike; within a block each round measures N-1, N and N+1 in shuffled order, each with
 ``packets`` pktgen packets at full rate, and keeps pktgen's own elapsed time per packet.
-:mod:`lwtbench.testbeds.pairedrounds` turns the rounds into a median excess with a 95 %
+:mod:`lwtbench.runs.pairedrounds` turns the rounds into a median excess with a 95 %
 bootstrap interval per kernel. Use the *timing* kernels (no GCOV: GCOV's counters inflate the
 cost of the instrumented lines and so the effect; issue 5).
 """
@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from ..errors import ParameterError
 from ..packets.route import Ioam6Route, Route, RplRoute, Seg6Route
 from ..scenario.point import ScenarioPoint
-from .lab import LabKernel, LabSession, NicProfile, lab_kernel, lab_provenance
+from ..testbeds.lab.session import LabKernel, LabSession, NicProfile, lab_kernel, lab_provenance
 from .pairedrounds import PairedEstimate, Round, estimate
 
 SEGMENT_PREFIX = "2001:db8:5::"

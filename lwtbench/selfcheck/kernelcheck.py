@@ -30,11 +30,11 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 
 from ..errors import PrivilegeError
-from .expected import Comparison, DutFacts, IoamNodeFacts, compare, expected_output
-from .frames import FrameSpec, build_frames
-from .iproute2 import encap_args
-from .route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route
-from .segments import rpl_segments, seg6_segments
+from ..packets.expected import Comparison, DutFacts, IoamNodeFacts, compare, expected_output
+from ..packets.frames import FrameSpec, build_frames
+from ..packets.iproute2 import encap_args
+from ..packets.route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route
+from ..packets.segments import rpl_segments, seg6_segments
 
 IpRunner = Callable[[Sequence[str]], str]
 """Runs ``ip <args>`` on the machine under test and returns its standard output."""

@@ -2,8 +2,8 @@
 
 The host kernel here has no ioam6 or rpl lightweight tunnel, so those two are checked inside
 a UML kernel (lwtbench.kernel): it boots with the host's ``/`` as root (hostfs), runs this
-module as the payload of its init script (``python -m lwtbench.packets.umlcheck``), and the
-payload drives :class:`~lwtbench.packets.kernelcheck.VethLab` with the plain ``ip`` runner:
+module as the payload of its init script (``python -m lwtbench.selfcheck.umlcheck``), and the
+payload drives :class:`~lwtbench.selfcheck.kernelcheck.VethLab` with the plain ``ip`` runner:
 inside the VM, "local" is the UML kernel, so namespaces, veths, routes and the AF_PACKET
 sockets all belong to it. Results go to a JSON file on the shared filesystem (the console
 carries kernel messages that may interleave with the payload's output).
@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputFileError, ParameterError
-from .expected import DutFacts
-from .frames import DEFAULT_DST
+from ..packets.expected import DutFacts
+from ..packets.frames import DEFAULT_DST
+from ..packets.route import Ioam6Route, Route, RplRoute
+from ..packets.rpl import rpl_compress
+from ..packets.segments import rpl_segments
 from .kernelcheck import CaseResult, VethLab, check_case
-from .route import Ioam6Route, Route, RplRoute
-from .rpl import rpl_compress
-from .segments import rpl_segments
 
 if TYPE_CHECKING:
     from ..kernel.build import UmlKernel
@@ -139,7 +139,7 @@ def route_json(route: Route) -> dict[str, object]:
 def check_frames(
     lab: VethLab, case: UmlCase, frame_size: int, dut: DutFacts
 ) -> list[tuple[CaseResult, bytes | None]]:
-    """:func:`~lwtbench.packets.kernelcheck.check_case` for one case, with what was captured
+    """:func:`~lwtbench.selfcheck.kernelcheck.check_case` for one case, with what was captured
     (so that the report can be checked again on the host, independently of the comparison)."""
     results = check_case(lab, case.route, frame_size, FRAMES_PER_CASE, dut, dst=case.dst)
     return [(r, r.captured) for r in results]
@@ -197,7 +197,7 @@ def run_cases(protocols: Sequence[str]) -> dict[str, object]:
     uname = os.uname()
     return {
         "provenance": {
-            "what": "lwtbench.packets.umlcheck: lwt output captured on veth (AF_PACKET) in a "
+            "what": "lwtbench.selfcheck.umlcheck: lwt output captured on veth (AF_PACKET) in a "
             "User-Mode Linux kernel, compared byte for byte with lwtbench.packets.expected",
             "kernel_release": uname.release,
             "kernel_version": uname.version,
@@ -264,7 +264,7 @@ def init_body(repo: Path, python: Path) -> str:
         "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
         "export HOME=/root\n"
         f"cd {repo}\n"
-        f'{python} -m lwtbench.packets.umlcheck --protocols "${SCRIPT_ENV_PROTOCOLS}" '
+        f'{python} -m lwtbench.selfcheck.umlcheck --protocols "${SCRIPT_ENV_PROTOCOLS}" '
         f'--output "${SCRIPT_ENV_OUTPUT}"\n'
         'echo "lwtb-umlcheck-exit=$?"\n'
     )
@@ -335,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary line per protocol and every differing frame; exit status 1 if any differ.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m lwtbench.packets.umlcheck",
+        prog="python -m lwtbench.selfcheck.umlcheck",
         description="ioam6/rpl lwt output of a UML kernel compared byte for byte with the "
         "expected output",
     )

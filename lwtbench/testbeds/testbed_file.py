@@ -2,14 +2,14 @@
 
 No address, host name or interface name appears anywhere else in the project: campaigns say
 what to measure, the testbed file says where. ``kind`` selects the testbed implementation;
-other testbeds (the software lab) register their kind with :func:`register_kind`.
+other testbeds (the software lab) register their kind in :mod:`lwtbench.testbeds.kinds`.
 """
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,17 +18,10 @@ import yaml
 
 from ..errors import InputFileError
 from .base import TestbedFactory
+from .kinds import kind_builder, known_kinds, register_kind
 
 MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 IFNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,15}$")  # IFNAMSIZ is 16 with the NUL
-
-KindBuilder = Callable[[dict[str, Any], Path], TestbedFactory]
-_KINDS: dict[str, KindBuilder] = {}
-
-
-def register_kind(kind: str, builder: KindBuilder) -> None:
-    """Make ``kind: <kind>`` in a testbed file build a factory with ``builder(data, path)``."""
-    _KINDS[kind] = builder
 
 
 @dataclass(frozen=True)
@@ -299,7 +292,7 @@ def read_testbed_yaml(path: Path | str) -> dict[str, Any]:
             p, f"not valid YAML ({exc})".replace("\n", " "), "fix the syntax"
         ) from None
     if not isinstance(data, dict) or "kind" not in data:
-        raise InputFileError(p, "no 'kind'", f"kind: one of {', '.join(sorted(_KINDS))}")
+        raise InputFileError(p, "no 'kind'", f"kind: one of {', '.join(known_kinds())}")
     return data
 
 
@@ -308,16 +301,10 @@ def load_testbed_factory(path: Path | str) -> TestbedFactory:
     p = Path(path)
     data = read_testbed_yaml(p)
     kind = data["kind"]
-    if kind not in _KINDS and isinstance(kind, str) and kind.isidentifier():
-        # Another testbed (the lab) registers its kind when its module is imported.
-        import contextlib
-        import importlib
-
-        with contextlib.suppress(ModuleNotFoundError):
-            importlib.import_module(f"{__package__}.{kind}")
-    if kind not in _KINDS:
-        raise InputFileError(p, f"kind: {kind!r} unknown", f"one of {', '.join(sorted(_KINDS))}")
-    return _KINDS[kind](data, p)
+    builder = kind_builder(kind)
+    if builder is None:
+        raise InputFileError(p, f"kind: {kind!r} unknown", f"one of {', '.join(known_kinds())}")
+    return builder(data, p)
 
 
 def _simulated(data: dict[str, Any], path: Path) -> TestbedFactory:
@@ -342,9 +329,10 @@ def _trex(data: dict[str, Any], path: Path) -> TestbedFactory:
     config = parse_trex_testbed(data, path)
 
     def factory():
-        from .trex import TrexTestbed
-
-        return TrexTestbed(config)
+        # Looked up by name, as the registry does for every kind: the trex module imports this
+        # one for its configuration types (the trex package will register its own kind).
+        trex = importlib.import_module(f"{__package__}.trex")
+        return trex.TrexTestbed(config)
 
     return factory
 

@@ -14,9 +14,9 @@ import pytest
 from lwtbench.packets.route import Ioam6Route, PlainRoute, RplRoute, Seg6Route
 from lwtbench.results.load import load_run
 from lwtbench.results.store import RunStore
+from lwtbench.runs.counts import CountSettings, count_facts, run_counts
 from lwtbench.scenario.point import ScenarioPoint
-from lwtbench.testbeds.lab import nic_profile
-from lwtbench.testbeds.lab_counts import CountSettings, run_counts, run_provenance
+from lwtbench.testbeds.lab.session import nic_profile
 
 pytestmark = [pytest.mark.kernel, pytest.mark.root, pytest.mark.slow]
 
@@ -58,7 +58,7 @@ def count_run(tmp_path_factory):
         pytest.skip("needs root: the lab boots UML with the host's / as root file system")
     nic = nic_profile("i40e")
     settings = CountSettings(packets=100, warmup=4)
-    store = RunStore.create(tmp_path_factory.mktemp("lab") / "run", run_provenance(nic, settings))
+    store = RunStore.create(tmp_path_factory.mktemp("lab") / "run", count_facts(nic, settings))
     summary = run_counts(points(), KERNELS, nic, store, settings)
     return summary, load_run(store.directory)
 
@@ -110,7 +110,7 @@ def test_net_skb_pad_profile_through_the_vector_nic(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("needs root: the lab boots UML and a host namespace for the vector NIC")
     nic = nic_profile("netskbpad")
-    store = RunStore.create(tmp_path / "run", run_provenance(nic, CountSettings()))
+    store = RunStore.create(tmp_path / "run", count_facts(nic, CountSettings()))
     pts = [ScenarioPoint(Seg6Route("encap", segs(n)), "segments", n) for n in (4, 5, 9, 12, 13)]
     summary = run_counts(pts, ["vanilla"], nic, store, CountSettings(packets=100, warmup=4))
     assert summary.mismatches == []

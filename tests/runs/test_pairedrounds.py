@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lwtbench.errors import ParameterError
-from lwtbench.testbeds.pairedrounds import (
+from lwtbench.runs.pairedrounds import (
     Round,
     estimate,
     median_with_ci,

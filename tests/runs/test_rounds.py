@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from lwtbench.testbeds.lab import nic_profile
-from lwtbench.testbeds.lab_rounds import RoundSettings, run_rounds
+from lwtbench.runs.rounds import RoundSettings, run_rounds
+from lwtbench.testbeds.lab.session import nic_profile
 
 pytestmark = [pytest.mark.kernel, pytest.mark.root, pytest.mark.slow]
 

@@ -9,11 +9,11 @@ import pytest
 from lwtbench.errors import ParameterError
 from lwtbench.packets.overhead import inserted_bytes
 from lwtbench.packets.route import RplRoute
+from lwtbench.runs.counts import model_reallocs
+from lwtbench.runs.rounds import RoundSettings, route_for, run_rounds
 from lwtbench.scenario.campaign import load_campaign
 from lwtbench.scenario.point import ScenarioPoint
-from lwtbench.testbeds.lab import nic_profile
-from lwtbench.testbeds.lab_counts import model_reallocs
-from lwtbench.testbeds.lab_rounds import RoundSettings, route_for, run_rounds
+from lwtbench.testbeds.lab.session import nic_profile
 
 
 def _point(n: int) -> ScenarioPoint:

@@ -1,7 +1,7 @@
 """The real kernel: seg6 lwt output captured on veth, compared byte for byte with expected.py.
 
 Runs on the host kernel as root (network namespaces ``lwtb-*``, removed in teardown). The
-same helpers (lwtbench.packets.kernelcheck) drive ioam6 and rpl on the lab's User-Mode
+same helpers (lwtbench.selfcheck.kernelcheck) drive ioam6 and rpl on the lab's User-Mode
 Linux kernels, whose runner replaces ``local_ip``.
 """
 
@@ -14,9 +14,9 @@ import pytest
 
 from lwtbench.packets.expected import expected_output
 from lwtbench.packets.frames import FrameSpec, build_frame
-from lwtbench.packets.kernelcheck import VethLab, check_case, encap_args, standard_cases
 from lwtbench.packets.route import Ioam6Route, PlainRoute, RplRoute, Seg6Route
 from lwtbench.packets.segments import seg6_segments
+from lwtbench.selfcheck.kernelcheck import VethLab, check_case, encap_args, standard_cases
 
 pytestmark = pytest.mark.root
 

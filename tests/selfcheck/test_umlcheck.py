@@ -1,7 +1,7 @@
 """ioam6 and rpl lwt output on the lab's User-Mode Linux kernels, compared byte for byte.
 
 The host kernel has neither lwt, so each kernel variant boots once (lwtbench.kernel.uml) and
-runs lwtbench.packets.umlcheck inside: veth lab, routes, AF_PACKET capture, comparison with
+runs lwtbench.selfcheck.umlcheck inside: veth lab, routes, AF_PACKET capture, comparison with
 lwtbench.packets.expected. The tests here read its JSON report, and check the captured
 frames again on the host against facts that do not come from the expected-output builder
 (RFC 6554 decompression, the overhead function, the IOAM node record the DUT was told to
@@ -19,11 +19,11 @@ from scapy.layers.l2 import Ether
 from lwtbench.packets.expected import DutFacts, compare, expected_output
 from lwtbench.packets.frames import build_frame
 from lwtbench.packets.ioam6 import Ioam6PreallocTrace, trace_nodelen
-from lwtbench.packets.kernelcheck import VethLab
 from lwtbench.packets.overhead import inserted_bytes
 from lwtbench.packets.route import Ioam6Route, RplRoute
 from lwtbench.packets.rpl import IPv6ExtHdrRplSourceRoute, rpl_compress
-from lwtbench.packets.umlcheck import (
+from lwtbench.selfcheck.kernelcheck import VethLab
+from lwtbench.selfcheck.umlcheck import (
     FRAME_SIZES,
     FRAMES_PER_CASE,
     IOAM6_UML_MODES,
@@ -69,7 +69,7 @@ def test_cases_cover_the_brief():
 def test_init_body_runs_the_module_with_the_given_interpreter(tmp_path):
     body = init_body(tmp_path, tmp_path / "python")
     assert f"cd {tmp_path}\n" in body
-    assert f"{tmp_path / 'python'} -m lwtbench.packets.umlcheck" in body
+    assert f"{tmp_path / 'python'} -m lwtbench.selfcheck.umlcheck" in body
 
 
 def test_entry_point_refuses_other_protocols(capsys):

@@ -12,8 +12,9 @@ import pytest
 from lwtbench.errors import ParameterError
 from lwtbench.packets.route import Ioam6Route, Seg6Route
 from lwtbench.results.schema import TrialRow
+from lwtbench.runs.counts import count_row, model_reallocs
 from lwtbench.scenario.point import ScenarioPoint
-from lwtbench.testbeds.lab import (
+from lwtbench.testbeds.lab.session import (
     NIC_PROFILES,
     LabKernel,
     PointCount,
@@ -21,7 +22,6 @@ from lwtbench.testbeds.lab import (
     nic_profile,
     write_init,
 )
-from lwtbench.testbeds.lab_counts import count_row, model_reallocs
 
 
 def seg6(n: int, mode: str = "encap") -> ScenarioPoint:
@@ -91,12 +91,12 @@ def test_init_wrapper_imports_lab_init_and_finds_its_job(tmp_path):
     # Outside UML, main() fails to read the job and would power off: only check it imports.
     probe = text.replace("main()\n", "print(main.__module__)\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert out.stdout.strip() == "lwtbench.testbeds.lab_init"
+    assert out.stdout.strip() == "lwtbench.testbeds.lab.init"
 
 
 def test_resume_skips_counted_points_without_booting(tmp_path):
     from lwtbench.results.store import RunStore
-    from lwtbench.testbeds.lab_counts import run_counts
+    from lwtbench.runs.counts import run_counts
 
     nic = nic_profile("i40e")
     kernel = LabKernel("fixed", "counting", Path("/x/linux"), "6.12.117-lwtb-fixed", None, None)

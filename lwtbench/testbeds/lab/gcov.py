@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputFileError
+from ...errors import InputFileError
 
 SKBUFF_H = "include/linux/skbuff.h"
 
@@ -125,7 +125,7 @@ def find_site_line(source_text: str, site: CallSite) -> int:
         raise InputFileError(
             site.source,
             f"{site.function}() has {len(hits)} lines containing {site.needle!r}, expected 1",
-            "the call-site table in lwtbench/testbeds/gcov.py needs updating for this kernel",
+            "the call-site table in lwtbench/testbeds/lab/gcov.py needs updating for this kernel",
         )
     return hits[0]
 

@@ -2,7 +2,7 @@
 
 Runs *inside* the UML kernel, whose root file system is the host's ``/`` (hostfs), so it
 imports nothing but the standard library (every import costs UML system calls) and is started
-by a two-line wrapper the host writes (:func:`lwtbench.testbeds.lab.write_init`). The host
+by a two-line wrapper the host writes (:func:`lwtbench.testbeds.lab.session.write_init`). The host
 passes the job file as ``LWTB_JOB=<path>`` on the kernel command line (the kernel hands
 unknown ``k=v`` arguments to init's environment).
 
@@ -282,7 +282,7 @@ def copy_gcda(gcda: dict[str, str], dest: str) -> None:
 
 
 def handle(req: dict, gcda: dict[str, str]) -> dict:
-    """Execute one request of the host (see :class:`lwtbench.testbeds.lab.LabSession`)."""
+    """Execute one request of the host (see :class:`lwtbench.testbeds.lab.session.LabSession`)."""
     op = req["op"]
     if op == "ip":  # an iproute2 command for the DUT namespace, e.g. a route replace
         return {"stdout": run(IP, "-n", DUT_NS, *req["argv"])}

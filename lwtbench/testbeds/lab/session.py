@@ -1,6 +1,6 @@
 """The software lab: a User-Mode Linux DUT fed by in-kernel pktgen, reallocations counted.
 
-One boot per kernel variant. Inside, :mod:`lwtbench.testbeds.lab_init` builds
+One boot per kernel variant. Inside, :mod:`lwtbench.testbeds.lab.init` builds
 ``pktgen -> g0 == d0 [DUT netns] d1 == s0`` and answers requests (install a route, send N
 packets, copy GCOV data out) through files on hostfs; this module is the host side:
 
@@ -32,13 +32,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import LwtbenchError, ParameterError, PrivilegeError
-from ..packets.route import Ioam6Route
-from ..scenario import routes
-from ..scenario.point import ScenarioPoint
-from ..search.trial import TrialResult
+from ...errors import LwtbenchError, ParameterError, PrivilegeError
+from ...packets.route import Ioam6Route
+from ...scenario import routes
+from ...scenario.point import ScenarioPoint
+from ...search.trial import TrialResult
 from . import gcov
-from .lab_init import DUT_IN_MAC, DUT_NS, DUT_OUT, NEXT_HOP
+from .init import DUT_IN_MAC, DUT_NS, DUT_OUT, NEXT_HOP
 
 ETH_HLEN = 14
 PKTGEN_VETH_HEADROOM = 80
@@ -132,7 +132,7 @@ class LabKernel:
 
 def lab_kernel(variant: str, flavour: str = "counting") -> LabKernel:
     """The cached kernel of ``variant`` and ``flavour``, built first when absent (issue 4)."""
-    from ..kernel.build import ensure_uml_kernel  # lazy: the kernel layer is heavy to import
+    from ...kernel.build import ensure_uml_kernel  # lazy: the kernel layer is heavy to import
 
     return as_lab_kernel(ensure_uml_kernel(variant, flavour))
 
@@ -385,7 +385,7 @@ class LabSession:
 
     def _send_vector(self, point: ScenarioPoint, count: int, gcov_dir: Path | None) -> dict:
         """Frames from the packets layer, sent into the vector NIC by an outside generator."""
-        from ..packets.frames import FrameSpec, frame_bytes  # lazy: scapy loads slowly
+        from ...packets.frames import FrameSpec, frame_bytes  # lazy: scapy loads slowly
 
         spec = FrameSpec(
             frame_size=point.frame_size, src=point.src, dst=point.dst, dst_mac=DUT_IN_MAC
@@ -475,7 +475,7 @@ def write_init(work: Path) -> Path:
         "os.environ.setdefault('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
         "/sbin:/bin')\n"
         f"sys.path.insert(0, {str(package_root)!r})\n"
-        "from lwtbench.testbeds.lab_init import main\n"
+        "from lwtbench.testbeds.lab.init import main\n"
         "main()\n"
     )
     init.chmod(0o755)
@@ -495,7 +495,7 @@ class PointCount:
     forwarded: int
     """Packets the DUT forwarded in that window (its Ip6OutForwDatagrams): the divisor."""
     site_counts: dict[str, int]
-    """Reallocations per call site in that window (:data:`lwtbench.testbeds.gcov.CALL_SITES`)
+    """Reallocations per call site in that window (:data:`lwtbench.testbeds.lab.gcov.CALL_SITES`)
     plus ``pskb_expand_head`` (all reallocations)."""
     elapsed_us: int
     """pktgen's own elapsed time for the window, microseconds."""
