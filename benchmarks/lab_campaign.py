@@ -19,7 +19,7 @@ from pathlib import Path
 from lwtbench.results.store import RunStore
 from lwtbench.runs.counts import CountSettings, count_run_provenance, run_counts
 from lwtbench.scenario.campaign import load_campaign
-from lwtbench.testbeds.lab.session import nic_profile
+from lwtbench.testbeds.lab.nic import nic_profile
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ from lwtbench.results.store import utc_now
 from lwtbench.runs.pairedrounds import resolved
 from lwtbench.runs.provenance import project_provenance
 from lwtbench.runs.rounds import RoundSettings, run_rounds
-from lwtbench.testbeds.lab.session import nic_profile
+from lwtbench.testbeds.lab.nic import nic_profile
 
 PAPER_POINTS = (
     "seg6:encap:13",

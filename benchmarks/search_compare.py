@@ -7,7 +7,7 @@ The simulated DUT is a model with a known capacity, so the found rates can be ch
 timings are trial durations, not wall-clock measurements of a testbed.
 
 With ``--testbed lab`` both searches run on one point of the software lab (a UML kernel with
-pktgen, :class:`lwtbench.testbeds.lab.session.LabTestbed`) through the same measurement core, with
+pktgen, :class:`lwtbench.testbeds.lab.testbed.LabTestbed`) through the same measurement core, with
 short trials (0.5 s); it prints trials, traffic time, wall time and the bounds
 each found (root; the kernel comes from the cache).
 
@@ -163,7 +163,7 @@ def _lab_row(method: str, outcome, goal, started: float) -> dict[str, object]:
 
 
 def main_lab(args: argparse.Namespace) -> int:
-    from lwtbench.testbeds.lab.session import LabTestbed
+    from lwtbench.testbeds.lab.testbed import LabTestbed
 
     point = lab_point(args.segments)
     testbed = LabTestbed(nic=args.nic, flavour=args.flavour, variants=(args.kernel,))

@@ -151,6 +151,6 @@ def test_no_import_cycles():
 
 def test_the_checker_sees_lazy_and_relative_imports():
     # Guards the checker itself: a lazy import inside a function counts, TYPE_CHECKING does not.
-    assert "lwtbench.testbeds.lab.session" in imports_of("lwtbench.testbeds.lab.kind")
+    assert "lwtbench.testbeds.lab.testbed" in imports_of("lwtbench.testbeds.lab.kind")
     assert "lwtbench.testbeds.testbed_file" not in imports_of("lwtbench.testbeds.dut")
     assert "lwtbench.errors" in imports_of("lwtbench.testbeds.lab.kind")

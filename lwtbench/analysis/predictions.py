@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 
 from ..errors import LwtbenchError
-from ..model.platforms import ETH_HLEN, Platform, custom_platform, platform
+from ..model.platforms import Platform, custom_platform, platform, rx_headroom_of
 from ..model.simulate import simulate
 from ..model.triggers import find_rpl_double_reallocs, route_for, triggers
 from ..model.variants import variant as model_variant
@@ -49,9 +49,9 @@ def run_platform(prov: Mapping[str, object]) -> Platform | None:
     testbed, dut = provenance_section(prov, "testbed"), provenance_section(prov, "dut")
     try:
         if testbed.get("kind") == "lab" and isinstance(dut.get("rx_headroom"), int):
-            # dut.rx_headroom is counted at the IPv6 header; the model's is before Ethernet.
+            # The lab's dut.rx_headroom is its forward headroom (at the IPv6 header).
             return custom_platform(
-                cache_line=LAB_CACHE_LINE, rx_headroom=int(dut["rx_headroom"]) - ETH_HLEN
+                cache_line=LAB_CACHE_LINE, rx_headroom=rx_headroom_of(int(dut["rx_headroom"]))
             )
         if isinstance(dut.get("platform"), str):
             return platform(str(dut["platform"]))

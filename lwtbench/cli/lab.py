@@ -100,7 +100,7 @@ def _progress(msg: str) -> None:
 def cmd_lab_run(args: argparse.Namespace) -> int:
     from ..runs.counts import CountSettings, count_campaign
     from ..scenario.campaign import load_campaign
-    from ..testbeds.lab.session import nic_profile
+    from ..testbeds.lab.nic import nic_profile
 
     campaign = load_campaign(args.campaign)
     nic = nic_profile(args.nic)
@@ -135,7 +135,7 @@ def cmd_lab_run(args: argparse.Namespace) -> int:
 
 def cmd_lab_rounds(args: argparse.Namespace) -> int:
     from ..runs.rounds import RoundSettings, run_rounds
-    from ..testbeds.lab.session import nic_profile
+    from ..testbeds.lab.nic import nic_profile
 
     settings = RoundSettings(
         protocol=args.protocol,

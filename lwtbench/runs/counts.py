@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model.platforms import ETH_HLEN, custom_platform
+from ..model.platforms import custom_platform, rx_headroom_of
 from ..model.simulate import simulate
 from ..model.variants import variant as model_variant
 from ..results.schema import TrialRow
@@ -29,18 +29,11 @@ from ..scenario.campaign import Campaign
 from ..scenario.point import ScenarioPoint
 from ..search.trial import TrialResult
 from ..testbeds.lab import gcov
-from ..testbeds.lab.session import (
-    LabError,
-    LabKernel,
-    NicProfile,
-    PointCount,
-    count_point,
-    generator_name,
-    ioam_namespaces_of,
-    lab_kernel,
-    lab_provenance,
-    start_session,
-)
+from ..testbeds.lab.counting import PointCount, count_point
+from ..testbeds.lab.errors import LabError
+from ..testbeds.lab.nic import NicProfile
+from ..testbeds.lab.session import LabKernel, lab_kernel, start_session
+from ..testbeds.lab.testbed import generator_name, ioam_namespaces_of, lab_provenance
 from .provenance import point_inserted_bytes, run_provenance
 
 SEARCH_NAME = "lab-count"
@@ -62,9 +55,9 @@ def model_reallocs(point: ScenarioPoint, kernel_variant: str, nic: NicProfile) -
     """Reallocations per packet the headroom model predicts for ``point`` on this lab DUT.
 
     The lab's DUT: UML on x86_64 (L1_CACHE_SHIFT 6, so NET_SKB_PAD 64: arch/um/include/asm/
-    cache.h), Ethernet veths on both sides, ``nic.rx_headroom`` bytes at the IPv6 header.
+    cache.h), Ethernet veths on both sides, ``nic.forward_headroom`` bytes at the IPv6 header.
     """
-    plat = custom_platform(cache_line=64, rx_headroom=nic.rx_headroom - ETH_HLEN)
+    plat = custom_platform(cache_line=64, rx_headroom=rx_headroom_of(nic.forward_headroom))
     trace = simulate(point.route, plat, model_variant(kernel_variant), point.src, point.dst)
     return trace.reallocs
 
@@ -93,7 +86,7 @@ def count_row(
         "generator": generator_name(nic),
         "nic_profile": nic.name,
         "ingress": nic.ingress,
-        "rx_headroom": nic.rx_headroom,
+        "rx_headroom": nic.forward_headroom,
         "pktgen_headroom": nic.pktgen_headroom,
         "vector_headroom": nic.vector_headroom if nic.ingress == "vector" else 0,
         "kernel_flavour": kernel.flavour,

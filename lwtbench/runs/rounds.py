@@ -18,7 +18,9 @@ from dataclasses import asdict, dataclass, field
 from ..errors import ParameterError
 from ..packets.route import Ioam6Route, Route, RplRoute, Seg6Route
 from ..scenario.point import ScenarioPoint
-from ..testbeds.lab.session import LabKernel, LabSession, NicProfile, lab_kernel, lab_provenance
+from ..testbeds.lab.nic import NicProfile
+from ..testbeds.lab.session import LabKernel, LabSession, lab_kernel
+from ..testbeds.lab.testbed import lab_provenance
 from .pairedrounds import PairedEstimate, Round, estimate
 
 SEGMENT_PREFIX = "2001:db8:5::"

@@ -16,7 +16,7 @@ from lwtbench.results.load import load_run
 from lwtbench.results.store import RunStore
 from lwtbench.runs.counts import CountSettings, count_facts, run_counts
 from lwtbench.scenario.point import ScenarioPoint
-from lwtbench.testbeds.lab.session import nic_profile
+from lwtbench.testbeds.lab.nic import nic_profile
 
 pytestmark = [pytest.mark.kernel, pytest.mark.root, pytest.mark.slow]
 

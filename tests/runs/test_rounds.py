@@ -7,7 +7,7 @@ import os
 import pytest
 
 from lwtbench.runs.rounds import RoundSettings, run_rounds
-from lwtbench.testbeds.lab.session import nic_profile
+from lwtbench.testbeds.lab.nic import nic_profile
 
 pytestmark = [pytest.mark.kernel, pytest.mark.root, pytest.mark.slow]
 

@@ -13,7 +13,7 @@ from lwtbench.runs.counts import model_reallocs
 from lwtbench.runs.rounds import RoundSettings, route_for, run_rounds
 from lwtbench.scenario.campaign import load_campaign
 from lwtbench.scenario.point import ScenarioPoint
-from lwtbench.testbeds.lab.session import nic_profile
+from lwtbench.testbeds.lab.nic import nic_profile
 
 
 def _point(n: int) -> ScenarioPoint:

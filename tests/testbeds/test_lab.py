@@ -14,14 +14,9 @@ from lwtbench.packets.route import Ioam6Route, Seg6Route
 from lwtbench.results.schema import TrialRow
 from lwtbench.runs.counts import count_row, model_reallocs
 from lwtbench.scenario.point import ScenarioPoint
-from lwtbench.testbeds.lab.session import (
-    NIC_PROFILES,
-    LabKernel,
-    PointCount,
-    as_lab_kernel,
-    nic_profile,
-    write_init,
-)
+from lwtbench.testbeds.lab.counting import PointCount
+from lwtbench.testbeds.lab.nic import NIC_PROFILES, nic_profile
+from lwtbench.testbeds.lab.session import LabKernel, as_lab_kernel, write_init
 
 
 def seg6(n: int, mode: str = "encap") -> ScenarioPoint:
@@ -31,14 +26,14 @@ def seg6(n: int, mode: str = "encap") -> ScenarioPoint:
 
 def test_i40e_profile_gives_206_bytes_with_126_extra():
     i40e = nic_profile("i40e")
-    assert i40e.rx_headroom == 206
+    assert i40e.forward_headroom == 206
     assert i40e.pktgen_headroom == 126
     assert NIC_PROFILES["veth"].pktgen_headroom == 0
 
 
 def test_netskbpad_goes_through_the_vector_nic():
     pad = nic_profile("netskbpad")
-    assert (pad.ingress, pad.rx_headroom, pad.vector_headroom) == ("vector", 78, 64)
+    assert (pad.ingress, pad.forward_headroom, pad.vector_headroom) == ("vector", 78, 64)
     with pytest.raises(ParameterError, match="one of i40e"):
         nic_profile("e1000")
 

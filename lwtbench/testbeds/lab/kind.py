@@ -18,7 +18,8 @@ KERNELS = ("vanilla", "debian-6.12", "fixed", "debian-6.1")
 def lab_kind(data: dict[str, Any], path: Path):
     """``kind: lab`` in a testbed file: ``nic``, ``flavour``, ``variants``, ``late_is_loss``
     (all optional)."""
-    from .session import LabTestbed, nic_profile
+    from .nic import nic_profile
+    from .testbed import LabTestbed
 
     unknown = set(data) - {"kind", "name", "nic", "flavour", "variants", "late_is_loss"}
     if unknown:
