@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..errors import ParameterError
 from ..packets.route import Ioam6Route, Route, RplRoute, Seg6Route
+from ..packets.rpl import RPL_MAX_SEGMENTS
 from ..scenario.point import ScenarioPoint
 from ..testbeds.lab.nic import NicProfile
 from ..testbeds.lab.session import LabKernel, LabSession, lab_kernel
@@ -27,8 +28,6 @@ SEGMENT_PREFIX = "2001:db8:5::"
 TUNDST = "2001:db8:3::1"
 RPL_PREFIX = "2001:db8:5:0:"
 """First 8 octets shared by the RPL segments of :func:`rpl_compress8_segments`."""
-RPL_MAX_SEGMENTS = 255
-"""Largest RPL N: the compress-8 family below has 255 distinct ninth-octet values."""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ from typing import Any
 import yaml
 
 from ..errors import InputFileError, ParameterError
+from ..packets.ioam6 import IOAM6_TRACE_DATA_SIZE_MAX as IOAM6_TRACE_MAX
 from ..packets.route import IOAM6_MODES, SEG6_MODES, Ioam6Route, PlainRoute, RplRoute, Seg6Route
+from ..packets.srv6 import SRH_MAX_ENTRIES as SEG6_SEGMENTS_MAX
 from ..search.mlr import GOALS, MlrSettings
 from ..search.stepped import SteppedSettings
 from .point import ScenarioPoint
@@ -39,10 +41,6 @@ from .point import ScenarioPoint
 CAMPAIGN_DIR = Path(__file__).parent / "campaigns"
 """Shipped campaign files (``paper.yaml``, ``quick.yaml``)."""
 
-IOAM6_TRACE_MAX = 244
-"""Largest pre-allocated trace: net/ipv6/ioam6_iptunnel.c refuses size > 244 (and size % 4)."""
-SEG6_SEGMENTS_MAX = 127
-"""An SRH's Hdr Ext Len is 8 bits in 8-octet units (RFC 8754 2): at most 127 segments fit."""
 FRAME_SIZE_RANGE = (64, 9000)
 """64 B (the Ethernet minimum without FCS is 60; the packets layer builds from 64) to a
 9000 B frame (lwtbench.packets.frames limits), FCS excluded."""
