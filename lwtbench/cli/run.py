@@ -42,20 +42,34 @@ def _progress(msg: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..runs.rates import format_plan, resume_run, start_run
+    from ..runs.rates import (
+        check_resume,
+        format_plan,
+        remaining_searches,
+        resume_run,
+        start_run,
+    )
     from ..scenario.campaign import load_campaign
     from ..testbeds.testbed_file import load_testbed_factory
 
     factory = load_testbed_factory(args.testbed)
     if args.resume:
+        campaign = load_campaign(args.campaign) if args.campaign else None
         run_dir = Path(args.resume)
-        if not run_dir.is_dir() and args.campaign:
-            run_dir = Path(args.data) / load_campaign(args.campaign).name / args.resume
+        if not run_dir.is_dir() and campaign is not None:
+            run_dir = Path(args.data) / campaign.name / args.resume
         if not run_dir.is_dir():
             raise InputFileError(
                 args.resume, "is not a run directory", "give data/<campaign>/<run>"
             )
-        summary = resume_run(run_dir, factory, progress=_progress)
+        if args.dry_run:
+            # Read only: no lock, no torn line cut, no testbed started, nothing measured.
+            recorded, seed, _prov = check_resume(run_dir, args.testbed, campaign)
+            print(
+                format_plan(recorded, seed, remaining=remaining_searches(run_dir, recorded, seed))
+            )
+            return 0
+        summary = resume_run(run_dir, factory, _progress, args.testbed, campaign)
     else:
         if not args.campaign:
             raise InputFileError("--campaign", "missing", "give --campaign FILE (or --resume RUN)")
@@ -66,7 +80,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             if campaign.seed is None:
                 print("  (no seed in the file: a real run draws one and records it)")
             return 0
-        summary = start_run(campaign, factory, Path(args.data), args.run_name, _progress)
+        summary = start_run(
+            campaign, factory, Path(args.data), args.run_name, _progress, args.testbed
+        )
     print(
         f"{summary.directory}: {summary.searches_run} searches run, "
         f"{summary.searches_skipped} already done, {summary.trials_measured} trials measured, "

@@ -23,6 +23,7 @@ from pathlib import Path
 from ..model.platforms import custom_platform, rx_headroom_of
 from ..model.simulate import simulate
 from ..model.variants import variant as model_variant
+from ..results.load import load_provenance
 from ..results.schema import TrialRow
 from ..results.store import RunStore, utc_now
 from ..scenario.campaign import Campaign
@@ -34,7 +35,8 @@ from ..testbeds.lab.errors import LabError
 from ..testbeds.lab.nic import NicProfile
 from ..testbeds.lab.session import LabKernel, lab_kernel, start_session
 from ..testbeds.lab.testbed import generator_name, ioam_namespaces_of, lab_provenance
-from .provenance import point_inserted_bytes, run_provenance
+from .lock import run_lock
+from .provenance import check_resume_inputs, point_inserted_bytes, run_inputs, run_provenance
 
 SEARCH_NAME = "lab-count"
 """``search`` column of count rows: no rate search, one counted window per point."""
@@ -196,12 +198,18 @@ def count_facts(nic: NicProfile, settings: CountSettings) -> dict[str, object]:
     return facts
 
 
+def nic_facts(nic: NicProfile) -> dict[str, object]:
+    """The fields of a NIC profile that decide what a count measures (hashed into run.json)."""
+    return {"name": nic.name, "forward_headroom": nic.forward_headroom, "ingress": nic.ingress}
+
+
 def count_run_provenance(
     campaign: Campaign, kernels: Sequence[str], nic: NicProfile, settings: CountSettings
 ) -> dict[str, object]:
     """The whole ``run.json`` of a new count run."""
     return run_provenance(
         campaign,
+        inputs=run_inputs(nic_profile=nic_facts(nic)),
         kind="lab reallocation counts",
         kernel_variants=list(kernels),
         nic_profile=nic.name,
@@ -219,16 +227,25 @@ def count_campaign(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[RunStore, CountSummary]:
     """Create (or with ``resume`` reopen) the run at ``run_dir``, count every point on every
-    kernel, and record the model check in its ``run.json``."""
-    if resume:
-        store = RunStore.open(run_dir)
-    else:
-        store = RunStore.create(run_dir, count_run_provenance(campaign, kernels, nic, settings))
-    if progress:
-        progress(f"{store.directory}: {len(campaign.points)} points x {len(kernels)} kernels")
-    summary = run_counts(campaign.points, kernels, nic, store, settings, progress=progress)
-    store.update_provenance(
-        "model_check",
-        {"mismatches": summary.mismatches, "points_checked": len(store.rows)},
-    )
+    kernel, and record the model check in its ``run.json``; the run's lock is held throughout.
+
+    A resume is refused, before anything is written, when the campaign's content or the NIC
+    profile is not the one the run recorded.
+    """
+    with run_lock(run_dir, create=not resume):
+        if resume:
+            prov = load_provenance(run_dir)
+            given = run_inputs(campaign, nic_profile=nic_facts(nic))
+            check_resume_inputs(prov, given, Path(run_dir) / "run.json")
+            store = RunStore.open(run_dir)
+        else:
+            provenance = count_run_provenance(campaign, kernels, nic, settings)
+            store = RunStore.create(run_dir, provenance)
+        if progress:
+            progress(f"{store.directory}: {len(campaign.points)} points x {len(kernels)} kernels")
+        summary = run_counts(campaign.points, kernels, nic, store, settings, progress=progress)
+        store.update_provenance(
+            "model_check",
+            {"mismatches": summary.mismatches, "points_checked": len(store.rows)},
+        )
     return store, summary

@@ -8,12 +8,15 @@ what the caller adds (testbed, DUT, generator, search or counting settings).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import platform
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .. import __version__
+from ..errors import InputFileError
 from ..packets.overhead import inserted_bytes
 from ..packets.route import RplRoute, route_to_dict
 from ..scenario.campaign import Campaign
@@ -80,9 +83,13 @@ def points_provenance(points: Iterable[ScenarioPoint]) -> list[dict[str, object]
 
 
 def run_provenance(
-    campaign: Campaign, seed: int | None = None, **facts: object
+    campaign: Campaign,
+    seed: int | None = None,
+    inputs: Mapping[str, object] | None = None,
+    **facts: object,
 ) -> dict[str, object]:
-    """The content of a new run's ``run.json``: campaign, points, project, then ``facts``."""
+    """The content of a new run's ``run.json``: campaign, points, project, the hashes of its
+    inputs (:func:`run_inputs`, checked on resume), then ``facts``."""
     section: dict[str, object] = {
         "name": campaign.name,
         "source": campaign.source,
@@ -95,5 +102,69 @@ def run_provenance(
         "campaign": section,
         "points": points_provenance(campaign.points),
         "project": project_provenance(),
+        "inputs": {**run_inputs(campaign), **(inputs or {})},
         **facts,
     }
+
+
+def sha256_of_json(data: object) -> str:
+    """SHA-256 of ``data`` as canonical JSON (sorted keys): the same content, the same hash,
+    however its file was laid out."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def run_inputs(
+    campaign: Campaign | None = None,
+    testbed_file: Path | str | None = None,
+    nic_profile: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """What a run was made from, as content hashes: ``inputs`` in run.json, checked on resume.
+
+    The campaign by its content (a reformatted file is the same campaign), the testbed file by
+    its bytes, the NIC profile by its fields (name, headroom, ingress).
+    """
+    out: dict[str, object] = {}
+    if campaign is not None:
+        out["campaign_sha256"] = sha256_of_json(campaign.raw)
+    if testbed_file is not None:
+        path = Path(testbed_file)
+        out["testbed_file"] = str(path)
+        out["testbed_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    if nic_profile is not None:
+        out["nic_profile"] = dict(nic_profile)
+        out["nic_profile_sha256"] = sha256_of_json(dict(nic_profile))
+    return out
+
+
+_WHAT = {
+    "campaign_sha256": ("campaign", "campaign content"),
+    "testbed_sha256": ("testbed_file", "testbed file"),
+    "nic_profile_sha256": ("nic_profile", "NIC profile"),
+}
+
+
+def check_resume_inputs(
+    recorded: Mapping[str, object], given: Mapping[str, object], run_json: Path
+) -> None:
+    """Refuse a resume whose inputs differ from those the run recorded (InputFileError naming
+    the input); a run that recorded none cannot be checked and is refused as well."""
+    inputs = recorded.get("inputs")
+    if not isinstance(inputs, Mapping):
+        raise InputFileError(
+            run_json,
+            "records no input hashes (made by an older lwtbench): a resume cannot be checked",
+            "start a new run",
+        )
+    for key, (name_key, what) in _WHAT.items():
+        if key not in given:
+            continue
+        if inputs.get(key) != given[key]:
+            was = inputs.get(name_key, "?")
+            now = given.get(name_key, "?")
+            raise InputFileError(
+                run_json,
+                f"the run was made with another {what} (recorded {was}, "
+                f"sha256 {str(inputs.get(key))[:12]}; given {now}, sha256 {str(given[key])[:12]})",
+                f"resume with the {what} the run started with, or start a new run",
+            )

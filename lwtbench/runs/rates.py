@@ -10,6 +10,8 @@ resumes at the first trial that was not committed.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import InputFileError, ParameterError
+from ..results.load import load_provenance
 from ..results.schema import SearchRecord, TrialRow
 from ..results.store import RunStore, utc_now
 from ..scenario.campaign import Campaign, PlannedSearch, SearchSpec, parse_campaign, plan
@@ -26,7 +29,8 @@ from ..search.recording import RecordingMeasurer
 from ..search.stepped import stepped_sweep
 from ..search.trial import Measurer, TrialResult
 from ..testbeds.base import Testbed, TestbedFactory
-from .provenance import run_provenance
+from .lock import run_lock
+from .provenance import check_resume_inputs, run_inputs, run_provenance
 
 Progress = Callable[[str], None]
 
@@ -67,27 +71,79 @@ def start_run(
     data_root: Path,
     run_name: str | None = None,
     progress: Progress | None = None,
+    testbed_file: Path | str | None = None,
 ) -> RunSummary:
-    """Create ``data_root/<campaign>/<run>`` and run the whole campaign."""
+    """Create ``data_root/<campaign>/<run>`` and run the whole campaign, holding its lock.
+
+    ``testbed_file`` is hashed into run.json so that a resume on another testbed is refused.
+    """
     seed = campaign.seed if campaign.seed is not None else random.SystemRandom().randrange(2**32)
     directory = Path(data_root) / campaign.name / (run_name or default_run_name())
-    provenance = run_provenance(campaign, seed, search=campaign.search.describe(), kernels={})
-    store = RunStore.create(directory, provenance)
-    return _execute(store, campaign, seed, factory, progress)
+    provenance = run_provenance(
+        campaign,
+        seed,
+        inputs=run_inputs(testbed_file=testbed_file),
+        search=campaign.search.describe(),
+        kernels={},
+    )
+    with run_lock(directory):
+        store = RunStore.create(directory, provenance)
+        return _execute(store, campaign, seed, factory, progress)
+
+
+def recorded_campaign(provenance: dict[str, object], run_json: Path) -> tuple[Campaign, int]:
+    """The campaign and seed a run recorded (a resume never rereads the campaign file)."""
+    camp = provenance.get("campaign")
+    if not isinstance(camp, dict) or "content" not in camp or "seed" not in camp:
+        raise InputFileError(run_json, "has no campaign content and seed", "it cannot be resumed")
+    return parse_campaign(camp["content"], f"{run_json}:campaign.content"), int(camp["seed"])
+
+
+def check_resume(
+    directory: Path,
+    testbed_file: Path | str | None = None,
+    campaign: Campaign | None = None,
+) -> tuple[Campaign, int, dict[str, object]]:
+    """Read a run without changing it and check it may be resumed with these inputs: the
+    testbed file and (when given) the campaign must be those it recorded. Returns its
+    campaign, seed and provenance."""
+    directory = Path(directory)
+    prov = load_provenance(directory)
+    run_json = directory / "run.json"
+    recorded, seed = recorded_campaign(prov, run_json)
+    given = run_inputs(campaign if campaign is not None else recorded, testbed_file)
+    check_resume_inputs(prov, given, run_json)
+    return recorded, seed, prov
+
+
+def remaining_searches(directory: Path, campaign: Campaign, seed: int) -> list[PlannedSearch]:
+    """Searches of the plan a resume would still run (read only: nothing is cut or written)."""
+    done: set[str] = set()
+    path = Path(directory) / "searches.jsonl"
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+            if line.endswith("\n"):  # a torn last line is not a finished search
+                with contextlib.suppress(ValueError, AttributeError):
+                    done.add(str(json.loads(line).get("search_id")))
+    return [s for s in plan(campaign, seed) if s.search_id not in done]
 
 
 def resume_run(
-    directory: Path, factory: TestbedFactory, progress: Progress | None = None
+    directory: Path,
+    factory: TestbedFactory,
+    progress: Progress | None = None,
+    testbed_file: Path | str | None = None,
+    campaign: Campaign | None = None,
 ) -> RunSummary:
-    """Continue a run: the campaign and seed come from its run.json, not from the file."""
-    store = RunStore.open(Path(directory))
-    camp = store.provenance.get("campaign")
-    if not isinstance(camp, dict) or "content" not in camp or "seed" not in camp:
-        raise InputFileError(
-            store.run_json_path, "has no campaign content and seed", "it cannot be resumed"
-        )
-    campaign = parse_campaign(camp["content"], f"{store.run_json_path}:campaign.content")
-    return _execute(store, campaign, int(camp["seed"]), factory, progress)
+    """Continue a run: the campaign and seed come from its run.json, not from the file.
+
+    Refused, before anything is written, when another process holds the run or when the
+    testbed file (or a given campaign) is not the one the run recorded.
+    """
+    with run_lock(directory, create=False):
+        recorded, seed, _prov = check_resume(directory, testbed_file, campaign)
+        store = RunStore.open(Path(directory))
+        return _execute(store, recorded, seed, factory, progress)
 
 
 def _execute(
@@ -214,18 +270,27 @@ def _switches(searches: list[PlannedSearch]) -> int:
     return sum(1 for i, k in enumerate(kernels) if i == 0 or kernels[i - 1] != k)
 
 
-def format_plan(campaign: Campaign, seed: int, limit: int = 20) -> str:
-    """Human-readable plan for ``--dry-run``: counts, first searches, time estimate."""
+def format_plan(
+    campaign: Campaign,
+    seed: int,
+    limit: int = 20,
+    remaining: list[PlannedSearch] | None = None,
+) -> str:
+    """Human-readable plan for ``--dry-run``: counts, first searches, time estimate.
+
+    ``remaining``: the searches a resume would still run (the plan's rest is done).
+    """
     from ..scenario.campaign import estimate_trial_time_s
 
-    searches = plan(campaign, seed)
+    searches = plan(campaign, seed) if remaining is None else remaining
     est = estimate_trial_time_s(campaign)
     lines = [
         f"campaign {campaign.name} ({campaign.source})",
         f"  points: {len(campaign.points)}  kernels: {', '.join(campaign.kernels)}  "
         f"repetitions: {campaign.repetitions}  order: {campaign.order} (seed {seed})",
         f"  search: {campaign.search.describe()['method']} goal {campaign.search.goal_label}",
-        f"  searches: {len(searches)}  kernel switches: {_switches(searches)}",
+        f"  searches: {len(searches)}  kernel switches: {_switches(searches)}"
+        + ("" if remaining is None else " (left to run on resume)"),
         f"  estimated traffic time: {est / 3600:.1f} h (rough; trial counts depend on the DUT; "
         "reboots and settle waits not included)",
         "  first searches:",
