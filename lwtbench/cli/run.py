@@ -92,19 +92,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_preflight(args: argparse.Namespace) -> int:
-    from ..testbeds.testbed_file import read_testbed_yaml
-
-    data = read_testbed_yaml(args.testbed)
-    if data["kind"] != "trex":
-        print(f"{args.testbed}: kind {data['kind']}: nothing to check")
-        return 0
     from ..scenario.campaign import load_campaign
-    from ..testbeds.testbed_file import parse_trex_testbed
-    from ..testbeds.trex import preflight
+    from ..testbeds.preflight import preflight_checks
 
-    config = parse_trex_testbed(data, Path(args.testbed))
     campaign = load_campaign(args.campaign) if args.campaign else None
-    checks = preflight(config, campaign)
+    checks = preflight_checks(args.testbed, campaign)
     for check in checks:
         print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
     return 0 if all(c.ok for c in checks) else 1

@@ -18,7 +18,7 @@ KERNELS = ("vanilla", "debian-6.12", "fixed", "debian-6.1")
 def lab_kind(data: dict[str, Any], path: Path):
     """``kind: lab`` in a testbed file: ``nic``, ``flavour``, ``variants``, ``late_is_loss``
     (all optional)."""
-    from .nic import nic_profile
+    from .nic import NIC_PROFILES
     from .testbed import LabTestbed
 
     unknown = set(data) - {"kind", "name", "nic", "flavour", "variants", "late_is_loss"}
@@ -30,7 +30,8 @@ def lab_kind(data: dict[str, Any], path: Path):
     if not isinstance(late_is_loss, bool):
         raise InputFileError(path, f"late_is_loss: {late_is_loss!r}", "true or false")
     nic = str(data.get("nic", "i40e"))
-    nic_profile(nic)  # validated now, before anything boots
+    if nic not in NIC_PROFILES:  # checked now, before anything boots
+        raise InputFileError(path, f"nic: {nic!r} unknown", f"one of {', '.join(NIC_PROFILES)}")
     flavour = str(data.get("flavour", "timing"))
     if flavour not in ("timing", "counting"):
         raise InputFileError(path, f"flavour: {flavour!r}", "timing or counting")
