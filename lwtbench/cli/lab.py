@@ -75,6 +75,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rounds.add_argument("--output", help="write every measurement as JSON here")
     rounds.set_defaults(func=cmd_lab_rounds)
 
+    cleanup = sub.add_parser(
+        "cleanup",
+        help="list and remove what killed lab runs left (work folders, namespaces, UML state)",
+        description=(
+            "Every folder and network namespace a lab session makes is named with its "
+            "process id; those of processes that are gone are leftovers of killed runs "
+            "(as is UML state in ~/.uml whose pid is gone). Lists them and removes them; "
+            "a live run's are never touched. Every lab session also does this when it starts."
+        ),
+    )
+    cleanup.add_argument("--dry-run", action="store_true", help="list only, remove nothing")
+    cleanup.set_defaults(func=cmd_lab_cleanup)
+
     probe = subparsers.add_parser(
         "probe",
         help="does the running kernel reallocate twice at a point? (namespaces + ftrace)",
@@ -179,3 +192,19 @@ def cmd_probe(args: argparse.Namespace) -> int:
         print(f"  not tested: {u}")
     print(f"verdict: {report.verdict}")
     return 0
+
+
+def cmd_lab_cleanup(args: argparse.Namespace) -> int:
+    from ..testbeds.lab.cleanup import find_leftovers, remove
+
+    leftovers = find_leftovers()
+    if not leftovers:
+        print("no leftovers of killed lab runs")
+        return 0
+    failed = 0
+    for item in leftovers:
+        why = None if args.dry_run else remove(item)
+        failed += why is not None
+        state = "found" if args.dry_run else ("removed" if why is None else f"NOT removed: {why}")
+        print(f"{state}: {item.kind} {item.name} (pid {item.pid}, gone)")
+    return 1 if failed else 0

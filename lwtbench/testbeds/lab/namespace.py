@@ -8,6 +8,7 @@ import os
 import subprocess
 import time
 
+from .cleanup import NETNS_PREFIX
 from .errors import LabError
 
 VECTOR_HOST_SIDE, VECTOR_UML_SIDE = "vh0", "vh1"
@@ -30,7 +31,8 @@ AF_PACKET_SENDER = (
 
 def vector_host_netns() -> str:
     """A host namespace holding the veth pair of the vector path, IPv6 off (no chatter)."""
-    name = f"lwtb-vec-{os.getpid()}-{time.monotonic_ns() % 100000}"
+    # Named with this process's id: a namespace of a dead run is found and removed (cleanup).
+    name = f"{NETNS_PREFIX}{os.getpid()}-{time.monotonic_ns() % 100000}"
     subprocess.run(["ip", "netns", "add", name], check=True, capture_output=True)
     try:
         for cmd in (

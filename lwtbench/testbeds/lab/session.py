@@ -22,6 +22,7 @@ from ...errors import LwtbenchError, PrivilegeError
 from ...scenario import routes
 from ...scenario.point import ScenarioPoint
 from . import gcov
+from .cleanup import clean_leftovers, work_prefix
 from .errors import LabError, PktgenSharedOnlyError
 from .init import DUT_IN_MAC, DUT_OUT, NEXT_HOP
 from .namespace import AF_PACKET_SENDER, VECTOR_HOST_SIDE, VECTOR_UML_SIDE, vector_host_netns
@@ -120,7 +121,7 @@ class LabSession:
         self.nic = nic
         self.settings = settings or BootSettings()
         self.ioam_namespaces = ioam_namespaces
-        self.work = Path(tempfile.mkdtemp(prefix="lwtb-lab-"))
+        self.work = Path(tempfile.mkdtemp(prefix=work_prefix()))
         self.ctl = self.work / "ctl"
         self.ctl.mkdir()
         self.log_path = self.work / "console.log"
@@ -136,6 +137,7 @@ class LabSession:
             raise PrivilegeError(
                 "the lab boots UML with the host's / as its root file system: run as root"
             )
+        clean_leftovers()  # what killed runs on this host left (never a live run's)
         counting = self.kernel.flavour == "counting"
         job = {
             "ctl_dir": str(self.ctl),
@@ -150,7 +152,8 @@ class LabSession:
         from ...kernel import uml  # lazy: the kernel layer is heavy to import
 
         init = write_init(self.work)
-        extra: list[str] = []
+        # UML's pid/umid files go into the work folder (not ~/.uml), so they go with it.
+        extra: list[str] = [f"uml_dir={self.work}"]
         if self.nic.ingress == "vector":
             self.host_ns = vector_host_netns()
             # The vector NIC on the host veth's far end; the UML process runs in the host
