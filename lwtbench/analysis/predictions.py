@@ -6,7 +6,7 @@ wherever it is shown.
 
 The platform of a run comes from its ``run.json``: the software lab records the receive
 headroom it gives the DUT at the IPv6 header (``dut.rx_headroom``) on UML x86_64 (64 B cache
-line), exactly what :func:`lwtbench.runs.counts.model_reallocs` models; a hardware run
+line), exactly what :func:`lab_platform` models; a hardware run
 names its platform (``dut.platform``, e.g. ``x86_64/i40e``). A run that says neither gets no
 prediction: the model refuses to guess.
 """
@@ -44,15 +44,27 @@ def provenance_section(prov: Mapping[str, object], name: str) -> dict:
     return {}
 
 
+def lab_platform(forward_headroom: int) -> Platform:
+    """The lab's DUT as a model platform: UML on x86_64 (L1_CACHE_SHIFT 6, so NET_SKB_PAD 64:
+    arch/um/include/asm/cache.h), Ethernet veths on both sides, ``forward_headroom`` bytes in
+    front of the IPv6 header of a received packet."""
+    return custom_platform(cache_line=LAB_CACHE_LINE, rx_headroom=rx_headroom_of(forward_headroom))
+
+
+def lab_reallocs(route, variant: str, forward_headroom: int, src=None, dst=None) -> int:
+    """Reallocations per packet the model predicts for ``route`` on a lab DUT."""
+    return simulate(
+        route, lab_platform(forward_headroom), model_variant(variant), src, dst
+    ).reallocs
+
+
 def run_platform(prov: Mapping[str, object]) -> Platform | None:
     """The model platform of a run, from its provenance (None when it does not say)."""
     testbed, dut = provenance_section(prov, "testbed"), provenance_section(prov, "dut")
     try:
         if testbed.get("kind") == "lab" and isinstance(dut.get("rx_headroom"), int):
             # The lab's dut.rx_headroom is its forward headroom (at the IPv6 header).
-            return custom_platform(
-                cache_line=LAB_CACHE_LINE, rx_headroom=rx_headroom_of(int(dut["rx_headroom"]))
-            )
+            return lab_platform(int(dut["rx_headroom"]))
         if isinstance(dut.get("platform"), str):
             return platform(str(dut["platform"]))
     except LwtbenchError:

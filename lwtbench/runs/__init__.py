@@ -2,6 +2,6 @@
 (:mod:`.rates`), reallocation counts (:mod:`.counts`) and paired rounds (:mod:`.rounds`) in the
 lab, with one provenance function (:mod:`.provenance`).
 
-Must not import: ``lwtbench.selfcheck``, ``lwtbench.analysis``, ``lwtbench.figures``,
-``lwtbench.cli``.
+Must not import: ``lwtbench.model`` (the analysis compares counts with it),
+``lwtbench.selfcheck``, ``lwtbench.analysis``, ``lwtbench.figures``, ``lwtbench.cli``.
 """

@@ -1,4 +1,4 @@
-"""Count campaigns in the lab: reallocations per packet at every point, checked against the model.
+"""Count campaigns in the lab: reallocations per packet at every point, on every kernel.
 
 For each kernel variant the counting build boots once; every scenario point of the campaign
 is installed in turn, warmed up, and counted over a window of packets (GCOV, exact per call
@@ -7,22 +7,19 @@ site in ``extra``, stored through the results layer with the run's provenance. C
 deterministic, so a count campaign measures each point once per kernel (the campaign's
 ``repetitions`` are for rate searches and are recorded, not repeated).
 
-The NIC profile is verified, not assumed: the model (:mod:`lwtbench.model`) predicts the
-reallocations of every point for the profile's receive headroom and the kernel's code
-variant; a single mismatch fails the run (the rows stay on disk for inspection).
+The NIC profile is verified, not assumed: the analysis (:mod:`lwtbench.analysis.counts_model`)
+compares every count with the model's prediction for the profile's forward headroom and the
+kernel's code variant; ``lwtbench lab run`` fails on a single mismatch (the rows stay on disk
+for inspection).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model.platforms import custom_platform, rx_headroom_of
-from ..model.simulate import simulate
-from ..model.variants import variant as model_variant
 from ..results.load import load_provenance
 from ..results.schema import TrialRow
 from ..results.store import RunStore, utc_now
@@ -53,34 +50,19 @@ class CountSettings:
     """Packets sent first and not counted (fill the lwt dst cache after the route change)."""
 
 
-def model_reallocs(point: ScenarioPoint, kernel_variant: str, nic: NicProfile) -> int:
-    """Reallocations per packet the headroom model predicts for ``point`` on this lab DUT.
-
-    The lab's DUT: UML on x86_64 (L1_CACHE_SHIFT 6, so NET_SKB_PAD 64: arch/um/include/asm/
-    cache.h), Ethernet veths on both sides, ``nic.forward_headroom`` bytes at the IPv6 header.
-    """
-    plat = custom_platform(cache_line=64, rx_headroom=rx_headroom_of(nic.forward_headroom))
-    trace = simulate(point.route, plat, model_variant(kernel_variant), point.src, point.dst)
-    return trace.reallocs
-
-
 @dataclass
 class CountSummary:
     """What a count run did, per kernel."""
 
     rows: int = 0
     """Rows written by this invocation."""
-    mismatches: list[str] = field(default_factory=list)
-    """``kernel point: measured X, model Y`` for every disagreement."""
     seconds: dict[str, float] = field(default_factory=dict)
     """Wall time per kernel variant (boot, every point, power-off)."""
     boot_s: dict[str, float] = field(default_factory=dict)
     """Boot time (to init ready) per kernel variant."""
 
 
-def count_row(
-    c: PointCount, kernel: LabKernel, release: str, nic: NicProfile, model: int | None
-) -> TrialRow:
+def count_row(c: PointCount, kernel: LabKernel, release: str, nic: NicProfile) -> TrialRow:
     """One ``trials.csv`` row for a counted point (pktgen at its maximum rate)."""
     p = c.point
     elapsed_s = c.elapsed_us / 1e6 if c.elapsed_us > 0 else 0.0
@@ -99,8 +81,6 @@ def count_row(
     }
     for site, count in c.site_counts.items():
         extra[f"sites.{site}"] = count
-    if model is not None:
-        extra["model_reallocs"] = model
     trial = TrialResult(
         intended_load_pps=(c.packets / elapsed_s) if elapsed_s else 0.0,
         duration_s=elapsed_s,
@@ -169,15 +149,9 @@ def run_counts(
             store.update_provenance("kernels", kernels_prov)
             for i, point in enumerate(todo):
                 c = count_point(session, point, lines, settings.packets, settings.warmup)
-                model = model_reallocs(point, variant, used)
-                row = count_row(c, kernel, session.release, used, model)
-                store.append_trial(row)
+                store.append_trial(count_row(c, kernel, session.release, used))
                 summary.rows += 1
                 measured = c.reallocs_per_packet
-                if math.isnan(measured) or measured != model:
-                    summary.mismatches.append(
-                        f"{variant} {point.point_id}: measured {measured}, model {model}"
-                    )
                 if progress and (i % 25 == 0 or i == len(todo) - 1):
                     say(f"{variant}: {i + 1}/{len(todo)} {point.point_id} -> {measured:g}")
         summary.seconds[variant] = round(time.monotonic() - started, 2)
@@ -193,7 +167,8 @@ def count_facts(nic: NicProfile, settings: CountSettings) -> dict[str, object]:
         "packets": settings.packets,
         "warmup_packets": settings.warmup,
         "call_sites": [s.name for s in gcov.CALL_SITES],
-        "model_check": "measured reallocs per packet must equal lwtbench.model.simulate",
+        "model_check": "lwtbench.analysis.counts_model: measured reallocs per packet against "
+        "the headroom model (lwtbench lab run fails on a mismatch)",
     }
     return facts
 
@@ -226,8 +201,9 @@ def count_campaign(
     resume: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[RunStore, CountSummary]:
-    """Create (or with ``resume`` reopen) the run at ``run_dir``, count every point on every
-    kernel, and record the model check in its ``run.json``; the run's lock is held throughout.
+    """Create (or with ``resume`` reopen) the run at ``run_dir`` and count every point on every
+    kernel, holding the run's lock throughout (the analysis compares the counts with the
+    model: :mod:`lwtbench.analysis.counts_model`).
 
     A resume is refused, before anything is written, when the campaign's content or the NIC
     profile is not the one the run recorded.
@@ -244,8 +220,4 @@ def count_campaign(
         if progress:
             progress(f"{store.directory}: {len(campaign.points)} points x {len(kernels)} kernels")
         summary = run_counts(campaign.points, kernels, nic, store, settings, progress=progress)
-        store.update_provenance(
-            "model_check",
-            {"mismatches": summary.mismatches, "points_checked": len(store.rows)},
-        )
     return store, summary

@@ -6,10 +6,10 @@ import os
 
 import pytest
 
+from lwtbench.analysis.predictions import lab_reallocs
 from lwtbench.errors import ParameterError
 from lwtbench.packets.overhead import inserted_bytes
 from lwtbench.packets.route import RplRoute
-from lwtbench.runs.counts import model_reallocs
 from lwtbench.runs.rounds import RoundSettings, route_for, run_rounds
 from lwtbench.scenario.campaign import load_campaign
 from lwtbench.scenario.point import ScenarioPoint
@@ -18,6 +18,10 @@ from lwtbench.testbeds.lab.nic import nic_profile
 
 def _point(n: int) -> ScenarioPoint:
     return ScenarioPoint(route_for("rpl", "inline", n), "param", n)
+
+
+def model_reallocs(point: ScenarioPoint, variant: str, nic) -> int:
+    return lab_reallocs(point.route, variant, nic.forward_headroom, point.src, point.dst)
 
 
 @pytest.mark.parametrize("campaign", ["paper", "quick"])

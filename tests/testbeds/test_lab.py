@@ -9,10 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from lwtbench.analysis.predictions import lab_reallocs
 from lwtbench.errors import ParameterError
 from lwtbench.packets.route import Ioam6Route, Seg6Route
 from lwtbench.results.schema import TrialRow
-from lwtbench.runs.counts import count_row, model_reallocs
+from lwtbench.runs.counts import count_row
 from lwtbench.scenario.point import ScenarioPoint
 from lwtbench.testbeds.lab.counting import PointCount
 from lwtbench.testbeds.lab.nic import NIC_PROFILES, nic_profile
@@ -38,6 +39,10 @@ def test_netskbpad_goes_through_the_vector_nic():
         nic_profile("e1000")
 
 
+def model_reallocs(point: ScenarioPoint, variant: str, nic) -> int:
+    return lab_reallocs(point.route, variant, nic.forward_headroom, point.src, point.dst)
+
+
 def test_model_triggers_for_the_lab_dut():
     i40e = nic_profile("i40e")
     doubles = [n for n in range(1, 25) if model_reallocs(seg6(n), "vanilla", i40e) == 2]
@@ -54,7 +59,7 @@ def test_count_row_round_trips_through_the_schema():
     kernel = LabKernel("vanilla", "counting", Path("/x/linux"), "6.12.117-lwtb-vanilla", None, None)
     counts = {"seg6_iptunnel:skb_cow_head": 400, "ip6_forward:skb_cow": 0, "pskb_expand_head": 400}
     c = PointCount(seg6(13), 200, 201, 200, counts, 1500)
-    row = count_row(c, kernel, kernel.release, nic_profile("i40e"), model=2)
+    row = count_row(c, kernel, kernel.release, nic_profile("i40e"))
     assert row.reallocs_per_packet == 2.0
     assert row.received == 200 and row.extra["sink_rx"] == 201
     assert row.extra["sites.seg6_iptunnel:skb_cow_head"] == 400
@@ -99,7 +104,7 @@ def test_resume_skips_counted_points_without_booting(tmp_path):
     points = [seg6(12), seg6(13)]
     for p in points:
         c = PointCount(p, 10, 10, 10, {"seg6_iptunnel:skb_cow_head": 10}, 100)
-        store.append_trial(count_row(c, kernel, kernel.release, nic, model=1))
+        store.append_trial(count_row(c, kernel, kernel.release, nic))
 
     def no_boot(variant: str) -> LabKernel:
         raise AssertionError(f"{variant} booted although every point was counted")
