@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
 
 from ..errors import ParameterError
 from ..model.platforms import ETH_HLEN, Platform, catalog, custom_platform, platform
-from ..model.simulate import PacketTrace
+from ..model.text import PREDICTION_NOTE, describe, format_sweep, format_trace
 from ..model.triggers import (
     RPL_SEARCH_MAX_SEGMENTS,
     RplConfig,
-    SweepPoint,
     find_rpl_double_reallocs,
     parse_range,
     smallest_rpl_configs,
@@ -20,10 +18,8 @@ from ..model.triggers import (
     trace_point,
     trigger_rows,
 )
-from ..model.variants import VARIANTS, KernelVariant, variant
+from ..model.variants import VARIANTS, variant
 from ..packets.route import PROTOCOLS
-
-PREDICTION_NOTE = "model prediction (not a measurement)"
 
 
 def _add_platform_args(p: argparse.ArgumentParser) -> None:
@@ -86,44 +82,6 @@ def platform_from_args(args: argparse.Namespace) -> Platform:
         args.egress_needed_headroom,
         ETH_HLEN if args.ingress_mac_len is None else args.ingress_mac_len,
     )
-
-
-def describe(plat: Platform, var: KernelVariant) -> str:
-    """One line naming the platform numbers and the kernel variant."""
-    return (
-        f"{plat.name}: rx headroom {plat.rx_headroom} B, after L2 pull {plat.forward_headroom} B,"
-        f" NET_SKB_PAD {plat.net_skb_pad}, LL_RESERVED_SPACE {plat.ll_reserved_space};"
-        f" kernel {var.label} ({var.release})"
-    )
-
-
-def format_sweep(points: Sequence[SweepPoint], protocol: str, head: str) -> str:
-    """A readable table of a sweep."""
-    pname = "trace_size" if protocol == "ioam6" else "segments"
-    lines = [f"# {head}", f"# {PREDICTION_NOTE}", f"{pname:>10} {'inserted':>8}  reallocs"]
-    for p in points:
-        exp = "+".join(str(e) for e in p.expansions) or "-"
-        mark = "  <- double reallocation" if p.double_realloc else ""
-        lines.append(f"{p.param:>10} {p.inserted:>8}  {p.reallocs} ({exp}){mark}")
-    doubles = [p.param for p in points if p.double_realloc]
-    lines.append(f"# double reallocation at {pname}: {doubles if doubles else 'none'}")
-    return "\n".join(lines)
-
-
-def format_trace(t: PacketTrace) -> str:
-    """The step-by-step headroom trace of one packet."""
-    lines = [
-        f"# {describe(t.platform, t.variant)}",
-        f"# {t.protocol} {t.mode}: {t.inserted} B inserted; {PREDICTION_NOTE}",
-    ]
-    for i, s in enumerate(t.steps, 1):
-        change = f"{s.headroom_before:>4} -> {s.headroom_after:<4}"
-        if s.realloc:
-            extra = f"+{s.expansion_bytes}" + (", always" if s.unconditional else "")
-            change += f" REALLOC ({extra})"
-        lines.append(f"{i:>2}. {change:<28} {s.where}: {s.action}")
-    lines.append(f"# reallocations: {t.reallocs}, expansions (B): {t.expansions}")
-    return "\n".join(lines)
 
 
 def _cmd_triggers(args: argparse.Namespace) -> int:
