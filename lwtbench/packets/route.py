@@ -8,6 +8,7 @@ tunnel type adds its class to :data:`ROUTE_CLASSES`), and turns routes into JSON
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -69,6 +70,30 @@ def route_from_dict(data: dict[str, object]) -> Route:
         return cls(**kwargs)
     except TypeError as exc:
         raise ValueError(f"{data!r}: {exc}") from None
+
+
+def sized_route(
+    protocol: str,
+    mode: str,
+    param: int,
+    segment_prefix: str,
+    tundst: str,
+    rpl_segments: Sequence[str] | None = None,
+) -> Route:
+    """The route of a swept point: ``param`` segments ``<segment_prefix>1, 2, ...`` (seg6, and
+    rpl unless ``rpl_segments`` gives them) or ``param`` bytes of IOAM trace (ioam6, with
+    ``tundst`` as outer destination outside inline mode)."""
+    segs = tuple(f"{segment_prefix}{i + 1:x}" for i in range(param))
+    if protocol == "seg6":
+        return Seg6Route(mode=mode, segments=segs)  # type: ignore[arg-type]
+    if protocol == "ioam6":
+        outer = None if mode == "inline" else tundst
+        return Ioam6Route(mode=mode, trace_size=param, tundst=outer)  # type: ignore[arg-type]
+    if protocol == "rpl":
+        if mode != "inline":
+            raise ParameterError("mode", mode, "inline (RPL's only mode)", "use --mode inline")
+        return RplRoute(segments=tuple(rpl_segments) if rpl_segments is not None else segs)
+    raise ParameterError("protocol", protocol, "one of seg6, ioam6, rpl")
 
 
 def check_route(route: Route) -> Route:

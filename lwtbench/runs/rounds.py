@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from ..errors import ParameterError
-from ..packets.route import Ioam6Route, Route, RplRoute, Seg6Route
+from ..packets.route import Route, sized_route
 from ..packets.rpl import RPL_MAX_SEGMENTS
 from ..scenario.point import ScenarioPoint
 from ..testbeds.lab.nic import NicProfile
@@ -88,15 +88,9 @@ def rpl_compress8_segments(n: int) -> tuple[str, ...]:
 
 
 def route_for(protocol: str, mode: str, param: int) -> Route:
-    if protocol == "rpl":
-        if mode != "inline":
-            raise ParameterError("mode", mode, "inline (RPL's only mode)", "use --mode inline")
-        return RplRoute(segments=rpl_compress8_segments(param))
-    if protocol == "seg6":
-        segs = tuple(f"{SEGMENT_PREFIX}{i + 1:x}" for i in range(param))
-        return Seg6Route(mode=mode, segments=segs)  # type: ignore[arg-type]
-    tundst = None if mode == "inline" else TUNDST
-    return Ioam6Route(mode=mode, trace_size=param, tundst=tundst)  # type: ignore[arg-type]
+    """The route of a round's point; RPL's segments are the compress-8 family."""
+    rpl = rpl_compress8_segments(param) if protocol == "rpl" and mode == "inline" else None
+    return sized_route(protocol, mode, param, SEGMENT_PREFIX, TUNDST, rpl)
 
 
 @dataclass
