@@ -18,7 +18,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import InputFileError
 from ..packets.overhead import inserted_bytes
-from ..packets.route import RplRoute, route_to_dict
+from ..packets.route import route_to_dict
 from ..scenario.campaign import Campaign
 from ..scenario.point import ScenarioPoint
 
@@ -56,10 +56,8 @@ def project_provenance() -> dict[str, object]:
 
 
 def point_inserted_bytes(point: ScenarioPoint) -> int:
-    """Bytes the point's route inserts (RPL's depend on the traffic's addresses)."""
-    if isinstance(point.route, RplRoute):
-        return inserted_bytes(point.route, point.src, point.dst)
-    return inserted_bytes(point.route)
+    """Bytes the point's route inserts (RPL's depend on the traffic's destination)."""
+    return inserted_bytes(point.route, point.src, point.dst)
 
 
 def point_record(point: ScenarioPoint) -> dict[str, object]:
