@@ -173,18 +173,13 @@ def count_facts(nic: NicProfile, settings: CountSettings) -> dict[str, object]:
     return facts
 
 
-def nic_facts(nic: NicProfile) -> dict[str, object]:
-    """The fields of a NIC profile that decide what a count measures (hashed into run.json)."""
-    return {"name": nic.name, "forward_headroom": nic.forward_headroom, "ingress": nic.ingress}
-
-
 def count_run_provenance(
     campaign: Campaign, kernels: Sequence[str], nic: NicProfile, settings: CountSettings
 ) -> dict[str, object]:
     """The whole ``run.json`` of a new count run."""
     return run_provenance(
         campaign,
-        inputs=run_inputs(nic_profile=nic_facts(nic)),
+        inputs=run_inputs(nic_profile=nic.facts()),
         kind="lab reallocation counts",
         kernel_variants=list(kernels),
         nic_profile=nic.name,
@@ -211,7 +206,7 @@ def count_campaign(
     with run_lock(run_dir, create=not resume):
         if resume:
             prov = load_provenance(run_dir)
-            given = run_inputs(campaign, nic_profile=nic_facts(nic))
+            given = run_inputs(campaign, nic_profile=nic.facts())
             check_resume_inputs(prov, given, Path(run_dir) / "run.json")
             store = RunStore.open(run_dir)
         else:

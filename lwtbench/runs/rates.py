@@ -29,6 +29,7 @@ from ..search.recording import RecordingMeasurer
 from ..search.stepped import stepped_sweep
 from ..search.trial import Measurer, TrialResult
 from ..testbeds.base import Testbed, TestbedFactory
+from ..testbeds.testbed_file import read_testbed_yaml
 from .lock import run_lock
 from .provenance import check_resume_inputs, run_inputs, run_provenance
 
@@ -82,13 +83,26 @@ def start_run(
     provenance = run_provenance(
         campaign,
         seed,
-        inputs=run_inputs(testbed_file=testbed_file),
+        inputs=testbed_inputs(testbed_file),
         search=campaign.search.describe(),
         kernels={},
     )
     with run_lock(directory):
         store = RunStore.create(directory, provenance)
         return _execute(store, campaign, seed, factory, progress)
+
+
+def testbed_inputs(testbed_file: Path | str | None) -> dict[str, object]:
+    """Hashes of the testbed file and, for the lab, of the NIC profile it names."""
+    if testbed_file is None:
+        return {}
+    data = read_testbed_yaml(testbed_file)
+    nic = None
+    if data.get("kind") == "lab":
+        from ..testbeds.lab.nic import nic_profile
+
+        nic = nic_profile(str(data.get("nic", "i40e"))).facts()
+    return run_inputs(testbed_file=testbed_file, nic_profile=nic)
 
 
 def recorded_campaign(provenance: dict[str, object], run_json: Path) -> tuple[Campaign, int]:
@@ -111,7 +125,10 @@ def check_resume(
     prov = load_provenance(directory)
     run_json = directory / "run.json"
     recorded, seed = recorded_campaign(prov, run_json)
-    given = run_inputs(campaign if campaign is not None else recorded, testbed_file)
+    given = {
+        **run_inputs(campaign if campaign is not None else recorded),
+        **testbed_inputs(testbed_file),
+    }
     check_resume_inputs(prov, given, run_json)
     return recorded, seed, prov
 

@@ -171,3 +171,25 @@ def test_a_count_run_resumed_with_another_nic_profile_or_campaign_is_refused(tmp
     with pytest.raises(InputFileError, match="another campaign content"):
         count_campaign(load_campaign("paper"), ["vanilla"], i40e, run, settings, resume=True)
     assert snapshot(run) == before
+
+
+def test_a_lab_rate_run_resumed_with_a_changed_nic_profile_is_refused(tmp_path, monkeypatch):
+    import dataclasses
+
+    from lwtbench.errors import InputFileError
+    from lwtbench.results.store import RunStore
+    from lwtbench.runs.provenance import run_provenance
+    from lwtbench.runs.rates import check_resume, testbed_inputs
+    from lwtbench.scenario.campaign import load_campaign
+    from lwtbench.testbeds.lab import nic as nic_module
+
+    testbed = tmp_path / "lab.yaml"
+    testbed.write_text("kind: lab\nnic: i40e\n")
+    campaign = load_campaign("quick")
+    run = tmp_path / "run"
+    RunStore.create(run, run_provenance(campaign, 1, inputs=testbed_inputs(testbed)))
+    check_resume(run, testbed)  # the same file and profile: accepted
+    changed = dataclasses.replace(nic_module.NIC_PROFILES["i40e"], forward_headroom=208)
+    monkeypatch.setitem(nic_module.NIC_PROFILES, "i40e", changed)
+    with pytest.raises(InputFileError, match="another NIC profile"):
+        check_resume(run, testbed)

@@ -34,6 +34,14 @@ class NicProfile:
     """``pktgen`` (in-kernel generator over veth, >= 80 B) or ``vector`` (the UML vector NIC
     fed by a generator outside the DUT kernel; any headroom, ~20 us a packet)."""
 
+    def facts(self) -> dict[str, object]:
+        """The fields that decide what the lab measures (a run hashes them; a resume checks)."""
+        return {
+            "name": self.name,
+            "forward_headroom": self.forward_headroom,
+            "ingress": self.ingress,
+        }
+
     @property
     def pktgen_headroom(self) -> int:
         """Extra bytes pktgen must reserve to give the DUT :attr:`forward_headroom`."""
