@@ -116,7 +116,13 @@ class LabSession:
         nic: NicProfile,
         ioam_namespaces: tuple[int, ...] = (),
         settings: BootSettings | None = None,
+        host_ns: str = "",
+        extra_argv: tuple[str, ...] = (),
+        extra_job: dict | None = None,
     ) -> None:
+        """``host_ns``/``extra_argv``/``extra_job``: a caller's own host namespace for the
+        vector NIC (kept on close), kernel arguments (a second vector NIC) and init job keys,
+        for a generator outside the lab such as TRex."""
         self.kernel = kernel
         self.nic = nic
         self.settings = settings or BootSettings()
@@ -129,7 +135,10 @@ class LabSession:
         self.release = ""
         self.proc: subprocess.Popen[bytes] | None = None
         self.boot_s = 0.0
-        self.host_ns = ""
+        self.own_ns = not host_ns
+        self.host_ns = host_ns
+        self.extra_argv = extra_argv
+        self.extra_job = extra_job or {}
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> LabSession:
@@ -146,6 +155,7 @@ class LabSession:
             "gcov_objects": list(gcov.PROFILED_OBJECTS) if counting else [],
             "ioam_namespaces": list(self.ioam_namespaces),
             "ingress": self.nic.ingress,
+            **self.extra_job,
         }
         job_path = self.work / "job.json"
         job_path.write_text(json.dumps(job))
@@ -153,9 +163,9 @@ class LabSession:
 
         init = write_init(self.work)
         # UML's pid/umid files go into the work folder (not ~/.uml), so they go with it.
-        extra: list[str] = [f"uml_dir={self.work}"]
+        extra: list[str] = [f"uml_dir={self.work}", *self.extra_argv]
         if self.nic.ingress == "vector":
-            self.host_ns = vector_host_netns()
+            self.host_ns = self.host_ns or vector_host_netns()
             # The vector NIC on the host veth's far end; the UML process runs in the host
             # namespace that holds the pair, so nothing touches the host's own interfaces.
             extra.append(
@@ -213,7 +223,7 @@ class LabSession:
             except (LabError, subprocess.TimeoutExpired):
                 self._kill()
         self.proc = None
-        if self.host_ns:
+        if self.host_ns and self.own_ns:
             subprocess.run(["ip", "netns", "del", self.host_ns], capture_output=True, check=False)
             self.host_ns = ""
         shutil.rmtree(self.work, ignore_errors=True)
