@@ -31,16 +31,27 @@ from __future__ import annotations
 import ipaddress
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
 from ..errors import InputFileError, ParameterError
+from ..packets.ioam6 import IOAM6_TRACE_DATA_SIZE_MAX as IOAM6_TRACE_MAX
 from ..packets.iproute2 import encap_args
-from ..packets.route import IOAM6_MODES, SEG6_MODES, Ioam6Route, PlainRoute, RplRoute, Seg6Route
-from ..packets.validate import check_route
+from ..packets.route import (
+    IOAM6_MODES,
+    SEG6_MODES,
+    Ioam6Route,
+    PlainRoute,
+    RplRoute,
+    Seg6Route,
+    check_route,
+)
+from ..packets.srv6 import SRH_MAX_ENTRIES as SEG6_SEGMENTS_MAX
 from ..search.mlr import GOALS, MlrSettings
 from ..search.stepped import SteppedSettings
 from ..validation import (
@@ -64,10 +75,6 @@ SET_NAME_RE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 CAMPAIGN_DIR = Path(__file__).parent / "campaigns"
 """Shipped campaign files (``paper.yaml``, ``quick.yaml``)."""
 
-IOAM6_TRACE_MAX = 244
-"""Largest pre-allocated trace: net/ipv6/ioam6_iptunnel.c refuses size > 244 (and size % 4)."""
-SEG6_SEGMENTS_MAX = 127
-"""An SRH's Hdr Ext Len is 8 bits in 8-octet units (RFC 8754 2): at most 127 segments fit."""
 FRAME_SIZE_RANGE = (64, 9000)
 """64 B (the Ethernet minimum without FCS is 60; the packets layer builds from 64) to a
 9000 B frame (lwtbench.packets.frames limits), FCS excluded."""
@@ -318,12 +325,13 @@ def _search(c: _CampaignFile, source: object) -> SearchSpec:
     return SearchSpec(method="stepped", stepped=SteppedSettings(**given))
 
 
-def _checked(route: Any, where: str, value: object, source: object) -> Any:
-    """The route as the testbed will install it: the packets layer's kernel limits and the
-    iproute2 arguments, so a value ``ip route`` or the kernel would refuse (or iproute2 would
-    silently install without encapsulation) stops the campaign before anything runs."""
+def _checked(make: Callable[[], Any], where: str, value: object, source: object) -> Any:
+    """The route as the testbed will install it: the packets layer's kernel limits (checked
+    when a route is made) and the iproute2 arguments, so a value ``ip route`` or the kernel
+    would refuse (or iproute2 would silently install without encapsulation) stops the
+    campaign before anything runs."""
     try:
-        check_route(route)
+        route = check_route(make())
         encap_args(route)
     except ParameterError as exc:
         raise InputFileError(
@@ -368,8 +376,18 @@ def _points(
             for mode in sweep.modes:
                 tun = {} if mode == "inline" else {"tunsrc": addr.tunsrc, "tundst": addr.tundst}
                 for size in sweep.trace_size:
-                    route = Ioam6Route(mode=mode, trace_size=size, namespace=sweep.namespace, **tun)
-                    route = _checked(route, f"{where}.trace_size", size, source)
+                    route = _checked(
+                        partial(
+                            Ioam6Route,
+                            mode=mode,
+                            trace_size=size,
+                            namespace=sweep.namespace,
+                            **tun,
+                        ),
+                        f"{where}.trace_size",
+                        size,
+                        source,
+                    )
                     routes.append((route, "trace_size", size, {}))
         elif isinstance(sweep, _Seg6Sweep):
             prefix = ipaddress.IPv6Address(addr.segment_prefix)
@@ -377,7 +395,7 @@ def _points(
                 for n in sweep.segments:
                     segs = tuple(str(prefix + k) for k in range(1, n + 1))
                     route = _checked(
-                        Seg6Route(mode=mode, segments=segs),
+                        partial(Seg6Route, mode=mode, segments=segs),
                         f"{where}.segments",
                         f"{n} ({mode})",
                         source,
@@ -389,7 +407,9 @@ def _points(
             for k, name in enumerate(sorted(sweep.address_sets)):
                 addrs = tuple(sweep.address_sets[name])
                 w = f"{where}.address_sets.{name}"
-                route = _checked(RplRoute(segments=addrs), w, f"{len(addrs)} addresses", source)
+                route = _checked(
+                    partial(RplRoute, segments=addrs), w, f"{len(addrs)} addresses", source
+                )
                 routes.append((route, "address_set", k, {"address_set": name}))
         for route, pname, pval, labels in routes:
             for fs in frame_sizes:
@@ -413,12 +433,12 @@ def _points(
                 if not seen:
                     points.append(point)
                 seen += on
-    partial = {
+    subset = {
         pid: tuple(k for k in c.kernels if k in on)
         for pid, on in measured_on.items()
         if set(on) != set(c.kernels)
     }
-    return points, partial
+    return points, subset
 
 
 def parse_campaign(data: object, source: Path | str = "<campaign>") -> Campaign:

@@ -2,7 +2,7 @@
 
 No address, host name or interface name appears anywhere else in the project: campaigns say
 what to measure, the testbed file says where. ``kind`` selects the testbed implementation;
-other testbeds (the software lab) register their kind with :func:`register_kind`.
+other testbeds (the software lab) register their kind in :mod:`lwtbench.testbeds.kinds`.
 
 The file is read with the safe loader of :mod:`lwtbench.yamlfile` and validated by the strict
 schemas below (:mod:`lwtbench.validation`): a wrong type, a value out of range, a quoted
@@ -12,9 +12,10 @@ before anything connects. Callers get the frozen dataclasses, never the schema m
 
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,17 +26,10 @@ from ..errors import InputFileError
 from ..validation import Bool, Ipv6, Strict, choice, int_in, number_in, refuse, text, validate
 from ..yamlfile import load_yaml_file
 from .base import TestbedFactory
+from .kinds import kind_builder, known_kinds, register_kind
 
 MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 IFNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,15}$")  # IFNAMSIZ is 16 with the NUL
-
-KindBuilder = Callable[[dict[str, Any], Path], TestbedFactory]
-_KINDS: dict[str, KindBuilder] = {}
-
-
-def register_kind(kind: str, builder: KindBuilder) -> None:
-    """Make ``kind: <kind>`` in a testbed file build a factory with ``builder(data, path)``."""
-    _KINDS[kind] = builder
 
 
 @dataclass(frozen=True)
@@ -266,22 +260,6 @@ class _SimulatedFile(Strict):
     wall_s_per_trial_s: number_in(0, 10) = 0.0
 
 
-@dataclass(frozen=True)
-class LabTestbedConfig:
-    """A validated ``kind: lab`` testbed file (the lab builds its testbed from it)."""
-
-    name: str
-    """Free name (default: the file's stem)."""
-    nic: str
-    """Receive-headroom profile name."""
-    flavour: str
-    """``timing`` or ``counting`` kernels."""
-    variants: tuple[str, ...]
-    """Kernel variants the lab boots."""
-    late_is_loss: bool
-    """Packets sent after a trial's intended duration count as lost."""
-
-
 def _parse(model: type[Strict], data: object, path: Path) -> Any:
     return validate(model, data, path, _TESTBED_FIX)
 
@@ -334,33 +312,6 @@ def parse_trex_testbed(data: dict[str, Any], path: Path) -> TrexTestbedConfig:
     )
 
 
-def parse_lab_testbed(
-    data: dict[str, Any], path: Path, nics: Sequence[str], kernels: Sequence[str]
-) -> LabTestbedConfig:
-    """Validate a ``kind: lab`` file against the lab's NIC profiles and kernel variants."""
-
-    class LabFile(Strict):
-        kind: _KIND
-        name: _NAME | None = None
-        nic: choice(*nics) = "i40e"
-        flavour: choice("timing", "counting") = "timing"
-        variants: list[choice(*kernels)] = Field(
-            default_factory=lambda: list(kernels), min_length=1
-        )
-        late_is_loss: Bool = True
-
-    f = validate(LabFile, data, Path(path), "see env/testbed.lab.yaml")
-    if len(set(f.variants)) != len(f.variants):
-        raise InputFileError(path, f"variants: {f.variants} repeats a name", "list each once")
-    return LabTestbedConfig(
-        name=f.name or Path(path).stem,
-        nic=f.nic,
-        flavour=f.flavour,
-        variants=tuple(f.variants),
-        late_is_loss=f.late_is_loss,
-    )
-
-
 def read_testbed_yaml(path: Path | str) -> dict[str, Any]:
     """The file's YAML (safe loader: see :mod:`lwtbench.yamlfile`) with a known ``kind``."""
     p = Path(path)
@@ -368,10 +319,10 @@ def read_testbed_yaml(path: Path | str) -> dict[str, Any]:
         raise InputFileError(p, "no such file", "copy env/testbed.example.yaml and fill it in")
     data = load_yaml_file(p, "testbed")
     if not isinstance(data, dict) or "kind" not in data:
-        raise InputFileError(p, "no 'kind'", "kind: one of lab, simulated, trex")
+        raise InputFileError(p, "no 'kind'", f"kind: one of {', '.join(known_kinds())}")
     kind = data["kind"]
     if not isinstance(kind, str) or not kind.isidentifier():
-        raise InputFileError(p, f"kind: {kind!r} unknown", "one of lab, simulated, trex")
+        raise InputFileError(p, f"kind: {kind!r} unknown", f"one of {', '.join(known_kinds())}")
     return data
 
 
@@ -380,17 +331,10 @@ def load_testbed_factory(path: Path | str) -> TestbedFactory:
     p = Path(path)
     data = read_testbed_yaml(p)
     kind = data["kind"]
-    if kind not in _KINDS:
-        # Another testbed (the lab) registers its kind when its module is imported.
-        import contextlib
-        import importlib
-
-        for module in (kind, f"{kind}_cli"):
-            with contextlib.suppress(ModuleNotFoundError):
-                importlib.import_module(f"{__package__}.{module}")
-    if kind not in _KINDS:
-        raise InputFileError(p, f"kind: {kind!r} unknown", f"one of {', '.join(sorted(_KINDS))}")
-    return _KINDS[kind](data, p)
+    builder = kind_builder(kind)
+    if builder is None:
+        raise InputFileError(p, f"kind: {kind!r} unknown", f"one of {', '.join(known_kinds())}")
+    return builder(data, p)
 
 
 def offered_kernels(path: Path | str) -> tuple[str, ...]:
@@ -403,10 +347,9 @@ def offered_kernels(path: Path | str) -> tuple[str, ...]:
     if kind == "simulated":
         return load_testbed_factory(p)().kernel_variants()
     if kind == "lab":
-        from .lab import NIC_PROFILES
-        from .lab_cli import KERNELS
+        from .lab.kind import lab_config
 
-        return parse_lab_testbed(data, p, tuple(NIC_PROFILES), KERNELS).variants
+        return lab_config(data, p).variants
     load_testbed_factory(p)  # validates a kind registered from elsewhere
     return ()
 
@@ -438,9 +381,10 @@ def _trex(data: dict[str, Any], path: Path) -> TestbedFactory:
     config = parse_trex_testbed(data, path)
 
     def factory():
-        from .trex import TrexTestbed
-
-        return TrexTestbed(config)
+        # Looked up by name, as the registry does for every kind: the trex module imports this
+        # one for its configuration types (the trex package will register its own kind).
+        trex = importlib.import_module(f"{__package__}.trex")
+        return trex.TrexTestbed(config)
 
     return factory
 

@@ -131,7 +131,7 @@ def test_the_paper_campaign_still_covers_every_shipped_count_point():
 
 
 def test_the_dry_run_prints_the_estimate_and_its_breakdown():
-    from lwtbench.campaign_runner import format_plan
+    from lwtbench.runs.rates import format_plan
 
     text = format_plan(load_campaign("paper"), 0)
     hours = float(re.search(r"estimated traffic: ([\d.]+) h = 2280 searches", text).group(1))

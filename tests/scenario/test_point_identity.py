@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lwtbench.campaign_runner import resume_run, start_run
+from lwtbench.runs.rates import resume_run, start_run
 from lwtbench.scenario.campaign import CAMPAIGN_DIR, load_campaign, parse_campaign
 from lwtbench.testbeds.simulated import SimulatedTestbed
 
