@@ -16,10 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from lwtbench.analysis.counts_model import count_mismatches
 from lwtbench.results.store import RunStore
+from lwtbench.runs.counts import CountSettings, count_run_provenance, run_counts
 from lwtbench.scenario.campaign import load_campaign
-from lwtbench.testbeds.lab import nic_profile
-from lwtbench.testbeds.lab_counts import CountSettings, run_counts, run_provenance
+from lwtbench.testbeds.lab.nic import nic_profile
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = CountSettings(packets=args.packets)
     root = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="lwtb-bench-"))
     store = RunStore.create(
-        root / f"lab-{campaign.name}-counts" / "bench", run_provenance(nic, settings)
+        root / f"lab-{campaign.name}-counts" / "bench",
+        count_run_provenance(campaign, args.kernels, nic, settings),
     )
     started = time.monotonic()
     summary = run_counts(campaign.points, args.kernels, nic, store, settings)
@@ -53,11 +55,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{points / seconds:.2f} points/s)"
         )
     print(f"  total        {total:7.1f} s  ({total / 60:.1f} min; goal <= 20 min)")
-    print(f"  model check: {len(summary.mismatches)} mismatches in {summary.rows} points")
-    for m in summary.mismatches:
+    mismatches = count_mismatches(store.rows, store.provenance)
+    print(f"  model check: {len(mismatches)} mismatches in {summary.rows} points")
+    for m in mismatches:
         print(f"    {m}")
     print(f"  rows in {store.directory}")
-    return 1 if summary.mismatches else 0
+    return 1 if mismatches else 0
 
 
 if __name__ == "__main__":

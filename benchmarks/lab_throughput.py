@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 from lwtbench.results.store import utc_now
-from lwtbench.testbeds.lab import nic_profile
-from lwtbench.testbeds.lab_counts import project_commit
-from lwtbench.testbeds.lab_rounds import RoundSettings, run_rounds
-from lwtbench.testbeds.pairedrounds import resolved
+from lwtbench.runs.pairedrounds import resolved
+from lwtbench.runs.provenance import project_provenance
+from lwtbench.runs.rounds import RoundSettings, run_rounds
+from lwtbench.testbeds.lab.nic import nic_profile
 
 PAPER_POINTS = (
     "seg6:encap:13",
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.output:
         doc = {
             "command": ["python", "-m", "benchmarks.lab_throughput", *(argv or sys.argv[1:])],
-            "project_commit": project_commit(),
+            "project": project_provenance(),
             "created": utc_now(),
             "total_s": round(time.monotonic() - started, 1),
             "points": out,

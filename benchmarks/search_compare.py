@@ -7,7 +7,7 @@ The simulated DUT is a model with a known capacity, so the found rates can be ch
 timings are trial durations, not wall-clock measurements of a testbed.
 
 With ``--testbed lab`` both searches run on one point of the software lab (a UML kernel with
-pktgen, :class:`lwtbench.testbeds.lab.LabTestbed`) through the same measurement core, with
+pktgen, :class:`lwtbench.testbeds.lab.testbed.LabTestbed`) through the same measurement core, with
 short trials (0.5 s); it prints trials, traffic time, wall time and the bounds
 each found (root; the kernel comes from the cache).
 
@@ -163,7 +163,7 @@ def _lab_row(method: str, outcome, goal, started: float) -> dict[str, object]:
 
 
 def main_lab(args: argparse.Namespace) -> int:
-    from lwtbench.testbeds.lab import LabTestbed
+    from lwtbench.testbeds.lab.testbed import LabTestbed
 
     point = lab_point(args.segments)
     testbed = LabTestbed(nic=args.nic, flavour=args.flavour, variants=(args.kernel,))
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     lab = parser.add_argument_group("--testbed lab")
     lab.add_argument("--segments", type=int, default=13, help="SRv6 encap segments (0: IPv6)")
     lab.add_argument("--kernel", default="vanilla", help="lab kernel variant")
-    lab.add_argument("--nic", default="i40e", help="NIC profile (lwtbench.testbeds.lab)")
+    lab.add_argument("--nic", default="i40e", help="NIC profile (lwtbench.testbeds.lab.nic)")
     lab.add_argument("--flavour", default="timing", choices=("timing", "counting"))
     # Measured on the 2-core lab host: pktgen's elapsed time now and then overshoots by
     # 2.5-3.7 ms whatever the load (host scheduling); 0.5 s trials and 1 % keep that from

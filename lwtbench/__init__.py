@@ -1,8 +1,11 @@
 """lwtbench: the artifact of "Mitigating the Double-Reallocation Issue for IPv6 Lightweight
 Tunnel Encapsulations in the Linux Kernel" (Iurman et al., 2025).
 
-Layers, lowest first (a module imports only from layers above it in this list):
-packets -> model -> scenario -> kernel -> testbeds / search -> results -> analysis.
+Packages, lowest first: ``errors``, ``packets``, ``model``, ``kernel``, ``search``,
+``scenario``, ``results``, ``testbeds``, ``selfcheck``, ``runs``, ``analysis``, ``figures``,
+``cli``. Each imports only from packages before it, and its own docstring says which of those
+it must not import either (tests/test_layers.py holds the code to both). A measurement flows
+packets <- model, scenario <- testbeds <- runs <- cli; analysis and figures read results only.
 """
 
 __version__ = "0.1.0"

@@ -6,7 +6,7 @@ wherever it is shown.
 
 The platform of a run comes from its ``run.json``: the software lab records the receive
 headroom it gives the DUT at the IPv6 header (``dut.rx_headroom``) on UML x86_64 (64 B cache
-line), exactly what :func:`lwtbench.testbeds.lab_counts.model_reallocs` models; a hardware run
+line), exactly what :func:`lab_platform` models; a hardware run
 names its platform (``dut.platform``, e.g. ``x86_64/i40e``). A run that says neither gets no
 prediction: the model refuses to guess.
 """
@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 
 from ..errors import LwtbenchError
-from ..model.platforms import ETH_HLEN, Platform, custom_platform, platform
+from ..model.platforms import Platform, custom_platform, platform, rx_headroom_of
 from ..model.simulate import simulate
 from ..model.triggers import find_rpl_double_reallocs, route_for, triggers
 from ..model.variants import variant as model_variant
-from ..scenario.campaign import parse_campaign
+from ..packets.route import route_from_dict
 
 LAB_CACHE_LINE = 64
 """UML on x86_64: L1_CACHE_SHIFT 6 (arch/um/include/asm/cache.h), so NET_SKB_PAD = 64."""
@@ -44,15 +44,27 @@ def provenance_section(prov: Mapping[str, object], name: str) -> dict:
     return {}
 
 
+def lab_platform(forward_headroom: int) -> Platform:
+    """The lab's DUT as a model platform: UML on x86_64 (L1_CACHE_SHIFT 6, so NET_SKB_PAD 64:
+    arch/um/include/asm/cache.h), Ethernet veths on both sides, ``forward_headroom`` bytes in
+    front of the IPv6 header of a received packet."""
+    return custom_platform(cache_line=LAB_CACHE_LINE, rx_headroom=rx_headroom_of(forward_headroom))
+
+
+def lab_reallocs(route, variant: str, forward_headroom: int, src=None, dst=None) -> int:
+    """Reallocations per packet the model predicts for ``route`` on a lab DUT."""
+    return simulate(
+        route, lab_platform(forward_headroom), model_variant(variant), src, dst
+    ).reallocs
+
+
 def run_platform(prov: Mapping[str, object]) -> Platform | None:
     """The model platform of a run, from its provenance (None when it does not say)."""
     testbed, dut = provenance_section(prov, "testbed"), provenance_section(prov, "dut")
     try:
         if testbed.get("kind") == "lab" and isinstance(dut.get("rx_headroom"), int):
-            # dut.rx_headroom is counted at the IPv6 header; the model's is before Ethernet.
-            return custom_platform(
-                cache_line=LAB_CACHE_LINE, rx_headroom=int(dut["rx_headroom"]) - ETH_HLEN
-            )
+            # The lab's dut.rx_headroom is its forward headroom (at the IPv6 header).
+            return lab_platform(int(dut["rx_headroom"]))
         if isinstance(dut.get("platform"), str):
             return platform(str(dut["platform"]))
     except LwtbenchError:
@@ -65,27 +77,12 @@ class ModelView:
 
     def __init__(self, provenance: Mapping[str, Mapping[str, object]]) -> None:
         self.provenance = provenance
-        self._routes: dict[str, dict[tuple[str, str, int], tuple]] = {}
+        self._routes: dict[str, dict[tuple[str, str, object], tuple]] = {}
 
     def _route(self, run_id: str, protocol: str, mode: str, param: int, address_set: str = ""):
-        """(route, src, dst) of a point: from the run's own campaign, else a same-size one."""
+        """(route, src, dst) of a point: as the run recorded it, else a same-size one."""
         if run_id not in self._routes:
-            table: dict[tuple[str, str, int], tuple] = {}
-            camp = self.provenance.get(run_id, {}).get("campaign")
-            raw = None
-            if isinstance(camp, dict):
-                raw = camp.get("raw") or camp.get("content")
-            if isinstance(raw, dict):
-                try:
-                    for p in parse_campaign(raw, f"data/{run_id}/run.json").points:
-                        # RPL's param is the index of its address set, which depends on the
-                        # order of the sets in the file; run.json stores them key-sorted, so
-                        # RPL points are matched on the set's name (the address_set label).
-                        key = p.labels.get("address_set", p.param)
-                        table[(p.protocol, p.mode, key)] = (p.route, p.src, p.dst)
-                except LwtbenchError:
-                    table = {}
-            self._routes[run_id] = table
+            self._routes[run_id] = _recorded_routes(self.provenance.get(run_id, {}))
         found = self._routes[run_id].get((protocol, mode, address_set or param))
         if found is not None:
             return found
@@ -186,6 +183,25 @@ def _rpl_possible() -> str | None:
 @cache
 def _seg6_encap_triggers(plat: Platform) -> list[int]:
     return triggers("seg6", "encap", plat, model_variant("vanilla"), SEG6_ENCAP_SWEEP)
+
+
+def _recorded_routes(prov: Mapping[str, object]) -> dict[tuple[str, str, object], tuple]:
+    """(protocol, mode, address set name or param) -> (route, src, dst), from the points a run
+    recorded in its ``run.json`` (``points``); RPL points are keyed by their address set's
+    name, since a set's index depends on the order of the sets in the campaign file."""
+    table: dict[tuple[str, str, object], tuple] = {}
+    points = prov.get("points")
+    if not isinstance(points, list):
+        return table
+    for record in points:
+        try:
+            route = route_from_dict(record["route"])
+            labels = record.get("labels") or {}
+            key = labels.get("address_set", int(record["param"]))
+            table[(route.protocol, route.mode, key)] = (route, record["src"], record["dst"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue  # a point the model cannot rebuild gets no prediction
+    return table
 
 
 def model_view(provenance: Mapping[str, Mapping[str, object]]) -> ModelView | None:

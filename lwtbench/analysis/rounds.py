@@ -3,7 +3,7 @@
 ``lwtbench lab rounds --output F`` and ``benchmarks/lab_throughput.py --output F`` write, per
 trigger point N, the median over rounds of ``t(N) / mean(t(N-1), t(N+1)) - 1`` (pktgen's
 elapsed time per packet) with a 95 % bootstrap interval, per kernel
-(:mod:`lwtbench.testbeds.pairedrounds`). A positive excess of e means the point forwards
+(:mod:`lwtbench.runs.pairedrounds`). A positive excess of e means the point forwards
 1/(1+e) of its neighbours' rate: a drop of e/(1+e) relative to the neighbours.
 
 These are User-Mode Linux timings on a shared host: they show where the extra cost is and its

@@ -1,10 +1,11 @@
 """x86_64 builds for a real DUT: Debian packages, and the quick compile check of the variants.
 
 ``build_deb`` runs ``make bindeb-pkg`` on the variant's tree (without the lab-only
-instrumentation) with the DUT's running config plus env/kernel/deb.config and a LOCALVERSION
-naming the variant. That takes an hour on two cores, so the tests only generate the config and
-compile the objects the series touches (``compile_touched_objects``), in one prepared tree per
-Debian source shared by the variants built from it.
+instrumentation) with the project's DUT config (the source's ``x86_64_defconfig`` +
+env/kernel/dut.config; or a full config the user names) plus env/kernel/deb.config and a
+LOCALVERSION naming the variant. That takes an hour on two cores, so the tests only generate
+the config and compile the objects the series touches (``compile_touched_objects``), in one
+prepared tree per Debian source shared by the variants built from it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ from .variants import (
 )
 
 DEB_FRAGMENT = ENV_KERNEL_DIR / "deb.config"
+"""Applied last on every DUT base: the three tunnels and pktgen on, no signing keys, no debug
+info."""
+
+DUT_FRAGMENT = ENV_KERNEL_DIR / "dut.config"
+"""The project's DUT config on top of x86_64_defconfig: NICs, VM disks, ftrace/kprobes, veth."""
+
+RUNNING = "running"
+"""``--base-config running``: start from the build host's /boot/config-$(uname -r)."""
 
 
 @dataclass(frozen=True)
@@ -49,8 +58,8 @@ class DebBuild:
     """Variant name."""
     release: str
     """``uname -r`` the installed kernel will report."""
-    base_config: Path
-    """The config the build started from (the DUT's running config)."""
+    base_config: Path | None
+    """The config the build started from; None for the project's DUT config."""
     packages: tuple[Path, ...]
     """The .deb files (linux-image, linux-headers, linux-libc-dev)."""
     build_s: float
@@ -71,55 +80,66 @@ class ObjectCheck:
     """Compiler warnings in the touched files (a correct variant has none)."""
 
 
-def default_base_config(variant: KernelVariant) -> Path:
-    """/boot/config-$(uname -r) if present, else Debian's amd64 config for the source."""
-    running = Path("/boot") / f"config-{platform.release()}"
-    if running.is_file():
-        return running
-    major_minor = ".".join(variant.source.kernel_version.split(".")[:2])
-    debian = Path(f"/usr/src/linux-config-{major_minor}/config.amd64_none_amd64.xz")
-    if debian.is_file():
-        return debian
-    raise InputFileError(
-        running,
-        "no running config to start from, and no Debian config in " + str(debian.parent),
-        "pass --base-config FILE (the DUT's /boot/config-$(uname -r))",
-    )
+def running_config() -> Path:
+    """The build host's own config, ``/boot/config-$(uname -r)`` (used only when asked)."""
+    return Path("/boot") / f"config-{platform.release()}"
 
 
-def deb_fragments(variant: KernelVariant) -> list[str]:
-    """The fragments a DUT kernel adds to its base config: deb.config, then LOCALVERSION."""
+def resolve_base_config(value: str | None) -> Path | None:
+    """The base config ``--base-config`` names: None for the project's DUT config (the
+    default), ``running`` for the build host's /boot config, else that file (checked)."""
+    if value is None:
+        return None
+    path = running_config() if value == RUNNING else Path(value)
+    if not path.is_file():
+        raise InputFileError(
+            path,
+            "no such kernel config file",
+            "leave --base-config out for the project's DUT config (x86_64_defconfig + "
+            "env/kernel/dut.config), or name a config file such as Debian's "
+            "/usr/src/linux-config-<version>/config.amd64_none_amd64.xz",
+        )
+    return path
+
+
+def deb_fragments(variant: KernelVariant, base: Path | None) -> list[str]:
+    """The fragments a DUT kernel adds to its base: dut.config when the base is the source's
+    x86_64_defconfig (``base`` None), then deb.config, then the LOCALVERSION."""
+    own = [DUT_FRAGMENT.read_text(encoding="utf-8")] if base is None else []
     return [
+        *own,
         DEB_FRAGMENT.read_text(encoding="utf-8"),
         f'CONFIG_LOCALVERSION="{variant.localversion}"\n# CONFIG_LOCALVERSION_AUTO is not set\n',
     ]
 
 
 def write_deb_config(
-    variant: KernelVariant, src: Path, objdir: Path, base: Path, log_path: Path
+    variant: KernelVariant, src: Path, objdir: Path, base: Path | None, log_path: Path
 ) -> Path:
-    """``objdir/.config`` for a DUT kernel: ``base`` + deb.config + LOCALVERSION, checked."""
-    _ensure_config(src, objdir, X86_MAKE_ARGS, base, deb_fragments(variant), log_path)
+    """``objdir/.config`` for a DUT kernel, checked against every fragment: ``base`` (None:
+    ``make x86_64_defconfig`` + dut.config) + deb.config + LOCALVERSION."""
+    _ensure_config(src, objdir, X86_MAKE_ARGS, base, deb_fragments(variant, base), log_path)
     return objdir / ".config"
 
 
 def build_deb(
     variant_name: str,
     *,
-    base_config: Path | None = None,
+    base_config: str | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
 ) -> DebBuild:
     """Build linux-image/linux-headers .deb packages of a variant for an x86_64 DUT."""
     variant = get_variant(variant_name)
-    base = base_config or default_base_config(variant)
+    base = resolve_base_config(base_config)
     root = cache_root()
     with _locked(variant.name):
         tree = ensure_source(variant, root / "build" / variant.name / "src-dut", lab=False)
         objdir = root / "build" / variant.name / "deb-x86_64"
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         log_path = root / "logs" / f"deb-{variant.name}-{stamp}.log"
-        _say(progress, f"{variant.name}: config from {base} + {DEB_FRAGMENT.name} ({log_path})")
+        start_from = base or f"x86_64_defconfig + {DUT_FRAGMENT.name}"
+        _say(progress, f"{variant.name}: config {start_from} + {DEB_FRAGMENT.name} ({log_path})")
         write_deb_config(variant, tree.path, objdir, base, log_path)
         start = time.time()
         _run_make(

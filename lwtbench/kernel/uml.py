@@ -14,9 +14,10 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import InputFileError, ParameterError
 from .build import UmlKernel
@@ -138,4 +139,39 @@ def boot(
         returncode=proc.returncode,
         duration_s=time.monotonic() - start,
         powered_off=POWER_OFF_MARK in output,
+    )
+
+
+def start(
+    linux: Path,
+    init_program: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    mem_mb: int = 512,
+    extra_args: Sequence[str] = (),
+    netns: str | None = None,
+    console: BinaryIO | None = None,
+    tmpdir: Path | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start ``linux`` with ``init_program`` as init and return at once (a long-lived kernel
+    that the caller talks to, e.g. the lab's, rather than :func:`boot`'s run-to-completion).
+
+    ``netns`` runs the kernel process inside that host network namespace (``ip netns exec``),
+    so a vector NIC sees only that namespace's interfaces; ``console`` receives the console
+    output; ``tmpdir`` is where UML keeps its memory file (the caller removes it).
+    """
+    args = command_line(linux, init_program, env, mem_mb=mem_mb, extra_args=extra_args)
+    if netns:
+        args = ["ip", "netns", "exec", netns, *args]
+    environ = dict(os.environ)
+    if tmpdir is not None:
+        environ["TMPDIR"] = str(tmpdir)
+    return subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=console if console is not None else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        env=environ,
+        preexec_fn=preexec_fn,
     )

@@ -4,6 +4,10 @@
 through the kernel code of a variant and returns a :class:`PacketTrace` (``.reallocs``,
 ``.expansions``, ``.steps``). Platforms and variants are derived from Debian's kernel sources;
 see :mod:`.platforms` and :mod:`.variants`. Results are predictions, never measurements.
+
+Must not import: ``lwtbench.kernel``, ``lwtbench.search``, ``lwtbench.scenario``,
+``lwtbench.results``, ``lwtbench.testbeds``, ``lwtbench.selfcheck``, ``lwtbench.runs``,
+``lwtbench.analysis``, ``lwtbench.figures``, ``lwtbench.cli``.
 """
 
 from .platforms import Platform, custom_platform, platform

@@ -28,6 +28,21 @@ HH_DATA_MOD = 16
 """include/linux/netdevice.h: LL_RESERVED_SPACE rounds to 16 bytes."""
 
 
+# Two headrooms, two names, one conversion: ``rx_headroom`` is what a driver leaves in front of
+# the Ethernet header (192 B for i40e on x86_64); ``forward_headroom`` is what is in front of
+# the IPv6 header once eth_type_trans() has pulled the link-layer header (206 B for i40e), the
+# headroom every lwt encapsulation starts from.
+def forward_headroom_of(rx_headroom: int, mac_len: int = ETH_HLEN) -> int:
+    """Headroom at the IPv6 header of a frame received with ``rx_headroom`` bytes in front
+    of its link-layer header of ``mac_len`` bytes."""
+    return rx_headroom + mac_len
+
+
+def rx_headroom_of(forward_headroom: int, mac_len: int = ETH_HLEN) -> int:
+    """The receive headroom (before the link-layer header) that gives ``forward_headroom``."""
+    return forward_headroom - mac_len
+
+
 def ll_reserved_space(hard_header_len: int, needed_headroom: int = 0) -> int:
     """LL_RESERVED_SPACE(dev): ``((hard_header_len + needed_headroom) & ~15) + 16``.
 
@@ -418,7 +433,7 @@ class Platform:
     @property
     def forward_headroom(self) -> int:
         """Headroom of the forwarded skb once the link-layer header is pulled (206 for i40e)."""
-        return self.rx_headroom + self.ingress_mac_len
+        return forward_headroom_of(self.rx_headroom, self.ingress_mac_len)
 
     @property
     def ll_reserved_space(self) -> int:

@@ -12,17 +12,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..errors import ParameterError
+from ..packets.ioam6 import IOAM6_TRACE_DATA_SIZE_MAX as IOAM6_MAX_TRACE_SIZE
 from ..packets.overhead import inserted_bytes
 from ..packets.route import IOAM6_MODES, SEG6_MODES, Ioam6Route, Route, RplRoute, Seg6Route
 from ..packets.rpl import RPL_MAX_SEGMENTS, rpl_compress
+from ..packets.srv6 import seg6_max_segments
 from .platforms import Platform
 from .simulate import PacketTrace, simulate
 from .variants import KernelVariant
 
-IOAM6_MAX_TRACE_SIZE = 244
-"""IOAM6_TRACE_DATA_SIZE_MAX (include/uapi/linux/ioam6.h): the ioam6 lwt limit."""
-SEG6_MAX_SEGMENTS = 127
-"""An SRH's Hdr Ext Len is a u8 of 8-octet units: 2n <= 255."""
 PACKET_SRC = "2001:db8:a::1"
 """Source of the modelled packet (documentation prefix, RFC 3849)."""
 PACKET_DST = "2001:db8:b::1"
@@ -113,8 +111,9 @@ def route_for(
         tundst = None if mode == "inline" else TUNNEL_DST
         return Ioam6Route(mode=mode, trace_size=param, tundst=tundst), PACKET_DST  # type: ignore[arg-type]
     if protocol == "seg6":
-        if not 1 <= param <= SEG6_MAX_SEGMENTS:
-            raise ParameterError("segments", param, f"1..{SEG6_MAX_SEGMENTS} SRv6 segments")
+        most = seg6_max_segments(mode)  # one SRH entry fewer inline (the original destination)
+        if not 1 <= param <= most:
+            raise ParameterError("segments", param, f"1..{most} SRv6 segments in {mode} mode")
         return Seg6Route(mode=mode, segments=seg6_segments(param)), PACKET_DST  # type: ignore[arg-type]
     return rpl_route(param, rpl_cmpri, rpl_cmpre)
 

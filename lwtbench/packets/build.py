@@ -20,9 +20,9 @@ from .route import (
     Route,
     RplRoute,
     Seg6Route,
+    check_route,
 )
 from .segments import rpl_segments, seg6_segments
-from .validate import check_route
 
 DEFAULT_IOAM_TUNDST = "2001:db8:2::a"
 """Outer destination of ioam6 encap/auto routes when none is given (the decapsulating node)."""

@@ -40,10 +40,10 @@ from .ioam6 import (
     node_data_fields,
     trace_nodelen,
 )
-from .route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route
+from .route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route, check_route
 from .rpl import rpl_compress, rpl_lwt_srh
 from .srv6 import IPPROTO_ETHERNET, IPPROTO_IPV6, is_l2, seg6_srh
-from .validate import check_address, check_fits_mtu, check_mac, check_route
+from .validate import check_address, check_fits_mtu, check_mac
 
 ETHER_HDR_LEN = 14
 IPV6_HDR_LEN = 40

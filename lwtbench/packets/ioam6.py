@@ -15,6 +15,7 @@ tunnel inserts (net/ipv6/ioam6_iptunnel.c, ``ioam6_build_state``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 from scapy.fields import (
     BitField,
@@ -28,6 +29,10 @@ from scapy.fields import (
 from scapy.layers import inet6
 from scapy.layers.inet6 import IPv6ExtHdrHopByHop, PadN, _OTypeField
 from scapy.packet import Packet, bind_layers
+
+from ..errors import ParameterError
+from .overhead import IPV6_HDR_LEN, align
+from .validate import check_address, check_range
 
 IPV6_TLV_IOAM = 0x31
 """IANA Hop-by-Hop option type for IOAM (RFC 9486 section 8.1; ``IPV6_TLV_IOAM`` in Linux)."""
@@ -216,3 +221,146 @@ def ioam6_lwt_hbh(
     if trace_size % 8:
         options.append(PadN(optdata=b"\x00\x00"))
     return IPv6ExtHdrHopByHop(autopad=0, options=options)
+
+
+# ---------------------------------------------------------------- the ioam6 lwt route
+IOAM6_MODES: tuple[str, ...] = ("inline", "encap", "auto")
+Ioam6Mode = Literal["inline", "encap", "auto"]
+IOAM6_LWT_FIXED_LEN = 16
+"""HBH header (2) + pad (2) + IOAM option header (4) + pre-allocated trace header (8)."""
+
+
+def ioam6_hbh_len(trace_size: int) -> int:
+    """Length of the Hop-by-Hop header the ioam6 lwt builds for ``trace_size`` bytes of data."""
+    return align(IOAM6_LWT_FIXED_LEN + trace_size, 8)
+
+
+def check_trace_size(trace_size: object) -> int:
+    """Pre-allocated IOAM node data: a multiple of 4 in 4..244.
+
+    ioam6_validate_trace_hdr refuses RemainingLen 0 and more than IOAM6_TRACE_DATA_SIZE_MAX / 4
+    (include/uapi/linux/ioam6.h); iproute2 passes ``size`` / 4 as RemainingLen.
+    """
+    if (
+        not isinstance(trace_size, int)
+        or isinstance(trace_size, bool)
+        or not 4 <= trace_size <= IOAM6_TRACE_DATA_SIZE_MAX
+        or trace_size % 4
+    ):
+        raise ParameterError(
+            "trace_size",
+            trace_size,
+            f"must be a multiple of 4 in 4..{IOAM6_TRACE_DATA_SIZE_MAX}",
+            "Linux refuses size 0 and more than 244 bytes of pre-allocated node data",
+        )
+    return trace_size
+
+
+def check_trace_type(trace_type: object) -> int:
+    """24-bit IOAM-Trace-Type with only the bits Linux 6.12 accepts (0..11 and 22)."""
+    if (
+        not isinstance(trace_type, int)
+        or isinstance(trace_type, bool)
+        or not 0 < trace_type <= 0xFFFFFF
+        or trace_type & ~LINUX_TRACE_TYPE_ALLOWED
+    ):
+        raise ParameterError(
+            "trace_type",
+            trace_type,
+            "must be a non-zero 24-bit mask using only bits 0-11 and 22 (mask 0xfff002)",
+            "ioam6_validate_trace_hdr refuses bits 12-21 (undefined) and 23 (reserved)",
+        )
+    return trace_type
+
+
+def check_namespace(namespace: object) -> int:
+    """IOAM-Namespace-ID: 16 bits (RFC 9197 4.4.1)."""
+    return check_range("namespace", namespace, 0, 65535)
+
+
+@dataclass(frozen=True)
+class Ioam6Route:
+    """``encap ioam6 mode M [tunsrc S] tundst D trace prealloc type T ns N size S``.
+
+    Pre-allocated trace option (RFC 9197 4.4) carried in a Hop-by-Hop header (RFC 9486).
+    """
+
+    mode: Ioam6Mode
+    trace_size: int
+    """Bytes pre-allocated for node data (``size``): a multiple of 4 in 4..244.
+
+    The kernel refuses 0 (ioam6_validate_trace_hdr), although RFC 9197 would allow it.
+    """
+    trace_type: int = 0x800000
+    """24-bit IOAM-Trace-Type; the default asks each node for its hop_lim and node_id."""
+    namespace: int = 123
+    """IOAM-Namespace-ID (16 bits)."""
+    tunsrc: str | None = None
+    """Outer source in encap mode; None lets the kernel pick the egress address."""
+    tundst: str | None = None
+    """Outer destination in encap mode (required there)."""
+
+    protocol: ClassVar[str] = "ioam6"
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Every field against the kernel's limits (ParameterError naming the field)."""
+        if self.mode not in IOAM6_MODES:
+            raise ParameterError(
+                "mode", self.mode, f"ioam6 mode must be one of {', '.join(IOAM6_MODES)}"
+            )
+        check_trace_size(self.trace_size)
+        check_trace_type(self.trace_type)
+        check_namespace(self.namespace)
+        if self.mode == "inline":
+            if self.tunsrc is not None:
+                raise ParameterError(
+                    "tunsrc", self.tunsrc, "must be unset in inline mode (no outer header)"
+                )
+        else:
+            if self.tundst is None:
+                raise ParameterError(
+                    "tundst", None, f"is required in {self.mode} mode (outer destination)"
+                )
+            check_address("tundst", self.tundst, unicast=True)
+            if self.tunsrc is not None:
+                check_address("tunsrc", self.tunsrc, unicast=True)
+
+    def inserted_bytes(self, src: str | None = None, dst: str | None = None) -> int:
+        """The Hop-by-Hop header, plus the outer IPv6 header in encap and auto modes."""
+        hbh = ioam6_hbh_len(self.trace_size)
+        return hbh if self.mode == "inline" else IPV6_HDR_LEN + hbh
+
+    def encap_args(self) -> list[str]:
+        """``encap ioam6 mode M [tunsrc S] [tundst D] trace prealloc type T ns N size S``
+        (iproute2 6.1; ``tundst`` is required in encap and auto modes, refused inline)."""
+        args = ["encap", "ioam6", "mode", self.mode]
+        if self.mode == "inline":
+            if self.tundst or self.tunsrc:
+                raise ParameterError(
+                    "tundst", self.tundst, "not allowed in inline mode", "drop tunsrc/tundst"
+                )
+        else:
+            if not self.tundst:
+                raise ParameterError(
+                    "tundst",
+                    self.tundst,
+                    f"required in ioam6 {self.mode} mode",
+                    "set addresses.tundst in the campaign",
+                )
+            if self.tunsrc:
+                args += ["tunsrc", self.tunsrc]
+            args += ["tundst", self.tundst]
+        return [
+            *args,
+            "trace",
+            "prealloc",
+            "type",
+            f"{self.trace_type:#08x}",
+            "ns",
+            str(self.namespace),
+            "size",
+            str(self.trace_size),
+        ]

@@ -9,58 +9,18 @@ Syntax from ip-route(8) of iproute2 6.1 (``NH := [ encap ENCAPTYPE ENCAPHDR ] [ 
 - ``encap rpl segs S1,S2,...``
 
 One function serves every place that installs a route (the kernel checks of this layer, the
-scenario's DUT commands), so the arguments and their checks cannot drift apart.
+scenario's DUT commands), so the arguments and their checks cannot drift apart; the arguments
+of each protocol are built beside its header, in its module.
 """
 
 from __future__ import annotations
 
-from ..errors import ParameterError
-from .route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route
-from .validate import check_iproute2_segs
+from .route import Route
 
 
 def encap_args(route: Route) -> list[str]:
-    """The ``encap ...`` part of ``ip -6 route add`` for ``route`` (empty for the baseline)."""
-    if isinstance(route, PlainRoute):
-        return []
-    if isinstance(route, Seg6Route):
-        if not route.segments:
-            raise ParameterError("segments", route.segments, "at least one segment")
-        # iproute2 silently drops the encap past its buffer limits: refuse such lists here.
-        extra = 1 if route.mode == "inline" else 0
-        segs = check_iproute2_segs(route.segments, extra_entries=extra)
-        return ["encap", "seg6", "mode", route.mode, "segs", segs]
-    if isinstance(route, RplRoute):
-        if not route.segments:
-            raise ParameterError("segments", route.segments, "at least one segment")
-        return ["encap", "rpl", "segs", check_iproute2_segs(route.segments)]
-    if isinstance(route, Ioam6Route):
-        args = ["encap", "ioam6", "mode", route.mode]
-        if route.mode == "inline":
-            if route.tundst or route.tunsrc:
-                raise ParameterError(
-                    "tundst", route.tundst, "not allowed in inline mode", "drop tunsrc/tundst"
-                )
-        else:
-            if not route.tundst:
-                raise ParameterError(
-                    "tundst",
-                    route.tundst,
-                    f"required in ioam6 {route.mode} mode",
-                    "set addresses.tundst in the campaign",
-                )
-            if route.tunsrc:
-                args += ["tunsrc", route.tunsrc]
-            args += ["tundst", route.tundst]
-        return [
-            *args,
-            "trace",
-            "prealloc",
-            "type",
-            f"{route.trace_type:#08x}",
-            "ns",
-            str(route.namespace),
-            "size",
-            str(route.trace_size),
-        ]
-    raise TypeError(f"not a route: {route!r}")
+    """The ``encap ...`` part of ``ip -6 route add`` for ``route`` (empty for the baseline);
+    each route builds its own, in its protocol's module."""
+    if not hasattr(route, "encap_args"):
+        raise TypeError(f"not a route: {route!r}")
+    return route.encap_args()

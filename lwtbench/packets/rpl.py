@@ -23,11 +23,14 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from scapy.fields import BitField, ByteEnumField, ByteField, Field, StrLenField
 from scapy.layers import inet6
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrRouting, _IPv6ExtHdr
 from scapy.packet import Packet
+
+from .validate import check_iproute2_segs, check_segment_list
 
 IPV6_SRCRT_TYPE_3 = 3
 """Routing Type of the RPL Source Route Header (RFC 6554 section 3)."""
@@ -201,3 +204,47 @@ def rpl_lwt_srh(segments: Sequence[str], dst: str) -> IPv6ExtHdrRplSourceRoute:
         cmpre=c.cmpre,
         addresses=addrs,
     )
+
+
+# ---------------------------------------------------------------- the rpl lwt route
+def check_rpl_segments(segments: object) -> tuple[str, ...]:
+    """RPL segments: 1..127 unicast IPv6 addresses (Hdr Ext Len 2n in a u8; rpl_validate_srh
+    also refuses a multicast last entry)."""
+    return check_segment_list(
+        "segments",
+        segments,
+        RPL_MAX_SEGMENTS,
+        "iproute2's uncompressed header for n segments has Hdr Ext Len 2n in one octet",
+    )
+
+
+@dataclass(frozen=True)
+class RplRoute:
+    """``encap rpl segs S1,S2,...``: an RFC 6554 source routing header, inserted inline."""
+
+    segments: tuple[str, ...]
+    """Segments as given to ``encap rpl segs`` (iproute2 order).
+
+    iproute2 stores them reversed; the kernel then makes the last one given the new
+    destination and compresses the others, plus the original destination, against it.
+    """
+
+    protocol: ClassVar[str] = "rpl"
+    mode: ClassVar[str] = "inline"
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Segments against the header's limits (ParameterError naming the field)."""
+        check_rpl_segments(self.segments)
+
+    def inserted_bytes(self, src: str | None = None, dst: str | None = None) -> int:
+        """The compressed header, which depends on the packet's destination ``dst``."""
+        if dst is None:
+            raise ValueError("dst: RPL compression depends on the packet's destination; give it")
+        return rpl_srh_len(self.segments, dst)
+
+    def encap_args(self) -> list[str]:
+        """``encap rpl segs S1,S2,...`` (iproute2 6.1, within its silent limits)."""
+        return ["encap", "rpl", "segs", check_iproute2_segs(self.segments)]

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import ipaddress
 
+from .rpl import RPL_MAX_SEGMENTS
+from .srv6 import SRH_MAX_ENTRIES
 from .validate import check_range
 
 SEG6_SEGMENT_PREFIX = "2001:db8:5e6::"
 RPL_SEGMENT_PREFIX = "2001:db8:2::"
 RPL_SEGMENT_FIRST_SUFFIX = 0x101
-MAX_GENERATED = 127
 
 
 def _series(prefix: str, first: int, count: int) -> tuple[str, ...]:
@@ -27,11 +28,11 @@ def _series(prefix: str, first: int, count: int) -> tuple[str, ...]:
 
 def seg6_segments(count: int, prefix: str = SEG6_SEGMENT_PREFIX) -> tuple[str, ...]:
     """``count`` SRv6 segments ``<prefix>1``, ``<prefix>2``, ... in travel order."""
-    check_range("segments", count, 1, MAX_GENERATED)
+    check_range("segments", count, 1, SRH_MAX_ENTRIES)
     return _series(prefix, 1, count)
 
 
 def rpl_segments(count: int, prefix: str = RPL_SEGMENT_PREFIX) -> tuple[str, ...]:
     """``count`` RPL segments ``<prefix>101``, ``<prefix>102``, ... (iproute2 order)."""
-    check_range("segments", count, 1, MAX_GENERATED)
+    check_range("segments", count, 1, RPL_MAX_SEGMENTS)
     return _series(prefix, RPL_SEGMENT_FIRST_SUFFIX, count)

@@ -21,10 +21,16 @@ net/ipv6/seg6_iptunnel.c, for ``encap seg6 mode M segs S1,...,Sn``:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 from scapy.layers import inet6
 from scapy.layers.inet6 import IPv6ExtHdrSegmentRouting
 from scapy.layers.l2 import Ether
+
+from ..errors import ParameterError
+from .overhead import IPV6_HDR_LEN
+from .validate import check_iproute2_segs, check_segment_list
 
 SEG6_MODES: tuple[str, ...] = ("encap", "encap.red", "inline", "l2encap", "l2encap.red")
 IPPROTO_IPV6 = 41
@@ -82,3 +88,96 @@ def seg6_srh(
 def seg6_new_dst(segments: Sequence[str]) -> str:
     """The destination the packet carries after the seg6 lwt: the first segment, S1."""
     return segments[0]
+
+
+# ---------------------------------------------------------------- the seg6 lwt route
+Seg6Mode = Literal["encap", "encap.red", "inline", "l2encap", "l2encap.red"]
+SRH_FIXED_LEN = 8
+
+
+def srh_len(entries: int) -> int:
+    """Length of a Segment Routing Header holding ``entries`` 128-bit segments."""
+    return SRH_FIXED_LEN + 16 * entries
+
+
+def seg6_srh_entries(mode: str, segments: int) -> int:
+    """Number of addresses in the SRH that ``encap seg6 mode <mode>`` builds for n segments."""
+    if mode in ("encap", "l2encap"):
+        return segments
+    if mode in ("encap.red", "l2encap.red"):
+        return segments - 1
+    if mode == "inline":
+        return segments + 1
+    raise ValueError(f"seg6 mode {mode!r}: one of encap, encap.red, inline, l2encap, l2encap.red")
+
+
+def seg6_inserted_bytes(mode: str, segments: int) -> int:
+    """Bytes a seg6 route of ``segments`` segments inserts (see the module docstring).
+
+    The reduced modes with one segment build no SRH at all (seg6_do_srh_encap with
+    ``srh->first_segment == 0`` and the reduced flag): only the outer IPv6 header.
+    """
+    entries = seg6_srh_entries(mode, segments)
+    if mode == "inline":
+        return srh_len(entries)
+    if entries == 0:
+        return IPV6_HDR_LEN
+    return IPV6_HDR_LEN + srh_len(entries)
+
+
+def check_seg6_mode(mode: object) -> str:
+    """One of the seg6 lwt modes."""
+    if mode not in SEG6_MODES:
+        raise ParameterError("mode", mode, f"seg6 mode must be one of {', '.join(SEG6_MODES)}")
+    return str(mode)
+
+
+def seg6_max_segments(mode: str) -> int:
+    """Most segments a seg6 route in ``mode`` can hold.
+
+    The SRH of n entries has Hdr Ext Len 2n, a u8 (seg6_validate_srh checks
+    ``(hdrlen + 1) << 3`` against the attribute length): n <= 127. iproute2 adds an entry
+    for the original destination in inline mode, so inline takes at most 126 segments.
+    """
+    check_seg6_mode(mode)
+    return SRH_MAX_ENTRIES - 1 if mode == "inline" else SRH_MAX_ENTRIES
+
+
+def check_seg6_segments(mode: str, segments: object) -> tuple[str, ...]:
+    """SRv6 segments for ``mode``: valid unicast IPv6 addresses, within the SRH limits."""
+    return check_segment_list(
+        "segments",
+        segments,
+        seg6_max_segments(mode),
+        "the SRH length field is one octet (127 entries; inline mode uses one for the "
+        "original destination)",
+    )
+
+
+@dataclass(frozen=True)
+class Seg6Route:
+    """``encap seg6 mode M segs S1,S2,...``: an SRv6 Segment Routing Header (RFC 8754)."""
+
+    mode: Seg6Mode
+    segments: tuple[str, ...]
+    """Segments in travel order, as given to iproute2 (first segment first)."""
+
+    protocol: ClassVar[str] = "seg6"
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Mode and segments against the SRH's limits (ParameterError naming the field)."""
+        check_seg6_segments(self.mode, self.segments)
+
+    def inserted_bytes(self, src: str | None = None, dst: str | None = None) -> int:
+        """See :func:`seg6_inserted_bytes`."""
+        return seg6_inserted_bytes(self.mode, len(self.segments))
+
+    def encap_args(self) -> list[str]:
+        """``encap seg6 mode M segs S1,S2,...`` (iproute2 6.1, within its silent limits)."""
+        # iproute2 silently drops the encap past its buffer limits: refuse such lists here.
+        extra = 1 if self.mode == "inline" else 0
+        segs = check_iproute2_segs(self.segments, extra_entries=extra)
+        return ["encap", "seg6", "mode", self.mode, "segs", segs]

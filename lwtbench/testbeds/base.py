@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from ..scenario.point import ScenarioPoint
@@ -51,3 +52,15 @@ class Testbed(Protocol):
 
 TestbedFactory = Callable[[], Testbed]
 """Makes a ready testbed; the runner calls it once per run (the lab passes its own)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One preflight check of a testbed (``lwtbench preflight``)."""
+
+    name: str
+    """What was checked (``root``, ``kernel vanilla/timing`` ...)."""
+    ok: bool
+    """Whether it passed."""
+    detail: str
+    """What was found, or what to do."""

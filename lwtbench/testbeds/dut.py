@@ -24,12 +24,15 @@ import socket
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import LwtbenchError, ParameterError
 from ..packets.route import Ioam6Route, RplRoute, Seg6Route
 from ..scenario import routes
 from ..scenario.point import ScenarioPoint
-from .testbed_file import DutConfig, SshTarget
+
+if TYPE_CHECKING:  # annotations only: testbed_file builds the trex kind, which imports this
+    from .testbed_file import DutConfig, SshTarget
 
 log = logging.getLogger(__name__)
 

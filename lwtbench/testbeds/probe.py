@@ -24,8 +24,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..errors import ParameterError, PrivilegeError
-from ..packets.route import Ioam6Route, Route, RplRoute, Seg6Route
+from ..errors import PrivilegeError
+from ..packets.route import Route, sized_route
 from ..scenario import routes
 from ..scenario.point import ScenarioPoint
 
@@ -92,16 +92,7 @@ class ProbeReport:
 
 def probe_route(protocol: str, mode: str, param: int) -> Route:
     """The route of a probe point (segments from a documentation prefix)."""
-    if protocol == "seg6":
-        segs = tuple(f"{SEGMENT_PREFIX}{i + 1:x}" for i in range(param))
-        return Seg6Route(mode=mode, segments=segs)  # type: ignore[arg-type]
-    if protocol == "ioam6":
-        tundst = None if mode == "inline" else "2001:db8:3::1"
-        return Ioam6Route(mode=mode, trace_size=param, tundst=tundst)  # type: ignore[arg-type]
-    if protocol == "rpl":
-        segs = tuple(f"{SEGMENT_PREFIX}{i + 1:x}" for i in range(param))
-        return RplRoute(segments=segs)
-    raise ParameterError("protocol", protocol, "one of seg6, ioam6, rpl")
+    return sized_route(protocol, mode, param, SEGMENT_PREFIX, "2001:db8:3::1")
 
 
 @contextmanager

@@ -6,12 +6,13 @@ import json
 
 from lwtbench.analysis import dataset
 from lwtbench.analysis.predictions import ModelView, run_platform
-from lwtbench.scenario.campaign import load_campaign
+from lwtbench.runs.provenance import points_provenance
+from lwtbench.scenario.campaign import load_campaign, parse_campaign
 
 LAB_I40E = {
     "testbed": {"kind": "lab", "nic_profile": "i40e"},
     "dut": {"rx_headroom": 206, "host_cpu": "Some CPU"},
-    "campaign": {"name": "paper", "raw": load_campaign("paper").raw},
+    "points": points_provenance(load_campaign("paper").points),
 }
 
 
@@ -46,17 +47,24 @@ def test_predictions_for_the_lab_match_the_papers_points():
     assert view.reallocs("r", "seg6", "encap", 13, "no-such-kernel") is None
 
 
-def test_rpl_points_are_rebuilt_from_the_runs_own_campaign():
-    # paper.yaml: compress-8-30seg is the set the model says triggers. run.json stores the
-    # campaign key-sorted, so the sets are matched by name, not by their index.
-    prov = {
-        **LAB_I40E,
-        "campaign": {"raw": json.loads(json.dumps(LAB_I40E["campaign"]["raw"], sort_keys=True))},
-    }
+def test_rpl_points_are_the_routes_the_run_recorded():
+    # paper.yaml: compress-8-30seg is the set the model says triggers. A set's index depends on
+    # the order of the sets in the file (here key-sorted), so sets are matched by name.
+    raw = json.loads(json.dumps(load_campaign("paper").raw, sort_keys=True))
+    prov = {**LAB_I40E, "points": points_provenance(parse_campaign(raw, "sorted").points)}
     view = ModelView({"r": prov})
     names = ("compress-15", "no-compress", "compress-8-30seg")
     got = [view.reallocs("r", "rpl", "inline", k, "vanilla", name) for k, name in enumerate(names)]
     assert got == [0, 0, 2]
+
+
+def test_a_run_without_recorded_points_gets_no_rpl_prediction():
+    # The campaign is never re-parsed: RPL needs the recorded addresses, sizes do not suffice.
+    prov = {k: v for k, v in LAB_I40E.items() if k != "points"}
+    prov["campaign"] = {"content": load_campaign("paper").raw}
+    view = ModelView({"r": prov})
+    assert view.reallocs("r", "rpl", "inline", 2, "vanilla", "compress-8-30seg") is None
+    assert view.reallocs("r", "seg6", "encap", 13, "vanilla") == 2
 
 
 def test_cache_line_and_driver_dependence():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lwtbench.errors import InputFileError, ParameterError
@@ -63,11 +65,14 @@ def test_every_variant_names_itself_in_its_release():
     vanilla = get_variant("vanilla")
     assert build.localversion(vanilla, "timing") == "-lwtb-vanilla-timing"
     assert 'CONFIG_LOCALVERSION="-lwtb-vanilla"' in build.localversion_fragment(vanilla, "counting")
-    assert 'CONFIG_LOCALVERSION="-lwtb-fixed"' in deb_fragments(get_variant("fixed"))[1]
+    assert 'CONFIG_LOCALVERSION="-lwtb-fixed"' in deb_fragments(get_variant("fixed"), None)[-1]
 
 
 def test_deb_fragment_turns_on_the_tunnels_debian_leaves_off():
-    wanted = build.requested_options(deb_fragments(get_variant("vanilla"))[0])
+    # on a full base (Debian's own config) only deb.config and the LOCALVERSION are added
+    full = deb_fragments(get_variant("vanilla"), Path("debian.config"))
+    assert len(full) == 2
+    wanted = build.requested_options(full[0])
     assert wanted["CONFIG_IPV6_IOAM6_LWTUNNEL"] == "y"
     assert wanted["CONFIG_IPV6_RPL_LWTUNNEL"] == "y"
     assert wanted["CONFIG_SYSTEM_TRUSTED_KEYS"] == '""'

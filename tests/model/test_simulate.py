@@ -40,7 +40,7 @@ def test_x86_i40e_vanilla_reproduces_upstream_lists():
     assert triggers("seg6", "l2encap", I40E, VANILLA, SEGS) == every4
     assert triggers("seg6", "encap.red", I40E, VANILLA, SEGS) == list(range(14, 31, 4))
     assert triggers("seg6", "l2encap.red", I40E, VANILLA, SEGS) == list(range(14, 31, 4))
-    assert triggers("seg6", "inline", I40E, VANILLA, range(1, 128)) == []
+    assert triggers("seg6", "inline", I40E, VANILLA, range(1, 127)) == []
 
 
 def test_other_pads_with_the_same_206_bytes():

@@ -9,13 +9,13 @@ from scapy.layers.inet6 import IPv6, IPv6ExtHdrHopByHop, PadN
 from lwtbench.packets.ioam6 import (
     Ioam6,
     Ioam6PreallocTrace,
+    ioam6_hbh_len,
     ioam6_lwt_hbh,
     node_data_fields,
     node_record_len,
     trace_nodelen,
     trace_type_bit,
 )
-from lwtbench.packets.overhead import ioam6_hbh_len
 
 
 def test_kernel_layout_bytes_for_12_bytes_of_trace():

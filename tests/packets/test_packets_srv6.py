@@ -6,9 +6,8 @@ import pytest
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrSegmentRouting
 from scapy.layers.l2 import Ether
 
-from lwtbench.packets.overhead import seg6_inserted_bytes
 from lwtbench.packets.segments import seg6_segments
-from lwtbench.packets.srv6 import seg6_srh
+from lwtbench.packets.srv6 import seg6_inserted_bytes, seg6_srh
 
 SEGS = ("2001:db8:5e6::1", "2001:db8:5e6::2", "2001:db8:5e6::3")
 

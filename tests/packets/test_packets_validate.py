@@ -9,9 +9,8 @@ from lwtbench.packets.build import make_route
 from lwtbench.packets.expected import DutFacts, expected_output
 from lwtbench.packets.frames import FrameSpec, build_frame
 from lwtbench.packets.iproute2 import encap_args
-from lwtbench.packets.route import Ioam6Route, RplRoute, Seg6Route
+from lwtbench.packets.route import Ioam6Route, RplRoute, Seg6Route, check_route
 from lwtbench.packets.segments import seg6_segments
-from lwtbench.packets.validate import check_route
 
 FRAME = build_frame(FrameSpec(frame_size=1514))
 

@@ -259,8 +259,8 @@ def test_campaign_end_to_end_on_trex_standin_and_ssh_dut(sshd, dut_netns, tmp_pa
     """The whole chain: campaign -> runner -> TrexTestbed (real TRex client in its worker,
     against the stand-in server) + DUT over SSH (seg6 routes in the netns) -> results store."""
     pytest.importorskip("lbr_trex_client")
-    from lwtbench.campaign_runner import start_run
     from lwtbench.results.load import load_run
+    from lwtbench.runs.rates import start_run
     from lwtbench.scenario.campaign import parse_campaign
     from lwtbench.testbeds.testbed_file import GeneratorConfig, TrexTestbedConfig
     from lwtbench.testbeds.trex import TrexTestbed

@@ -9,19 +9,15 @@ from types import SimpleNamespace
 
 import pytest
 
+from lwtbench.analysis.predictions import lab_reallocs
 from lwtbench.errors import ParameterError
 from lwtbench.packets.route import Ioam6Route, Seg6Route
 from lwtbench.results.schema import TrialRow
+from lwtbench.runs.counts import count_row
 from lwtbench.scenario.point import ScenarioPoint
-from lwtbench.testbeds.lab import (
-    NIC_PROFILES,
-    LabKernel,
-    PointCount,
-    as_lab_kernel,
-    nic_profile,
-    write_init,
-)
-from lwtbench.testbeds.lab_counts import count_row, model_reallocs
+from lwtbench.testbeds.lab.counting import PointCount
+from lwtbench.testbeds.lab.nic import NIC_PROFILES, nic_profile
+from lwtbench.testbeds.lab.session import LabKernel, as_lab_kernel, write_init
 
 
 def seg6(n: int, mode: str = "encap") -> ScenarioPoint:
@@ -31,16 +27,20 @@ def seg6(n: int, mode: str = "encap") -> ScenarioPoint:
 
 def test_i40e_profile_gives_206_bytes_with_126_extra():
     i40e = nic_profile("i40e")
-    assert i40e.rx_headroom == 206
+    assert i40e.forward_headroom == 206
     assert i40e.pktgen_headroom == 126
     assert NIC_PROFILES["veth"].pktgen_headroom == 0
 
 
 def test_netskbpad_goes_through_the_vector_nic():
     pad = nic_profile("netskbpad")
-    assert (pad.ingress, pad.rx_headroom, pad.vector_headroom) == ("vector", 78, 64)
+    assert (pad.ingress, pad.forward_headroom, pad.vector_headroom) == ("vector", 78, 64)
     with pytest.raises(ParameterError, match="one of i40e"):
         nic_profile("e1000")
+
+
+def model_reallocs(point: ScenarioPoint, variant: str, nic) -> int:
+    return lab_reallocs(point.route, variant, nic.forward_headroom, point.src, point.dst)
 
 
 def test_model_triggers_for_the_lab_dut():
@@ -59,7 +59,7 @@ def test_count_row_round_trips_through_the_schema():
     kernel = LabKernel("vanilla", "counting", Path("/x/linux"), "6.12.117-lwtb-vanilla", None, None)
     counts = {"seg6_iptunnel:skb_cow_head": 400, "ip6_forward:skb_cow": 0, "pskb_expand_head": 400}
     c = PointCount(seg6(13), 200, 201, 200, counts, 1500)
-    row = count_row(c, kernel, kernel.release, nic_profile("i40e"), model=2)
+    row = count_row(c, kernel, kernel.release, nic_profile("i40e"))
     assert row.reallocs_per_packet == 2.0
     assert row.received == 200 and row.extra["sink_rx"] == 201
     assert row.extra["sites.seg6_iptunnel:skb_cow_head"] == 400
@@ -91,12 +91,12 @@ def test_init_wrapper_imports_lab_init_and_finds_its_job(tmp_path):
     # Outside UML, main() fails to read the job and would power off: only check it imports.
     probe = text.replace("main()\n", "print(main.__module__)\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert out.stdout.strip() == "lwtbench.testbeds.lab_init"
+    assert out.stdout.strip() == "lwtbench.testbeds.lab.init"
 
 
 def test_resume_skips_counted_points_without_booting(tmp_path):
     from lwtbench.results.store import RunStore
-    from lwtbench.testbeds.lab_counts import run_counts
+    from lwtbench.runs.counts import run_counts
 
     nic = nic_profile("i40e")
     kernel = LabKernel("fixed", "counting", Path("/x/linux"), "6.12.117-lwtb-fixed", None, None)
@@ -104,7 +104,7 @@ def test_resume_skips_counted_points_without_booting(tmp_path):
     points = [seg6(12), seg6(13)]
     for p in points:
         c = PointCount(p, 10, 10, 10, {"seg6_iptunnel:skb_cow_head": 10}, 100)
-        store.append_trial(count_row(c, kernel, kernel.release, nic, model=1))
+        store.append_trial(count_row(c, kernel, kernel.release, nic))
 
     def no_boot(variant: str) -> LabKernel:
         raise AssertionError(f"{variant} booted although every point was counted")

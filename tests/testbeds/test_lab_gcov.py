@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lwtbench.errors import InputFileError
-from lwtbench.testbeds import gcov
+from lwtbench.testbeds.lab import gcov
 
 FILES = {
     "include/linux/skbuff.h": """

@@ -15,8 +15,8 @@ from lwtbench.errors import InputFileError
 from lwtbench.packets.route import Seg6Route
 from lwtbench.packets.segments import seg6_segments
 from lwtbench.scenario.point import ScenarioPoint
-from lwtbench.testbeds.lab import on_time_counts
-from lwtbench.testbeds.lab_cli import _lab_kind
+from lwtbench.testbeds.lab.kind import lab_kind as _lab_kind
+from lwtbench.testbeds.lab.testbed import on_time_counts
 
 
 def test_on_time_counts_keeps_what_fits_the_intended_duration():
@@ -41,7 +41,7 @@ def test_testbed_file_takes_the_rule_and_refuses_a_non_boolean(tmp_path):
 def test_an_overloaded_lab_dut_now_loses_packets():
     if os.geteuid() != 0:
         pytest.skip("needs root: the lab boots UML with the host's / as root file system")
-    from lwtbench.testbeds.lab import LabTestbed
+    from lwtbench.testbeds.lab.testbed import LabTestbed
 
     point = ScenarioPoint(Seg6Route("encap", seg6_segments(13)), "segments", 13)
     testbed = LabTestbed(nic="i40e", flavour="counting", variants=("vanilla",))

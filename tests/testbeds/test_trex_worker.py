@@ -166,7 +166,7 @@ def test_loads_above_the_ceiling_count_the_unsent_share_as_loss(worker):
 def test_ceiling_self_test_and_a_default_mlrsearch_stay_below_it(worker):
     """MLRsearch with the default maximum (14.88 Mpps) runs to the end below the ceiling
     (it aborted on a TRex wait timeout before) and reports no more than was delivered."""
-    from lwtbench.campaign_runner import run_search
+    from lwtbench.runs.rates import run_search
     from lwtbench.scenario.campaign import SearchSpec
     from lwtbench.search.mlr import MlrSettings
 

@@ -46,7 +46,7 @@ def _trex_lab_kind(data: dict[str, Any], path: Path):
 
 
 def _register() -> None:
-    from ..testbed_file import register_kind
+    from ..kinds import register_kind
 
     register_kind("trex_lab", _trex_lab_kind)
 

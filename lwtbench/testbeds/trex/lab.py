@@ -29,7 +29,7 @@ from ...errors import InputFileError, ParameterError
 from ...packets.route import Ioam6Route
 from ...scenario.point import ScenarioPoint
 from ..lab import VECTOR_UML_SIDE, LabSession, lab_kernel, lab_provenance, nic_profile
-from ..lab_init import DUT_IN_MAC
+from ..lab.init import DUT_IN_MAC
 from ..testbed_file import GeneratorConfig
 from .install import TrexInstall, find_trex
 from .server import AfPacketRing, ServerSettings, TrexServer
