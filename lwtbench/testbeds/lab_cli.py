@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import InputFileError
+from ..kernel.variants import VARIANT_NAMES
 
-KERNELS = ("vanilla", "debian-6.12", "fixed", "debian-6.1")
+KERNELS = VARIANT_NAMES
+DEFAULT_KERNELS = ("vanilla", "debian-6.12", "fixed", "debian-6.1")
+"""A lab testbed file without ``variants`` gets these (the newer variants are asked for)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -112,7 +115,7 @@ def _lab_kind(data: dict, path: Path):
     flavour = str(data.get("flavour", "timing"))
     if flavour not in ("timing", "counting"):
         raise InputFileError(path, f"flavour: {flavour!r}", "timing or counting")
-    variants = tuple(data.get("variants", KERNELS))
+    variants = tuple(data.get("variants", DEFAULT_KERNELS))
     bad = [v for v in variants if v not in KERNELS]
     if bad:
         raise InputFileError(path, f"variants: {bad} unknown", f"use {', '.join(KERNELS)}")
