@@ -260,18 +260,16 @@ def _switches(searches: list[PlannedSearch]) -> int:
 
 def format_plan(campaign: Campaign, seed: int, limit: int = 20) -> str:
     """Human-readable plan for ``--dry-run``: counts, first searches, time estimate."""
-    from .scenario.campaign import estimate_trial_time_s
+    from .scenario.estimate import estimate_campaign
 
     searches = plan(campaign, seed)
-    est = estimate_trial_time_s(campaign)
     lines = [
         f"campaign {campaign.name} ({campaign.source})",
         f"  points: {len(campaign.points)}  kernels: {', '.join(campaign.kernels)}  "
         f"repetitions: {campaign.repetitions}  order: {campaign.order} (seed {seed})",
         f"  search: {campaign.search.describe()['method']} goal {campaign.search.goal_label}",
         f"  searches: {len(searches)}  kernel switches: {_switches(searches)}",
-        f"  estimated traffic time: {est / 3600:.1f} h (rough; trial counts depend on the DUT; "
-        "reboots and settle waits not included)",
+        *estimate_campaign(campaign).lines(),
         "  first searches:",
     ]
     lines += [f"    {s.search_id}" for s in searches[:limit]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -59,10 +60,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe shows up here, not at exit
+        return code
     except LwtbenchError as exc:
         print(f"lwtbench: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader of our output went away (``lwtbench ... | head``): stop quietly, and keep
+        # Python from failing again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        print("lwtbench: output closed early (broken pipe)", file=sys.stderr)
+        return 141  # 128 + SIGPIPE, what a shell reports for a command killed by it
     except KeyboardInterrupt:
         print("lwtbench: interrupted", file=sys.stderr)
         return 130

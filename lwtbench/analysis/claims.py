@@ -1,99 +1,168 @@
-"""The claims table: each claim of the paper (``claims.yaml``) against what the data shows.
+"""The claims table: each claim of ``claims.yaml`` decided in parts from the data.
 
-Verdicts are computed by the evaluator each claim names, never typed in:
-
-- ``reproduced``: our value agrees with the paper's within the claim's tolerance, on data
-  that can test it;
-- ``differs``: it does not, or it comes from a different platform (the ``how`` says which);
-- ``needs hardware``: only a measurement on a hardware testbed can test it, and none is shipped;
-- ``not available``: the data or model the evaluation needs is absent (the ``how`` says what).
+Each claim names an evaluator (:mod:`lwtbench.analysis.evaluators`) that gives every part of
+the claim a verdict from the evidence present; the claim's verdict is composed from its parts
+by the ``composition`` rules of ``claims.yaml`` (first match wins). Verdicts
+(:data:`~lwtbench.analysis.verdicts.VERDICTS`): reproduced, contradicted, inconclusive (the
+intervals are too wide), needs hardware (only the paper's kind of platform can decide it),
+not available (the data it needs is absent). Rendering is in :mod:`.claims_table`.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import yaml
 
-from ..errors import InputFileError
+from ..errors import InputFileError, LwtbenchError
+from . import evaluators
+from .claims_table import to_json, to_markdown, to_text, write_claims
+from .evidence import EVIDENCE_KINDS, Context, build_context, paper_headroom, run_note
+from .verdicts import PARTS, VERDICTS, Claim, Composed, Rule, Settings, compose
 
-VERDICTS: tuple[str, ...] = ("reproduced", "differs", "needs hardware", "not available")
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One entry of ``claims.yaml``."""
-
-    id: str
-    """C1..C8, the numbering of paper-brief.md."""
-    text: str
-    """The claim in words."""
-    source: str
-    """Where the claim comes from: abstract, summaries, upstream."""
-    paper_value: str
-    """The paper's value, as text."""
-    evaluate: str
-    """Name of the evaluator in :mod:`lwtbench.analysis.evaluators`."""
-    tolerance: dict[str, object]
-    """Evaluator-specific tolerance (``pct_points``, ``relative``, ``exact``...)."""
-    figures: tuple[str, ...]
-    """Figures that show the evidence."""
-    hardware: str
-    """What a faithful re-measurement needs."""
-    time: str
-    """Rough time of that re-measurement."""
-    expected: dict[str, object] = field(default_factory=dict)
-    """Structured paper values an evaluator compares against (trigger lists...)."""
+__all__ = [
+    "VERDICTS",
+    "Claim",
+    "ClaimResult",
+    "ClaimsFile",
+    "evaluate_claims",
+    "evaluate_data",
+    "load_claims",
+    "load_claims_file",
+    "to_json",
+    "to_markdown",
+    "to_text",
+    "write_claims",
+]
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """What an evaluator concludes."""
+class ClaimsFile:
+    """``claims.yaml``: the claims and the file-wide settings."""
 
-    verdict: str
-    """One of :data:`VERDICTS`."""
-    ours: str
-    """Our value, as text ('' when there is none)."""
-    how: str
-    """Why this verdict: the comparison made, the platform difference, what is missing."""
-    evidence: str
-    """Which data (run ids) or model the value comes from."""
-
-    def __post_init__(self) -> None:
-        if self.verdict not in VERDICTS:
-            raise ValueError(f"verdict={self.verdict!r}: one of {', '.join(VERDICTS)}")
+    claims: tuple[Claim, ...]
+    settings: Settings
+    marks: dict[str, str]
+    """Verdict -> mark shown in the table's parts column."""
+    rules: tuple[Rule, ...]
+    """Composition rules, first match wins."""
 
 
 @dataclass(frozen=True)
 class ClaimResult:
-    """One row of the claims table."""
+    """One row of the claims table (a claim, or a claim for one kernel)."""
 
     claim: Claim
     """The claim evaluated."""
-    result: Verdict
-    """The computed verdict."""
+    kernel: str | None
+    """The kernel variant of a per-kernel row (C7), else None."""
+    result: Composed
+    """The parts and the composed verdict."""
+    marks: dict[str, str]
+    """Verdict -> mark (``claims.yaml``)."""
+    run_notes: dict[str, str]
+    """Run id -> where and how it was measured, for every run a part cites."""
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "id": self.claim.id,
-            "claim": self.claim.text,
-            "source": self.claim.source,
-            "paper": self.claim.paper_value,
-            "ours": self.result.ours,
-            "verdict": self.result.verdict,
-            "how": self.result.how,
-            "evidence": self.result.evidence,
-            "figures": list(self.claim.figures),
-            "hardware": self.claim.hardware,
-            "tolerance": self.claim.tolerance,
-        }
+    @property
+    def id(self) -> str:
+        return self.claim.id if self.kernel is None else f"{self.claim.id} · {self.kernel}"
+
+    @property
+    def anchor(self) -> str:
+        base = self.claim.id.lower()
+        return base if self.kernel is None else f"{base}-{self.kernel.lower().replace('.', '-')}"
+
+    @property
+    def verdict(self) -> str:
+        return self.result.verdict
+
+    @property
+    def ours(self) -> str:
+        """Short: what each part shows, joined."""
+        return "; ".join(p.ours for p in self.result.parts if p.ours)
+
+    @property
+    def runs(self) -> list[str]:
+        return sorted({r for p in self.result.parts for r in p.runs})
 
 
-def load_claims(path: Path | None = None) -> list[Claim]:
-    """Claims from ``path`` or from the package's ``claims.yaml``, validated."""
+_CLAIM_KEYS = {
+    "id",
+    "text",
+    "source",
+    "paper_value",
+    "evaluate",
+    "parts",
+    "required",
+    "paper",
+    "tolerance",
+    "figures",
+    "hardware",
+    "time",
+    "per_kernel",
+}
+_OPTIONAL = {"per_kernel", "paper"}
+
+
+def _claim(entry: object, i: int, where: object) -> Claim:
+    if not isinstance(entry, dict):
+        raise InputFileError(where, f"claims[{i}] is not a mapping", "fix it")
+    missing = _CLAIM_KEYS - _OPTIONAL - entry.keys()
+    unknown = entry.keys() - _CLAIM_KEYS
+    if missing or unknown:
+        raise InputFileError(
+            where,
+            f"claims[{i}]: missing {sorted(missing)}, unknown {sorted(unknown)}",
+            f"keys allowed: {sorted(_CLAIM_KEYS)}",
+        )
+    parts = entry["parts"]
+    if not isinstance(parts, dict) or not parts:
+        raise InputFileError(where, f"claims[{i}].parts is not a mapping", "part -> kinds")
+    for name, kinds in parts.items():
+        bad = [k for k in kinds or [] if k not in EVIDENCE_KINDS]
+        if name not in PARTS or bad:
+            raise InputFileError(
+                where,
+                f"{entry['id']}: part {name!r} with kinds {bad}",
+                f"parts: {', '.join(PARTS)}; kinds: {', '.join(EVIDENCE_KINDS)}",
+            )
+    required = tuple(entry["required"])
+    if not set(required) <= set(parts):
+        raise InputFileError(where, f"{entry['id']}: required {required} not in parts", "fix")
+    return Claim(
+        id=str(entry["id"]),
+        text=str(entry["text"]),
+        source=str(entry["source"]),
+        paper_value=str(entry["paper_value"]),
+        evaluate=str(entry["evaluate"]),
+        parts={str(k): tuple(v or ()) for k, v in parts.items()},
+        required=required,
+        paper=dict(entry.get("paper") or {}),
+        tolerance={str(k): float(v) for k, v in dict(entry["tolerance"] or {}).items()},
+        figures=tuple(entry["figures"]),
+        hardware=str(entry["hardware"]),
+        time=str(entry["time"]),
+        per_kernel=bool(entry.get("per_kernel", False)),
+    )
+
+
+def _rule(entry: object, where: object) -> Rule:
+    if not isinstance(entry, dict) or entry.get("verdict") not in VERDICTS:
+        raise InputFileError(where, f"composition rule {entry!r}", f"verdict: {VERDICTS}")
+    quantifier = str(entry.get("quantifier", ""))
+    scope = str(entry.get("scope", "required"))
+    among = tuple(entry.get("among", ()))
+    if quantifier not in ("", "any", "all") or scope not in ("all", "required"):
+        raise InputFileError(where, f"composition rule {entry!r}", "quantifier any/all")
+    if any(v not in VERDICTS for v in among):
+        raise InputFileError(where, f"composition rule {entry!r}", f"among: {VERDICTS}")
+    return Rule(str(entry["verdict"]), quantifier, scope, among)
+
+
+def load_claims_file(path: Path | None = None) -> ClaimsFile:
+    """``claims.yaml`` from ``path`` or from the package, validated."""
     if path is None:
         text = resources.files("lwtbench.analysis").joinpath("claims.yaml").read_text("utf-8")
         where: object = "lwtbench/analysis/claims.yaml"
@@ -107,102 +176,49 @@ def load_claims(path: Path | None = None) -> list[Claim]:
     entries = data.get("claims") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise InputFileError(where, "no 'claims' list at top level", "see the shipped file")
-    claims = []
-    names = {f for f in Claim.__dataclass_fields__}
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise InputFileError(where, f"claims[{i}] is not a mapping", "fix it")
-        missing = names - {"expected"} - entry.keys()
-        unknown = entry.keys() - names
-        if missing or unknown:
-            raise InputFileError(
-                where,
-                f"claims[{i}]: missing {sorted(missing)}, unknown {sorted(unknown)}",
-                f"keys allowed: {sorted(names)}",
-            )
-        claims.append(
-            Claim(
-                **{
-                    **entry,
-                    "id": str(entry["id"]),
-                    "paper_value": str(entry["paper_value"]),
-                    "figures": tuple(entry["figures"]),
-                    "tolerance": dict(entry["tolerance"]),
-                    "expected": dict(entry.get("expected") or {}),
-                }
-            )
-        )
-    return claims
+    claims = tuple(_claim(e, i, where) for i, e in enumerate(entries))
+    try:
+        name = str(data["paper_platform"])
+        settings = Settings(name, paper_headroom(name), str(data["reference_kernel"]))
+    except KeyError as exc:
+        raise InputFileError(where, f"no {exc} at top level", "see the shipped file") from None
+    except LwtbenchError as exc:
+        raise InputFileError(where, f"paper_platform: {exc}", "a model platform name") from None
+    rules = tuple(_rule(r, where) for r in data.get("composition") or [])
+    if not rules:
+        raise InputFileError(where, "no composition rules", "see the shipped file")
+    marks = {str(k): str(v) for k, v in dict(data.get("marks") or {}).items()}
+    return ClaimsFile(claims, settings, marks, rules)
 
 
-def evaluate_claims(context, claims: list[Claim] | None = None) -> list[ClaimResult]:
-    """Run each claim's evaluator on ``context`` (:class:`lwtbench.analysis.evaluators.Context`)."""
-    from . import evaluators
+def load_claims(path: Path | None = None) -> list[Claim]:
+    """The claims of ``claims.yaml`` (see :func:`load_claims_file`)."""
+    return list(load_claims_file(path).claims)
 
+
+def evaluate_claims(context: Context, spec: ClaimsFile | None = None) -> list[ClaimResult]:
+    """Run each claim's evaluator on ``context`` and compose each row's verdict."""
+    spec = spec or load_claims_file()
     out = []
-    for claim in claims if claims is not None else load_claims():
+    for claim in spec.claims:
         func = getattr(evaluators, claim.evaluate, None)
-        if func is None:
+        if func is None or not claim.evaluate.startswith(("c", "f")):
             raise InputFileError(
                 "claims.yaml",
-                f"{claim.id}: evaluate={claim.evaluate!r} is not a function of "
+                f"{claim.id}: evaluate={claim.evaluate!r} is not an evaluator of "
                 "lwtbench.analysis.evaluators",
-                "name one of its c*_ functions",
+                "name one of its c*_/f*_ functions",
             )
-        out.append(ClaimResult(claim, func(context, claim)))
+        found = func(context, claim, spec.settings)
+        rows = found.items() if isinstance(found, dict) else [(None, found)]
+        for kernel, parts in rows:
+            composed = compose(parts, claim.required, spec.rules)
+            runs = sorted({r for p in parts for r in p.runs})
+            notes = {r: run_note(context, r) for r in runs}
+            out.append(ClaimResult(claim, kernel, composed, spec.marks, notes))
     return out
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def to_markdown(results: list[ClaimResult]) -> str:
-    """The claims table as Markdown (one row per claim)."""
-    head = "| claim | paper | ours | verdict | how | evidence | figures |"
-    lines = [head, "|---|---|---|---|---|---|---|"]
-    for r in results:
-        c, v = r.claim, r.result
-        lines.append(
-            "| "
-            + " | ".join(
-                _cell(x)
-                for x in (
-                    f"{c.id}: {c.text}",
-                    c.paper_value,
-                    v.ours or "-",
-                    f"**{v.verdict}**",
-                    v.how,
-                    v.evidence,
-                    ", ".join(c.figures),
-                )
-            )
-            + " |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def to_json(results: list[ClaimResult]) -> str:
-    """The claims table as JSON (a list of objects, one per claim)."""
-    return json.dumps([r.to_dict() for r in results], indent=2, sort_keys=False) + "\n"
-
-
-def to_text(results: list[ClaimResult]) -> str:
-    """A terminal-friendly table: id, verdict, ours vs paper, how."""
-    lines = []
-    for r in results:
-        lines.append(f"{r.claim.id:<3} {r.result.verdict:<15} paper: {r.claim.paper_value}")
-        if r.result.ours:
-            lines.append(f"{'':<19} ours:  {r.result.ours}")
-        lines.append(f"{'':<19} {r.result.how}")
-    return "\n".join(lines) + "\n"
-
-
-def write_claims(results: list[ClaimResult], out_dir: Path) -> list[Path]:
-    """Write ``claims.md`` and ``claims.json`` under ``out_dir``; return their paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    md, js = out / "claims.md", out / "claims.json"
-    md.write_text(to_markdown(results), encoding="utf-8")
-    js.write_text(to_json(results), encoding="utf-8")
-    return [md, js]
+def evaluate_data(data_dir: Path) -> list[ClaimResult]:
+    """The claims table for ``data_dir``."""
+    return evaluate_claims(build_context(Path(data_dir)))

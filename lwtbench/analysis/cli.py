@@ -67,8 +67,7 @@ def data_folder(given: Path | None) -> Path:
 
 
 def run_claims(args: argparse.Namespace) -> int:
-    from .claims import to_json, to_text
-    from .evaluators import evaluate_data
+    from .claims import evaluate_data, to_json, to_text
 
     results = evaluate_data(data_folder(args.data))
     sys.stdout.write(to_json(results) if args.json else to_text(results))
@@ -78,10 +77,14 @@ def run_claims(args: argparse.Namespace) -> int:
 def run_figures(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from ..paths import check_output_dir
+    from .dataset import load_dataset
     from .notebooks import analysis_jobs, run_jobs
 
     data = data_folder(args.data)
-    out: Path = args.output
+    out: Path = check_output_dir(args.output, "--output")
+    # A corrupt or foreign data file stops here, named, before any notebook starts.
+    load_dataset(data)
     out.mkdir(parents=True, exist_ok=True)
     jobs = analysis_jobs(data, out)
     start = time.monotonic()
@@ -103,7 +106,7 @@ def run_figures(args: argparse.Namespace) -> int:
 
 def report(out: Path, runs, wall_s: float) -> str:
     """What ``lwtbench figures`` prints: where everything is, the figures, the claims table."""
-    from .claims import VERDICTS
+    from .verdicts import VERDICTS
 
     lines = [f"outputs in {out}/ ({wall_s:.1f} s)"]
     lines.append(f"  executed notebooks: {out / 'notebooks'}/")
@@ -124,13 +127,13 @@ def report(out: Path, runs, wall_s: float) -> str:
         lines.append(f"  model figures: {model_dir}/ ({len(files)} files)")
     claims = out / "claims.json"
     if claims.is_file():
+        from .claims_table import text_rows
+
         lines.append(f"  claims table: {out / 'claims.md'} and {claims}")
         lines.append("")
-        rows = json.loads(claims.read_text(encoding="utf-8"))
+        doc = json.loads(claims.read_text(encoding="utf-8"))
         width = max(len(v) for v in VERDICTS)
-        for row in rows:
-            lines.append(f"  {row['id']:<3} {row['verdict']:<{width}}  paper: {row['paper']}")
-            if row["ours"]:
-                lines.append(f"  {'':<3} {'':<{width}}  ours:  {row['ours']}")
-            lines.append(f"  {'':<3} {'':<{width}}  {row['how']}")
+        lines += [f"  {line}" for line in text_rows(doc["claims"], width)]
+        lines.append("")
+        lines.append(f"  rates: {doc['rate_metric']}")
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputFileError
-from ..results.load import RUN_JSON, load_run
+from ..results.load import find_runs, load_run
 from ..results.schema import COLUMNS
 from .rounds import ROUNDS_COLUMNS, load_rounds
 
@@ -27,6 +27,7 @@ SEARCH_COLUMNS: tuple[str, ...] = (
     "search",
     "goal",
     "throughput_pps",
+    "loss_ratio",
 )
 
 
@@ -42,7 +43,8 @@ class Dataset:
     """``run_id`` -> that run's ``run.json``."""
     searches: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SEARCH_COLUMNS))
     """One row per finished search and goal: ``run_id``, ``point_id``, ``protocol``,
-    ``kernel_variant``, ``repetition``, ``search``, ``goal``, ``throughput_pps``."""
+    ``kernel_variant``, ``repetition``, ``search``, ``goal``, ``throughput_pps`` and the goal's
+    ``loss_ratio`` (NaN when the goal does not record one)."""
     rounds: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ROUNDS_COLUMNS))
     """The software lab's paired-round estimates (see :mod:`lwtbench.analysis.rounds`)."""
 
@@ -66,10 +68,7 @@ class Dataset:
 
 def find_run_dirs(root: Path) -> list[Path]:
     """Directories below ``root`` holding a ``run.json`` (a run), sorted."""
-    root = Path(root)
-    if not root.is_dir():
-        return []
-    return sorted(p.parent for p in root.rglob(RUN_JSON) if not p.parent.name.startswith("."))
+    return find_runs(root)  # refuses a folder of trials without its run.json
 
 
 def load_dataset(root: Path) -> Dataset:
@@ -91,6 +90,8 @@ def load_dataset(root: Path) -> Dataset:
         for rec in run.searches:
             for goal, result in rec.goals.items():
                 value = result.get("throughput_pps") if isinstance(result, dict) else None
+                attrs = result.get("attributes") if isinstance(result, dict) else None
+                loss = attrs.get("loss_ratio") if isinstance(attrs, dict) else None
                 searches.append(
                     {
                         "run_id": run_id,
@@ -101,6 +102,7 @@ def load_dataset(root: Path) -> Dataset:
                         "search": rec.search,
                         "goal": goal,
                         "throughput_pps": float(value) if value is not None else float("nan"),
+                        "loss_ratio": float(loss) if loss is not None else float("nan"),
                     }
                 )
     if frames:

@@ -1,7 +1,8 @@
 """Drops in forwarded rate: against the neighbouring points, and vanilla against patched.
 
-"A drop of 28.8 %" and "an improvement by up to 28.8 %" cannot share one base (paper-brief,
-claim C1/C2), so both ratios are always given, each with a label saying which is which:
+A drop and an improvement of the same percentage cannot share one base (the paper, C1 and
+C2 of claims.yaml, gives one value for both), so both ratios are always given, each with a
+label saying which is which:
 
 - ``drop_pct``  = 100 * (1 - vanilla / patched): how much lower vanilla is, relative to patched;
 - ``gain_pct``  = 100 * (patched / vanilla - 1): how much higher patched is, relative to vanilla.
@@ -9,9 +10,12 @@ claim C1/C2), so both ratios are always given, each with a label saying which is
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 
-from .rates import POINT_KEYS
+from .rates import POINT_KEYS, t_quantile_975
 
 VANILLA = "vanilla"
 PATCHED_NAMES: tuple[str, ...] = ("patched", "mitigated", "fixed")
@@ -102,15 +106,84 @@ def ratios_with_intervals(summary: pd.DataFrame, variant: str = VANILLA) -> pd.D
     """
     if variant != VANILLA and not summary.empty:
         patched = patched_name(summary["kernel_variant"])
-        summary = summary[summary["kernel_variant"].isin([variant, patched])]
-        summary = summary.replace({"kernel_variant": {variant: VANILLA}})
+        if patched is None:
+            return ratios_between(summary.iloc[0:0], VANILLA, "patched")
+        return ratios_between(summary, variant, patched)
     ratios = variant_ratios(summary)
     if ratios.empty:
-        return ratios.assign(vanilla_ci_high=[], patched_ci_low=[], apart=[])
+        empty: list[float] = []
+        return ratios.assign(
+            vanilla_ci_high=empty,
+            patched_ci_low=empty,
+            apart=empty,
+            drop_low=empty,
+            drop_high=empty,
+            gain_low=empty,
+            gain_high=empty,
+            present=empty,
+            reversed=empty,
+        )
     keys = [k for k in POINT_KEYS if k in ratios.columns]
     high = variant_ratios(summary, "ci_high")[[*keys, "vanilla_pps"]]
     low = variant_ratios(summary, "ci_low")[[*keys, "patched_pps"]]
     out = ratios.merge(high.rename(columns={"vanilla_pps": "vanilla_ci_high"}), on=keys)
     out = out.merge(low.rename(columns={"patched_pps": "patched_ci_low"}), on=keys)
     out["apart"] = out["vanilla_ci_high"] < out["patched_ci_low"]
-    return out
+    return _with_difference_interval(out, summary, keys)
+
+
+def ratios_between(summary: pd.DataFrame, slower: str, faster: str) -> pd.DataFrame:
+    """:func:`ratios_with_intervals` of any two kernels: ``slower`` takes vanilla's place (the
+    ``vanilla_*`` columns, the numerator of the drop) and ``faster`` the patched one's, e.g.
+    Debian as shipped against ``fixed``, or ``fixed`` against vanilla."""
+    if summary.empty:
+        return ratios_with_intervals(summary)
+    pair = summary[summary["kernel_variant"].isin([slower, faster])]
+    pair = pair.assign(
+        kernel_variant=pair["kernel_variant"].map({slower: VANILLA, faster: "patched"})
+    )
+    return ratios_with_intervals(pair)
+
+
+def _welch_half_width(sv: float, nv: float, sp: float, npat: float) -> float:
+    """Half width of the 95 % Welch interval of a difference of two means (NaN when either
+    side has fewer than two repetitions: no spread is known)."""
+    if not (nv >= 2 and npat >= 2) or math.isnan(sv) or math.isnan(sp):
+        return math.nan
+    av, ap = sv * sv / nv, sp * sp / npat
+    se2 = av + ap
+    if se2 == 0.0:
+        return 0.0
+    dof = se2 * se2 / (av * av / (nv - 1) + ap * ap / (npat - 1))
+    return t_quantile_975(max(1, int(dof))) * math.sqrt(se2)
+
+
+def _with_difference_interval(out: pd.DataFrame, summary: pd.DataFrame, keys) -> pd.DataFrame:
+    """Adds the 95 % interval of the drop and of the gain (Welch's interval of patched - vanilla,
+    divided by the base's mean; the base's own spread is left out, a second-order term):
+    ``drop_low``, ``drop_high``, ``gain_low``, ``gain_high`` (%), and ``present`` (the drop's
+    interval lies above zero: vanilla slower beyond the noise) and ``reversed`` (below zero:
+    vanilla faster beyond the noise)."""
+    if "std" not in summary.columns or "n" not in summary.columns:
+        nan = [math.nan] * len(out)
+        out = out.assign(drop_low=nan, drop_high=nan, gain_low=nan, gain_high=nan)
+        return out.assign(present=False, reversed=False)
+    std = variant_ratios(summary, "std")[[*keys, "vanilla_pps", "patched_pps"]]
+    n = variant_ratios(summary, "n")[[*keys, "vanilla_pps", "patched_pps"]]
+    std = std.rename(columns={"vanilla_pps": "_sv", "patched_pps": "_sp"})
+    n = n.rename(columns={"vanilla_pps": "_nv", "patched_pps": "_np"})
+    out = out.merge(std, on=keys).merge(n, on=keys)
+    half = np.array(
+        [
+            _welch_half_width(float(a), float(b), float(c), float(d))
+            for a, b, c, d in zip(out["_sv"], out["_nv"], out["_sp"], out["_np"], strict=True)
+        ]
+    )
+    diff = out["patched_pps"] - out["vanilla_pps"]
+    out["drop_low"] = 100.0 * (diff - half) / out["patched_pps"]
+    out["drop_high"] = 100.0 * (diff + half) / out["patched_pps"]
+    out["gain_low"] = 100.0 * (diff - half) / out["vanilla_pps"]
+    out["gain_high"] = 100.0 * (diff + half) / out["vanilla_pps"]
+    out["present"] = out["drop_low"] > 0
+    out["reversed"] = out["drop_high"] < 0
+    return out.drop(columns=["_sv", "_sp", "_nv", "_np"])

@@ -1,273 +1,80 @@
-"""One function per claim of ``claims.yaml``: data (and the headroom model) in, verdict out.
+"""One function per claim of ``claims.yaml``: data in, one verdict per part of the claim out.
 
-Each evaluator receives a :class:`Context` (every run under the data folder, reduced once) and
-its :class:`~lwtbench.analysis.claims.Claim`, and returns a
-:class:`~lwtbench.analysis.claims.Verdict`. A rate measured in the software lab is never
-compared with the paper's hardware as if it were the same platform: such a comparison is a
-``differs`` whose ``how`` names both platforms.
+Each evaluator receives the :class:`~lwtbench.analysis.evidence.Context` (every run, reduced
+once), its :class:`~lwtbench.analysis.verdicts.Claim` (the paper's values, tolerances, and the
+evidence kinds each part accepts) and the file-wide
+:class:`~lwtbench.analysis.verdicts.Settings`, and returns a list of
+:class:`~lwtbench.analysis.verdicts.Part` (a dict kernel -> parts for per-kernel claims).
+
+Tests use intervals, never fixed percentage points: a drop is *present* when the 95 % interval
+of ``1 - vanilla/patched`` (Welch, over repetitions) lies above zero, *reversed* when it lies
+below; away from the trigger points a difference counts only beyond the claim's
+``elsewhere_margin_pct``; a size agrees when the paper's value lies inside our interval widened
+by the claim's platform tolerance, and sizes are compared only on the paper's platform.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 
 import pandas as pd
 
-from .claims import Claim, Verdict
-from .dataset import Dataset, load_dataset
-from .drops import RATIO_LABELS, VANILLA, patched_name, ratios_with_intervals
-from .predictions import SEG6_ENCAP_SWEEP, ModelView, model_view, provenance_section
-from .rates import label_tags, rate_summary
-from .reallocs import DOUBLE_THRESHOLD, double_realloc_params, reallocs_per_point, swept_params
-from .rounds import drop_from_excess
+from .drops import VANILLA, patched_name, ratios_between
+from .evidence import (
+    COUNT_KINDS,
+    HARDWARE_RATES,
+    LAB_ROUNDS,
+    RATE_KINDS,
+    Context,
+    build_context,
+    context_from_dataset,
+)
+from .predictions import SEG6_ENCAP_SWEEP
+from .rates import RATE_METRIC, label_tags
+from .reallocs import DOUBLE_THRESHOLD
+from .verdicts import (
+    CONTRADICTED,
+    INCONCLUSIVE,
+    NEEDS_HARDWARE,
+    NOT_AVAILABLE,
+    REPRODUCED,
+    Claim,
+    Part,
+    Settings,
+)
 
-HARDWARE_TESTBEDS: tuple[str, ...] = ("trex", "hardware")
-"""Testbed kinds (run.json ``testbed.kind``) that are hardware, i.e. comparable in kind to the
-paper's TRex testbed. Anything else (the software lab) is a different platform."""
+__all__ = ["Context", "build_context", "context_from_dataset", "expected_triggers"]
 
-PAPER_RX_HEADROOM_AT_IPV6 = 206
-"""Headroom at the IPv6 header of the paper's DUT (i40e on x86_64: 192 B before Ethernet + 14,
-paper brief, root cause 4). Lab runs at another emulated headroom test C6, not C4/C5."""
-
-AFFECTED: tuple[str, ...] = ("ioam6", "seg6")
-"""Protocols the paper reports drops for (C1, C7)."""
-
-
-@dataclass(frozen=True)
-class Context:
-    """Everything the evaluators read, computed once per data folder."""
-
-    data: Dataset
-    """Every run under the data folder."""
-    rates: pd.DataFrame
-    """Rate summary of the points measured with a rate search (see analysis.rates)."""
-    reallocs: pd.DataFrame
-    """Reallocations per packet per point and variant (see analysis.reallocs)."""
-    model: ModelView | None
-    """The headroom model's predictions, or None when the model is unavailable."""
+Point = tuple[str, str, int]
+"""(protocol, mode, param) of a scenario point."""
 
 
-def build_context(data_dir: Path) -> Context:
-    """Load ``data_dir`` and reduce it for the evaluators and the figures."""
-    data = load_dataset(Path(data_dir))
-    return context_from_dataset(data)
-
-
-def context_from_dataset(data: Dataset) -> Context:
-    return Context(
-        data=data,
-        rates=rate_summary(data.trials),
-        reallocs=reallocs_per_point(data.trials),
-        model=model_view(data.provenance),
-    )
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _kind(prov: dict) -> str:
-    testbed = provenance_section(prov, "testbed")
-    return str(testbed.get("kind") or testbed.get("name") or "unknown")
-
-
-def _is_hardware(ctx: Context, run_ids: Iterable[str]) -> bool:
-    kinds = {_kind(ctx.data.provenance.get(r, {})).lower() for r in run_ids}
-    return bool(kinds) and all(k in HARDWARE_TESTBEDS for k in kinds)
-
-
-def _evidence(ctx: Context, run_ids: Iterable[str], what: str) -> str:
-    ids = sorted(set(run_ids))
-    if not ids:
-        return what
-    return f"{what}: {ctx.data.stamp_for(ids)}"
+# ---------------------------------------------------------------- small helpers
 
 
 def _pct(value: float) -> str:
     return f"{value:.1f} %"
 
 
-def _both_ratios(row: pd.Series) -> str:
-    return (
-        f"drop {_pct(row['drop_pct'])} (1 - vanilla/patched), "
-        f"gain {_pct(row['gain_pct'])} (patched/vanilla - 1)"
-    )
+def _interval(low: float, high: float) -> str:
+    if pd.isna(low) or pd.isna(high):
+        return "[no interval: one repetition]"
+    return f"[{low:.1f}, {high:.1f}]"
 
 
-def _no_rates(claim: Claim, what: str) -> Verdict:
-    return Verdict(
-        "needs hardware",
-        "",
-        f"no rate measurement of {what} is shipped; the paper's value is a rate on its "
-        f"hardware ({claim.hardware})",
-        "none",
-    )
+def _name(p: Point) -> str:
+    return f"{p[0]} {p[1]} {p[2]}"
 
 
-def _platform_differs(ctx: Context, run_ids: Iterable[str]) -> str:
-    return "a different platform from the paper's (TRex + XL710/i40e DUT): " + ctx.data.stamp_for(
-        run_ids
-    )
+def _names(points: Iterable[Point], limit: int = 6) -> str:
+    points = sorted(points)
+    text = ", ".join(_name(p) for p in points[:limit])
+    return text + (f" (+{len(points) - limit})" if len(points) > limit else "")
 
 
-def _lab_rounds(ctx: Context, claim: Claim, what: str) -> Verdict | None:
-    """C1/C2 from the software lab's paired rounds when no rate search is shipped.
-
-    Each kernel's excess is relative to its own neighbours N-1, N+1, so both ratios are given
-    on that base: drop = e/(1+e) (1 - rate(N)/rate(neighbours)) and gain = e
-    (rate(neighbours)/rate(N) - 1).
-    """
-    rounds = ctx.data.rounds
-    if rounds.empty:
-        return None
-    rounds = rounds[rounds["protocol"].isin(AFFECTED)]
-    van = rounds[rounds["kernel_variant"] == VANILLA]
-    if van.empty:
-        return None
-    worst = van.loc[van["median_excess"].idxmax()]
-    e = float(worst["median_excess"])
-    where = f"{worst['protocol']} {worst['mode']} {worst['param']}"
-    ours = (
-        f"lab paired rounds, largest at {where}: vanilla drop {drop_from_excess(e):.1f} % "
-        f"(1 - rate/neighbours), gain {100 * e:.1f} % (neighbours/rate - 1), 95 % CI of the "
-        f"excess {100 * worst['ci_low']:.1f}..{100 * worst['ci_high']:.1f} %"
-    )
-    same = rounds[
-        (rounds["protocol"] == worst["protocol"])
-        & (rounds["mode"] == worst["mode"])
-        & (rounds["param"] == worst["param"])
-        & (rounds["kernel_variant"] != VANILLA)
-    ]
-    for _, other in same.iterrows():
-        ours += (
-            f"; {other['kernel_variant']} excess {100 * other['median_excess']:.1f} % "
-            f"(CI {100 * other['ci_low']:.1f}..{100 * other['ci_high']:.1f})"
-        )
-    sources = ", ".join(f"data/{x}" for x in sorted(rounds["source"].unique()))
-    how = (
-        f"{what}: a different platform from the paper's (TRex + XL710/i40e DUT): software lab, "
-        "UML timing kernels on a shared host, pktgen; it shows where the extra cost is and its "
-        "sign, not its size on a NIC"
-    )
-    return Verdict("differs", ours, how, f"paired rounds: software lab [{sources}]")
-
-
-# ---------------------------------------------------------------- rate claims
-
-
-def _affected_ratios(ctx: Context) -> pd.DataFrame:
-    ratios = ratios_with_intervals(ctx.rates)
-    return ratios[ratios["protocol"].isin(AFFECTED)] if not ratios.empty else ratios
-
-
-def _pick(ratios: pd.DataFrame, column: str) -> tuple[pd.Series, str]:
-    """The row with the largest ``column`` among drops whose intervals are apart (a maximum
-    over noisy points is biased upwards), else over all rows; and a note saying which."""
-    apart = ratios[ratios["apart"].astype(bool)]
-    pool = apart if not apart.empty else ratios
-    row = pool.loc[pool[column].idxmax()]
-    note = (
-        f"95 % intervals apart at {len(apart)} of {len(ratios)} points"
-        if not apart.empty
-        else f"95 % intervals overlap at all {len(ratios)} points (largest is within the noise)"
-    )
-    return row, note
-
-
-def _where(row: pd.Series) -> str:
-    return f"{row['protocol']} {row['mode']} {row['param_name']}={row['param']}"
-
-
-def c1_improvement(ctx: Context, claim: Claim) -> Verdict:
-    """C1: the largest gain of patched over vanilla among IOAM6/SRv6 points, both ratios."""
-    ratios = _affected_ratios(ctx)
-    if ratios.empty:
-        lab = _lab_rounds(ctx, claim, "no rate search shipped; lab timings instead")
-        return lab or _no_rates(claim, "ioam6/seg6 on both kernels")
-    best, note = _pick(ratios, "gain_pct")
-    ours = f"{_both_ratios(best)} at {_where(best)} ({note})"
-    runs = ratios["run_id"].unique()
-    tol = float(claim.tolerance.get("pct_points", 0.0))
-    if not _is_hardware(ctx, runs):
-        return Verdict("differs", ours, _platform_differs(ctx, runs), _evidence(ctx, runs, "rates"))
-    # "up to 28.8 %" does not say which base; accept either ratio (both are reported).
-    close = min(abs(best["gain_pct"] - 28.8), abs(best["drop_pct"] - 28.8)) <= tol
-    how = f"paper 28.8 % vs ours within {tol} points" if close else "outside the tolerance"
-    return Verdict("reproduced" if close else "differs", ours, how, _evidence(ctx, runs, "rates"))
-
-
-def _srv6_encap_13(ratios: pd.DataFrame) -> str:
-    """The paper's own point (SRv6 encap, 13 segments), when it was measured."""
-    at = ratios[
-        (ratios["protocol"] == "seg6") & (ratios["mode"] == "encap") & (ratios["param"] == 13)
-    ]
-    if at.empty:
-        return "; SRv6 encap 13 not measured"
-    row = at.iloc[0]
-    state = "apart" if bool(row["apart"]) else "overlapping"
-    return f"; at SRv6 encap 13 (the paper's point): {_both_ratios(row)}, intervals {state}"
-
-
-def c2_largest_drop(ctx: Context, claim: Claim) -> Verdict:
-    """C2: where the largest vanilla drop (relative to patched) is, and its size."""
-    ratios = ratios_with_intervals(ctx.rates)
-    if ratios.empty:
-        lab = _lab_rounds(ctx, claim, "no rate search shipped; lab timings instead")
-        if lab is None:
-            return _no_rates(claim, "any protocol on both kernels")
-        # The claim is about SRv6 encap: say where it stands even when it is not the largest.
-        vanilla = ctx.data.rounds[ctx.data.rounds["kernel_variant"] == VANILLA]
-        srv6 = vanilla[(vanilla["protocol"] == "seg6") & (vanilla["mode"] == "encap")]
-        if srv6.empty:
-            return replace(lab, how=lab.how + "; no SRv6 encap point in the lab timings")
-        top = srv6.loc[srv6["median_excess"].idxmax()]
-        e = float(top["median_excess"])
-        largest = e >= float(vanilla["median_excess"].max())
-        extra = (
-            f"; SRv6 encap's largest, at {top['param']} segments: vanilla drop "
-            f"{drop_from_excess(e):.1f} %, gain {100 * e:.1f} % (CI of the excess "
-            f"{100 * top['ci_low']:.1f}..{100 * top['ci_high']:.1f} %); the largest of all: "
-            f"{'yes' if largest else 'no'}"
-        )
-        return replace(lab, ours=lab.ours + extra)
-    worst, note = _pick(ratios, "drop_pct")
-    ours = f"largest at {_where(worst)}: {_both_ratios(worst)} ({note}){_srv6_encap_13(ratios)}"
-    runs = ratios["run_id"].unique()
-    is_srv6_encap = worst["protocol"] == "seg6" and worst["mode"] == "encap"
-    if not _is_hardware(ctx, runs):
-        how = f"{_platform_differs(ctx, runs)}; the largest is SRv6 encap: {is_srv6_encap}"
-        return Verdict("differs", ours, how, _evidence(ctx, runs, "rates"))
-    tol = float(claim.tolerance.get("pct_points", 0.0))
-    close = min(abs(worst["drop_pct"] - 28.8), abs(worst["gain_pct"] - 28.8)) <= tol
-    ok = is_srv6_encap and close
-    how = (
-        "largest drop is SRv6 encap and its size is within the tolerance"
-        if ok
-        else f"SRv6 encap largest: {is_srv6_encap}; size within {tol} points: {close}"
-    )
-    return Verdict("reproduced" if ok else "differs", ours, how, _evidence(ctx, runs, "rates"))
-
-
-def c3_baseline(ctx: Context, claim: Claim) -> Verdict:
-    """C3: highest forwarded rate of plain IPv6 on the vanilla kernel."""
-    rows = ctx.rates
-    if not rows.empty:
-        rows = rows[(rows["protocol"] == "ipv6") & (rows["kernel_variant"] == VANILLA)]
-    if rows.empty:
-        return _no_rates(claim, "plain IPv6 on the vanilla kernel")
-    best = rows.loc[rows["mean"].idxmax()]
-    ours = f"{best['mean']:,.0f} pps (95 % CI {best['ci_low']:,.0f}-{best['ci_high']:,.0f})"
-    runs = rows["run_id"].unique()
-    if not _is_hardware(ctx, runs):
-        return Verdict("differs", ours, _platform_differs(ctx, runs), _evidence(ctx, runs, "rates"))
-    rel = float(claim.tolerance.get("relative", 0.0))
-    ok = abs(best["mean"] / 1e6 - 1.0) <= rel
-    how = f"paper 1,000,000 pps; ours within ±{rel:.0%}: {ok}"
-    return Verdict("reproduced" if ok else "differs", ours, how, _evidence(ctx, runs, "rates"))
-
-
-# ---------------------------------------------------------------- trigger claims
+def _kinds_present(kinds: Iterable[str], wanted: Iterable[str]) -> list[str]:
+    return [k for k in kinds if k in set(wanted)]
 
 
 def expected_triggers(spec: object, swept: list[int]) -> list[int]:
@@ -285,368 +92,987 @@ def expected_triggers(spec: object, swept: list[int]) -> list[int]:
     return [int(v) for v in spec if int(v) in swept]  # type: ignore[union-attr]
 
 
-def _at_paper_headroom(ctx: Context, run_id: str) -> bool:
-    """False for a run that records another receive headroom than the paper's DUT (a lab NIC
-    profile such as netskbpad); hardware runs and runs that record none are kept."""
-    return _rx_headroom(ctx, run_id) == PAPER_RX_HEADROOM_AT_IPV6
+@dataclass(frozen=True)
+class Sub:
+    """One kind of evidence's answer for a part (several are combined into the part)."""
+
+    verdict: str
+    text: str
+    kind: str
+    runs: tuple[str, ...] = ()
+    short: str = ""
+    """A few words for the table's "ours" cell."""
 
 
-def _rx_headroom(ctx: Context, run_id: str) -> object:
-    """The receive headroom at the IPv6 header a run records; the paper's DUT's for hardware
-    runs and runs that record none."""
-    prov = ctx.data.provenance.get(str(run_id), {})
-    headroom = provenance_section(prov, "dut").get("rx_headroom")
-    if _kind(prov) in HARDWARE_TESTBEDS or headroom is None:
-        return PAPER_RX_HEADROOM_AT_IPV6
-    return headroom
-
-
-def _trigger_claim(ctx: Context, claim: Claim, protocol: str) -> Verdict:
-    expected: dict = dict(claim.expected.get(protocol, {}))  # type: ignore[arg-type]
-    per_point = ctx.reallocs
-    if not per_point.empty:
-        per_point = per_point[per_point["protocol"] == protocol]
-        # The paper's trigger lists hold for its DUT's headroom only; other headrooms are C6's.
-        keep = [r for r in per_point["run_id"].unique() if _at_paper_headroom(ctx, r)]
-        per_point = per_point[per_point["run_id"].isin(keep)]
-    if per_point.empty:
-        return Verdict(
-            "not available",
-            "",
-            f"needs reallocation counts of {protocol} points on the vanilla kernel at the "
-            f"paper's receive headroom ({PAPER_RX_HEADROOM_AT_IPV6} B at IPv6: the lab's "
-            "counting campaign with its i40e profile), or rate data from a hardware testbed",
-            "none",
-        )
-    doubles = double_realloc_params(per_point)
-    swept = swept_params(per_point)
-    ours, notes, agree, compared = [], [], [], []
-    for mode, spec in expected.items():
-        key = (protocol, mode, VANILLA)
-        if key not in swept:
-            notes.append(f"{mode} not measured")
-            continue
-        want = expected_triggers(spec, swept[key])
-        got = doubles.get(key, [])
-        if spec not in (None, "none") and not want:
-            lo, hi = min(swept[key]), max(swept[key])
-            notes.append(f"{mode}: swept {lo}..{hi} holds none of the paper's points")
-            continue
-        compared.append(mode)
-        ours.append(f"{mode} {got or 'none'}")
-        same = got == want
-        agree.append(same)
-        text = f"{mode}: measured {got or 'none'}, paper {want or 'none'} in the swept range"
-        if ctx.model is not None:
-            runs = per_point["run_id"].unique()
-            predicted = ctx.model.doubles(runs[0], protocol, mode, swept[key], VANILLA)
-            if predicted is not None:
-                text += f", model for this platform {predicted or 'none'}"
-        notes.append(text)
-    runs = per_point["run_id"].unique()
-    if not compared:
-        return Verdict("not available", "", "; ".join(notes) + " on the vanilla kernel", "none")
-    how = "; ".join(notes)
-    how += f" (double reallocation: ≥ {DOUBLE_THRESHOLD} reallocations per packet)"
-    ok = all(agree)
-    if not ok and not _is_hardware(ctx, runs):
-        how += "; " + _platform_differs(ctx, runs)
-    return Verdict(
-        "reproduced" if ok else "differs",
-        "; ".join(ours),
-        how,
-        _evidence(ctx, runs, "reallocation counts"),
+def _combine(name: str, subs: list[Sub], ours: str, missing: str) -> Part:
+    """A part from its kinds' answers: any contradicted wins; else any reproduced (a kind
+    whose intervals are too wide does not undo another kind's clear answer; the ``how`` says
+    both); else inconclusive; with no answer, not available (``missing`` says what is
+    needed)."""
+    decided = [s for s in subs if s.verdict != NOT_AVAILABLE]
+    if not decided:
+        how = "; ".join([s.text for s in subs] + [missing])
+        return Part(name, NOT_AVAILABLE, "", how)
+    verdicts = {s.verdict for s in decided}
+    verdict = next(
+        v for v in (CONTRADICTED, REPRODUCED, INCONCLUSIVE, NEEDS_HARDWARE) if v in verdicts
     )
+    deciding = [s for s in decided if s.verdict == verdict]
+    kinds = tuple(dict.fromkeys(s.kind for s in deciding))
+    runs = tuple(sorted({r for s in decided for r in s.runs}))
+    how = "; ".join(f"{s.kind} ({s.verdict}): {s.text}" for s in subs)
+    return Part(name, verdict, ours, how, kinds, runs)
 
 
-def c4_ioam_triggers(ctx: Context, claim: Claim) -> Verdict:
-    """C4: IOAM trace sizes with a double reallocation on vanilla, against the paper's."""
-    return _trigger_claim(ctx, claim, "ioam6")
+def _kind_label(ctx: Context, runs: Iterable[str]) -> str:
+    kinds = sorted({ctx.kind_of_rates(r) for r in runs})
+    return ", ".join(kinds)
 
 
-def c5_srv6_triggers(ctx: Context, claim: Claim) -> Verdict:
-    """C5: SRv6 segment counts with a double reallocation on vanilla, against upstream's."""
-    return _trigger_claim(ctx, claim, "seg6")
+# ---------------------------------------------------------------- counts
 
 
-def c6_platform_dependence(ctx: Context, claim: Claim) -> Verdict:
-    """C6: trigger points move with the cache line and the receive headroom.
-
-    Evidence, strongest first: lab counts at two or more receive headrooms (measured), then
-    the headroom model's trigger lists for other cache lines and drivers (predicted).
-    """
-    if ctx.model is None:
-        return Verdict("not available", "", "needs the headroom model (lwtbench.model)", "none")
-    notes, ours = [], []
-    measured = _measured_by_headroom(ctx)
-    if len(measured) >= 2:
-        ours.append(
-            "measured seg6 encap double points by lab rx headroom: "
-            + "; ".join(f"{h} B: {v}" for h, v in sorted(measured.items()))
-        )
-    by_line = {line: ctx.model.cache_line_triggers(line) for line in (32, 64, 128)}
-    by_driver = ctx.model.driver_triggers()
-    ours.append(
-        f"model, seg6 encap {SEG6_ENCAP_SWEEP.start}-{SEG6_ENCAP_SWEEP.stop - 1} segments, "
-        "i40e headroom: " + "; ".join(f"{line} B line {v}" for line, v in by_line.items())
-    )
-    ours.append(
-        "model, x86_64 drivers: "
-        + "; ".join(f"{d} ({h} B) {v or 'none'}" for d, (h, v) in by_driver.items())
-    )
-    lists = {tuple(v) for v in by_line.values()} | {tuple(v) for _, v in by_driver.values()}
-    depends = len(lists) > 1
-    measured_depends = len({tuple(v) for v in measured.values()}) > 1
-    reference = dict(claim.expected.get("seg6_encap_by_cache_line", {}))  # type: ignore[arg-type]
-    for line, want in sorted(reference.items(), key=lambda kv: int(kv[0])):
-        got = by_line.get(int(line), [])
-        want = [int(v) for v in want]
-        if got[: len(want)] != want:
-            notes.append(f"{line} B line: model {got[: len(want) + 1]}..., brief lists {want}...")
-    how = (
-        "the model's trigger lists differ across cache lines and drivers"
-        if depends
-        else "the model gives the same trigger list everywhere"
-    )
-    if measured:
-        how += (
-            "; lab counts at different receive headrooms differ as well"
-            if measured_depends
-            else "; lab counts at one receive headroom only"
-        )
-    if notes:
-        how += "; differences with the reference lists of the paper brief: " + "; ".join(notes)
-    evidence = "headroom model (predictions)"
-    if measured:
-        evidence += " + " + _evidence(ctx, ctx.reallocs["run_id"].unique(), "reallocation counts")
-    return Verdict("reproduced" if depends else "differs", " | ".join(ours), how, evidence)
+def _counts(ctx: Context, kinds: Iterable[str]) -> pd.DataFrame:
+    return ctx.counts_of(_kinds_present(kinds, COUNT_KINDS))
 
 
-def _measured_by_headroom(ctx: Context) -> dict[int, list[int]]:
-    """Lab seg6 encap vanilla double points per receive headroom recorded in run.json."""
-    out: dict[int, list[int]] = {}
-    rows = ctx.reallocs
+def _at_headroom(ctx: Context, rows: pd.DataFrame, headroom: int, default: int) -> pd.DataFrame:
     if rows.empty:
-        return out
-    rows = rows[
-        (rows["protocol"] == "seg6")
-        & (rows["mode"] == "encap")
-        & (rows["kernel_variant"] == VANILLA)
-    ]
-    for run_id, grp in rows.groupby("run_id"):
-        prov = ctx.data.provenance.get(str(run_id), {})
-        headroom = provenance_section(prov, "dut").get("rx_headroom")
-        if isinstance(headroom, int):
-            hits = sorted(
-                int(p) for p in grp.loc[grp["reallocs_mean"] >= DOUBLE_THRESHOLD, "param"]
-            )
-            out.setdefault(headroom, [])
-            out[headroom] = sorted(set(out[headroom]) | set(hits))
+        return rows
+    keep = [r for r in rows["run_id"].unique() if ctx.rx_headroom(r, default) == headroom]
+    return rows[rows["run_id"].isin(keep)]
+
+
+def _count_doubles(rows: pd.DataFrame, variant: str = VANILLA) -> set[Point]:
+    if rows.empty:
+        return set()
+    rows = rows[(rows["kernel_variant"] == variant) & (rows["reallocs_mean"] >= DOUBLE_THRESHOLD)]
+    return {(str(r.protocol), str(r.mode), int(r.param)) for r in rows.itertuples()}
+
+
+def _count_swept(rows: pd.DataFrame, variant: str = VANILLA) -> set[Point]:
+    if rows.empty:
+        return set()
+    rows = rows[rows["kernel_variant"] == variant]
+    return {(str(r.protocol), str(r.mode), int(r.param)) for r in rows.itertuples()}
+
+
+# ---------------------------------------------------------------- rates: trigger points
+
+
+def _rate_rows(ctx: Context, kinds: Iterable[str], protocols: Iterable[str]) -> pd.DataFrame:
+    rows = ctx.rates_of(_kinds_present(kinds, RATE_KINDS))
+    return rows[rows["protocol"].isin(list(protocols))] if not rows.empty else rows
+
+
+def _triggers_of_run(
+    ctx: Context, settings: Settings, run: str, rows: pd.DataFrame, counts: pd.DataFrame
+) -> tuple[set[Point], str]:
+    """Vanilla's double points for the points of a rate run: counted at the run's headroom
+    (any counting run), else predicted by the model for its platform. Returns the points and
+    where they come from."""
+    headroom = ctx.rx_headroom(run, settings.paper_headroom)
+    points = {(str(r.protocol), str(r.mode), int(r.param)) for r in rows.itertuples()}
+    same = _at_headroom(ctx, counts, headroom, settings.paper_headroom)
+    counted = _count_swept(same)
+    if points <= counted:
+        return _count_doubles(same) & points, f"vanilla's counted double points at {headroom} B"
+    out: set[Point] = set()
+    if ctx.model is None:
+        return out, "no counts at this headroom and no model"
+    by_series: dict[tuple[str, str], list[int]] = {}
+    for proto, mode, param in points:
+        by_series.setdefault((proto, mode), []).append(param)
+    for (proto, mode), params in by_series.items():
+        predicted = ctx.model.doubles(run, proto, mode, sorted(params), VANILLA)
+        if predicted is None:
+            return set(), "no counts at this headroom; the model knows no platform for it"
+        out |= {(proto, mode, p) for p in predicted}
+    return out, f"vanilla's double points predicted by the model at {headroom} B (no counts)"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One point compared between two kernels."""
+
+    point: Point
+    run: str
+    status: str
+    """faster / slower / unclear / still (no gain even at the interval's top) at a trigger
+    point; same / different away from them."""
+    drop_pct: float
+    low: float
+    high: float
+
+
+def _compare(
+    ratios: pd.DataFrame,
+    triggers: set[Point],
+    margin: float,
+    still_gain_pct: float | None = None,
+) -> list[Check]:
+    """Each point of ``ratios`` (slower kernel in the vanilla columns) classified."""
+    out = []
+    for r in ratios.itertuples():
+        point = (str(r.protocol), str(r.mode), int(r.param))
+        low, high = float(r.drop_low), float(r.drop_high)
+        if point in triggers:
+            if bool(r.present):
+                status = "faster"
+            elif bool(r.reversed):
+                status = "slower"
+            elif still_gain_pct is not None and float(r.gain_high) < still_gain_pct:
+                status = "still"
+            else:
+                status = "unclear"
+        else:
+            status = "different" if (low > margin or high < -margin) else "same"
+        out.append(Check(point, str(r.run_id), status, float(r.drop_pct), low, high))
     return out
 
 
-# ---------------------------------------------------------------- patched kernel
-
-
-def _patched_rows(ctx: Context) -> tuple[pd.DataFrame, str | None]:
-    per_point = ctx.reallocs
-    if per_point.empty:
-        return per_point, None
-    return per_point, patched_name(per_point["kernel_variant"].unique())
-
-
-def _split_at_doubles(
-    ctx: Context, ratios: pd.DataFrame, doubles: pd.DataFrame, on: list[str]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rate ratios at the counted double points and elsewhere. Counts and rates come from
-    different runs: they match on the point (``on``) and on the receive headroom each run
-    records (a count at another lab NIC profile triggers elsewhere)."""
-    ratios = ratios.assign(_headroom=[_rx_headroom(ctx, r) for r in ratios["run_id"]])
-    doubles = doubles.assign(_headroom=[_rx_headroom(ctx, r) for r in doubles["run_id"]])
-    on = [*on, "_headroom"]
-    marked = ratios.merge(doubles[on].drop_duplicates(), on=on, how="left", indicator=True)
-    at = marked[marked["_merge"] == "both"].sort_values(on)
-    return at, marked[marked["_merge"] == "left_only"]
-
-
-def _rates_at_doubles(ctx: Context, doubles: pd.DataFrame, keys: list[str]) -> str:
-    """C7's rate part ('drops gone'): vanilla against patched at the points where vanilla
-    reallocates twice, and how many other points show a drop outside the noise."""
-    ratios = _affected_ratios(ctx)
-    if ratios.empty:
-        return "; the rate part ('drops gone') needs a rate measurement"
-    on = [k for k in keys if k != "run_id" and k in ratios.columns]
-    at, elsewhere = _split_at_doubles(ctx, ratios, doubles, on)
-    runs = []
-    for run, of_run in at.groupby("run_id", sort=True):
-        parts = [
-            f"{r['protocol']} {r['mode']} {r['param']}: {r['drop_pct']:.1f} %"
-            + ("" if bool(r["apart"]) else " (intervals overlap)")
-            for _, r in of_run.iterrows()
-        ]
-        runs.append(f"[data/{run}] " + ", ".join(parts))
-    n_apart = int(at["apart"].astype(bool).sum())
-    return (
-        f"; rates ({RATIO_LABELS['drop_pct']}), at the {len(at)} measured vanilla double points "
-        "(a point measured in two runs counts twice): "
-        + ("; ".join(runs) if runs else "none measured")
-        + f"; vanilla below the patched kernel beyond the noise at {n_apart} of {len(at)} of "
-        f"them and at {int(elsewhere['apart'].astype(bool).sum())} of the {len(elsewhere)} "
-        "other points"
+def _direction_sub(checks: list[Check], kind: str, who: str, margin: float) -> Sub:
+    """Direction from checks: ``who`` faster at every trigger point, not different elsewhere."""
+    runs = tuple(sorted({c.run for c in checks}))
+    at = [c for c in checks if c.status in ("faster", "slower", "unclear", "still")]
+    away = [c for c in checks if c.status in ("same", "different")]
+    if not at:
+        return Sub(NOT_AVAILABLE, f"no trigger point among the {len(checks)} measured", kind, runs)
+    by = {s: [c for c in at if c.status == s] for s in ("faster", "slower", "unclear", "still")}
+    diff = [c for c in away if c.status == "different"]
+    text = f"{who} faster beyond the noise at {len(by['faster'])} of {len(at)} trigger points"
+    for status, words in (
+        ("slower", "slower at"),
+        ("still", "no gain (drop still there) at"),
+        ("unclear", "intervals too wide at"),
+    ):
+        if by[status]:
+            text += f"; {words} " + ", ".join(
+                f"{_name(c.point)} ({_pct(c.drop_pct)} {_interval(c.low, c.high)})"
+                for c in by[status]
+            )
+    text += f"; different beyond ±{margin:g} % at {len(diff)} of {len(away)} other points" + (
+        ": " + ", ".join(f"{_name(c.point)} ({_pct(c.drop_pct)})" for c in diff) if diff else ""
     )
+    if by["slower"] or by["still"] or diff:
+        verdict = CONTRADICTED
+    elif by["unclear"]:
+        verdict = INCONCLUSIVE
+    else:
+        verdict = REPRODUCED
+    short = f"faster at {len(by['faster'])}/{len(at)} trigger points"
+    if diff:
+        short += f", different at {len(diff)} other points"
+    return Sub(verdict, text, kind, runs, short)
 
 
-def _other_kernel_rates(ctx: Context, other: str, patched: str, doubles: pd.DataFrame) -> str:
-    """Where a third kernel (Debian as shipped) is slower than the patched one beyond the
-    noise, among the vanilla double points: its rate counterpart of the counts above."""
-    if ctx.rates.empty or other not in set(ctx.rates["kernel_variant"]):
-        return ""
-    ratios = ratios_with_intervals(ctx.rates, variant=other)
-    ratios = ratios[ratios["protocol"].isin(AFFECTED)] if not ratios.empty else ratios
-    if ratios.empty:
-        return ""
-    at, _ = _split_at_doubles(ctx, ratios, doubles, ["protocol", "mode", "param"])
-    slow = [
-        f"{r['protocol']} {r['mode']} {r['param']} ({r['drop_pct']:.1f} %)"
-        for _, r in at.iterrows()
-        if bool(r["apart"])
+def _rate_direction(
+    ctx: Context,
+    claim: Claim,
+    settings: Settings,
+    slower: str,
+    faster: str | None,
+    protocols: Iterable[str],
+    still_gain_pct: float | None = None,
+) -> list[Sub]:
+    """Per rate-evidence kind: ``faster`` (None: the patched kernel of each run) beats
+    ``slower`` at vanilla's trigger points and is not different elsewhere."""
+    kinds = claim.kinds("direction")
+    rows = _rate_rows(ctx, kinds, protocols)
+    counts = ctx.counts_of(COUNT_KINDS)
+    margin = claim.tol("elsewhere_margin_pct")
+    subs = []
+    by_kind: dict[str, list[Check]] = {}
+    notes: dict[str, list[str]] = {}
+    for run, of_run in rows.groupby("run_id") if not rows.empty else []:
+        other = faster or patched_name(of_run["kernel_variant"].unique())
+        variants = set(of_run["kernel_variant"])
+        if other is None or slower not in variants or other not in variants:
+            continue
+        ratios = ratios_between(of_run, slower, other)
+        triggers, source = _triggers_of_run(ctx, settings, str(run), ratios, counts)
+        kind = ctx.kind_of_rates(str(run))
+        by_kind.setdefault(kind, []).extend(_compare(ratios, triggers, margin, still_gain_pct))
+        notes.setdefault(kind, []).append(f"[data/{run}] trigger points: {source}")
+    for kind, checks in by_kind.items():
+        who = faster or "the patched kernel"
+        sub = _direction_sub(checks, kind, f"{who} (vs {slower})", margin)
+        subs.append(
+            Sub(
+                sub.verdict,
+                sub.text + " (" + "; ".join(notes[kind]) + ")",
+                kind,
+                sub.runs,
+                sub.short,
+            )
+        )
+    return subs
+
+
+def _rounds_direction(ctx: Context, claim: Claim, kernel: str | None) -> list[Sub]:
+    """The lab's paired rounds: at each timed trigger point, the kernel's extra cost against
+    its own neighbours below vanilla's beyond the noise."""
+    if LAB_ROUNDS not in claim.kinds("direction") or ctx.data.rounds.empty:
+        return []
+    rounds = ctx.data.rounds
+    checks, sources = [], set()
+    for (proto, mode, param), grp in rounds.groupby(["protocol", "mode", "param"]):
+        est = grp.drop_duplicates("kernel_variant", keep="last").set_index("kernel_variant")
+        other = kernel or patched_name(est.index)
+        if VANILLA not in est.index or other is None or other not in est.index:
+            continue
+        v, k = est.loc[VANILLA], est.loc[other]
+        if k["ci_high"] < v["ci_low"]:
+            status = "faster"
+        elif k["ci_low"] > v["ci_high"]:
+            status = "slower"
+        else:
+            status = "unclear"
+        excess = 100 * (float(v["median_excess"]) - float(k["median_excess"]))
+        checks.append(
+            Check((str(proto), str(mode), int(param)), "", status, excess, *(excess,) * 2)
+        )
+        sources |= set(grp["source"])
+    if not checks:
+        return []
+    faster = sum(c.status == "faster" for c in checks)
+    slower = [c for c in checks if c.status == "slower"]
+    unclear = [c for c in checks if c.status == "unclear"]
+    text = (
+        f"extra cost vs neighbours below vanilla's beyond the noise at {faster} of "
+        f"{len(checks)} timed trigger points"
+    )
+    if slower:
+        text += "; above it at " + _names(c.point for c in slower)
+    if unclear:
+        text += "; intervals overlap at " + _names(c.point for c in unclear)
+    verdict = CONTRADICTED if slower else INCONCLUSIVE if unclear else REPRODUCED
+    short = f"less extra cost at {faster}/{len(checks)} timed points"
+    return [Sub(verdict, text, LAB_ROUNDS, tuple(sorted(sources)), short)]
+
+
+# ---------------------------------------------------------------- C1, C2, C3: rates
+
+
+def _paper_platform_rates(ctx: Context, settings: Settings, rows: pd.DataFrame) -> pd.DataFrame:
+    """Hardware rate rows measured on the paper's platform (sizes compare only there)."""
+    if rows.empty:
+        return rows
+    keep = [
+        r
+        for r in rows["run_id"].unique()
+        if ctx.kind_of_rates(r) == HARDWARE_RATES
+        and ctx.platform_name(r) == settings.paper_platform
     ]
-    return (
-        f"; {other} rates against {patched} at {len(at)} vanilla double points: slower beyond "
-        f"the noise at {', '.join(slow) if slow else 'none'}"
+    return rows[rows["run_id"].isin(keep)]
+
+
+def _all_ratios(rows: pd.DataFrame) -> pd.DataFrame:
+    frames = []
+    for _, of_run in rows.groupby("run_id") if not rows.empty else []:
+        patched = patched_name(of_run["kernel_variant"].unique())
+        if patched is not None and VANILLA in set(of_run["kernel_variant"]):
+            frames.append(ratios_between(of_run, VANILLA, patched))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _size_against(value: float, row, widen: float) -> str:
+    """reproduced when ``value`` (%) lies in the drop's or the gain's interval widened by
+    ``widen`` points ("up to 28.8 %" does not say which base), else contradicted."""
+    for lo, hi in ((row.drop_low, row.drop_high), (row.gain_low, row.gain_high)):
+        if not pd.isna(lo) and lo - widen <= value <= hi + widen:
+            return REPRODUCED
+    if pd.isna(row.drop_low):
+        return INCONCLUSIVE
+    return CONTRADICTED
+
+
+def _largest(ratios: pd.DataFrame):
+    present = ratios[ratios["present"].astype(bool)] if not ratios.empty else ratios
+    pool = present if not present.empty else ratios
+    return None if pool.empty else pool.loc[pool["drop_pct"].idxmax()]
+
+
+def _where_text(row) -> str:
+    return f"{row['protocol']} {row['mode']} {row['param']}"
+
+
+def _size_part(ctx: Context, claim: Claim, settings: Settings, protocols, check_where) -> Part:
+    """The largest drop against the paper's value, on hardware of the paper's platform only.
+
+    ``check_where(row)`` may add a condition on where the largest drop is (C2)."""
+    value = float(claim.paper["largest_pct"])  # type: ignore[arg-type]
+    all_rows = _rate_rows(ctx, RATE_KINDS, protocols)
+    hw = _paper_platform_rates(ctx, settings, _rate_rows(ctx, claim.kinds("size"), protocols))
+    lab = _largest(_all_ratios(all_rows))
+    lab_text = (
+        f"{_kind_label(ctx, [lab['run_id']])}: largest drop {_pct(lab['drop_pct'])} "
+        f"{_interval(lab['drop_low'], lab['drop_high'])} at {_where_text(lab)}"
+        if lab is not None
+        else ""
     )
-
-
-def c7_single_realloc(ctx: Context, claim: Claim) -> Verdict:
-    """C7: at every vanilla double-reallocation point, the patched kernel reallocates once."""
-    per_point, patched = _patched_rows(ctx)
-    if per_point.empty or patched is None or VANILLA not in set(per_point["kernel_variant"]):
-        return Verdict(
-            "not available",
-            "",
-            "needs reallocation counts of ioam6/seg6 points on vanilla and patched kernels "
-            "(the lab's counting campaign)",
-            "none",
+    if hw.empty:
+        how = (
+            f"the paper's {value:g} % is a rate on its hardware ({claim.hardware}); sizes are "
+            f"compared only on {settings.paper_platform} hardware and none is shipped"
         )
-    affected = per_point[per_point["protocol"].isin(AFFECTED)]
-    keys = ["run_id", "protocol", "mode", "param_name", "param", "frame_size", "labels"]
-    keys = [k for k in keys if k in affected.columns]
-    van = affected[affected["kernel_variant"] == VANILLA]
-    pat = affected[affected["kernel_variant"] == patched]
-    both = van.merge(pat, on=keys, suffixes=("_v", "_p"))
-    doubles = both[both["reallocs_mean_v"] >= DOUBLE_THRESHOLD]
-    tol = float(claim.tolerance.get("reallocs_per_packet", 0.0))
-    runs = both["run_id"].unique()
-    if doubles.empty:
-        return Verdict(
-            "not available",
-            f"no double reallocation measured on vanilla in {len(both)} shared points",
-            "the measured sweep has no vanilla double-reallocation point to compare at",
-            _evidence(ctx, runs, "reallocation counts"),
+        if lab_text:
+            how += f"; {lab_text} (another platform: shown, not compared)"
+        shown = (
+            f"largest drop {_pct(lab['drop_pct'])} at {_where_text(lab)} (lab, not compared)"
+            if lab is not None
+            else ""
         )
-    worst = doubles["reallocs_mean_p"].max()
-    ok = bool(worst <= 1.0 + tol) and bool((both["reallocs_mean_p"] < DOUBLE_THRESHOLD).all())
+        return Part("size", NEEDS_HARDWARE, shown, how)
+    ratios = _all_ratios(hw)
+    row = _largest(ratios)
+    if row is None:
+        return Part("size", NOT_AVAILABLE, "", "hardware rates hold no vanilla/patched pair")
+    widen = claim.tol("platform_pct_points")
+    verdict = _size_against(value, row, widen)
+    where_ok, where_text = check_where(row, ratios)
+    if verdict == REPRODUCED and where_ok is False:
+        verdict = CONTRADICTED
+    elif verdict == REPRODUCED and where_ok is None:
+        verdict = INCONCLUSIVE
     ours = (
-        f"{len(doubles)} vanilla double points: vanilla {doubles['reallocs_mean_v'].mean():.2f},"
-        f" {patched} at most {worst:.3f} reallocations/packet"
+        f"largest drop {_pct(row['drop_pct'])} {_interval(row['drop_low'], row['drop_high'])}, "
+        f"gain {_pct(row['gain_pct'])} at {_where_text(row)}"
     )
     how = (
-        f"{patched} ≤ 1 + {tol} reallocations per packet at every vanilla double point"
-        if ok
-        else f"{patched} exceeds 1 + {tol} at some vanilla double point"
+        f"paper {value:g} % against the drop (1 - vanilla/patched) and the gain (patched/vanilla "
+        f"- 1) intervals widened by ±{widen:g} points{where_text}"
     )
-    others = sorted(set(affected["kernel_variant"]) - {VANILLA, patched})
-    dbl = double_realloc_params(affected)
-    swept = swept_params(affected)
-    for other in others:
-        hits = [(p, m, v) for (p, m, var), v in dbl.items() if var == other and v]
-        if not hits:
-            how += f"; {other}: no double point"
+    runs = tuple(sorted(set(ratios["run_id"])))
+    return Part("size", verdict, ours, how, (HARDWARE_RATES,), runs)
+
+
+def c1_improvement(ctx: Context, claim: Claim, settings: Settings) -> list[Part]:
+    """C1: the patch improves IOAM6/SRv6 rates (direction: where vanilla doubles, not
+    elsewhere), by up to the paper's value (size: its platform only)."""
+    protocols = list(claim.paper["protocols"])  # type: ignore[call-overload]
+    subs = _rate_direction(ctx, claim, settings, VANILLA, None, protocols)
+    subs += _rounds_direction(ctx, claim, None)
+    direction = _combine(
+        "direction",
+        subs,
+        _direction_ours(subs),
+        "needs rate searches (or the lab's paired rounds) of ioam6/seg6 on vanilla and a "
+        "patched kernel",
+    )
+    size = _size_part(ctx, claim, settings, protocols, lambda row, ratios: (True, ""))
+    return [direction, size]
+
+
+def _direction_ours(subs: list[Sub]) -> str:
+    decided = [s for s in subs if s.verdict != NOT_AVAILABLE]
+    if not decided:
+        return ""
+    return "; ".join(f"{s.short or s.text} ({s.kind})" for s in decided)
+
+
+def c2_largest_drop(ctx: Context, claim: Claim, settings: Settings) -> list[Part]:
+    """C2: the drop at SRv6 encap 13 segments (where), and that it is the largest, of the
+    paper's size (size: its platform only)."""
+    proto, mode = str(claim.paper["protocol"]), str(claim.paper["mode"])
+    param = int(claim.paper["param"])  # type: ignore[call-overload]
+    point = (proto, mode, param)
+    subs: list[Sub] = []
+    counts = _at_headroom(
+        ctx,
+        _counts(ctx, claim.kinds("where")),
+        settings.paper_headroom,
+        settings.paper_headroom,
+    )
+    if point in _count_swept(counts):
+        double = point in _count_doubles(counts)
+        runs = tuple(sorted(set(counts["run_id"])))
+        text = f"vanilla reallocates {'twice' if double else 'once'} at {_name(point)}"
+        kind = ctx.kind_of_counts(runs[0])
+        subs.append(Sub(REPRODUCED if double else CONTRADICTED, text, kind, runs))
+    rows = _rate_rows(ctx, claim.kinds("where"), [proto])
+    rows = _at_headroom(ctx, rows, settings.paper_headroom, settings.paper_headroom)
+    ratios = _all_ratios(rows)
+    if not ratios.empty:
+        at = ratios[(ratios["mode"] == mode) & (ratios["param"] == param)]
+        for r in at.itertuples():
+            status = "present" if r.present else "reversed" if r.reversed else "unclear"
+            verdict = {"present": REPRODUCED, "reversed": CONTRADICTED}.get(status, INCONCLUSIVE)
+            text = f"drop at {_name(point)} {_pct(r.drop_pct)} {_interval(r.drop_low, r.drop_high)}"
+            subs.append(Sub(verdict, text, ctx.kind_of_rates(r.run_id), (str(r.run_id),)))
+    part_where = _combine(
+        "where",
+        subs,
+        "; ".join(s.text for s in subs if s.verdict != NOT_AVAILABLE),
+        f"needs counts or rates at {_name(point)} at the paper's headroom "
+        f"({settings.paper_headroom} B at IPv6)",
+    )
+
+    def largest_is_srv6(row, ratios):
+        if row["protocol"] == proto and row["mode"] == mode:
+            return True, f"; the largest is {proto} {mode}"
+        mine = ratios[(ratios["protocol"] == proto) & (ratios["mode"] == mode)]
+        if mine.empty:
+            return None, f"; no {proto} {mode} point measured"
+        best = mine.loc[mine["drop_pct"].idxmax()]
+        beyond = float(row["drop_low"]) > float(best["drop_high"])
+        return (False if beyond else None), f"; the largest is {_where_text(row)}, not {mode}"
+
+    size = _size_part(
+        ctx, claim, settings, sorted(set(ctx.rates.get("protocol", []))), largest_is_srv6
+    )
+    return [part_where, size]
+
+
+def c3_baseline(ctx: Context, claim: Claim, settings: Settings) -> list[Part]:
+    """C3: plain IPv6 on vanilla, the paper's rate inside our widened interval (its platform
+    only); the lab's value is shown, never compared."""
+    value = float(claim.paper["rate_pps"])  # type: ignore[arg-type]
+    rows = ctx.rates
+    if not rows.empty:
+        rows = rows[(rows["protocol"] == "ipv6") & (rows["kernel_variant"] == VANILLA)]
+    hw = _paper_platform_rates(ctx, settings, rows)
+    shown = rows.loc[rows["mean"].idxmax()] if not rows.empty else None
+    if hw.empty:
+        how = (
+            f"the paper's {value:,.0f} pps is its DUT's ({claim.hardware}); compared only on "
+            f"{settings.paper_platform} hardware, none shipped"
+        )
+        if shown is not None:
+            how += (
+                f"; {_kind_label(ctx, [shown['run_id']])}: {shown['mean']:,.0f} pps "
+                f"[{shown['ci_low']:,.0f}, {shown['ci_high']:,.0f}] ({RATE_METRIC}; highest "
+                f"received rate {shown['received_mean']:,.0f} pps as a cross-check), another "
+                "platform"
+            )
+        ours = f"{shown['mean']:,.0f} pps (lab, not compared)" if shown is not None else ""
+        return [Part("size", NEEDS_HARDWARE, ours, how)]
+    best = hw.loc[hw["mean"].idxmax()]
+    rel = claim.tol("relative")
+    lo, hi = best["ci_low"] * (1 - rel), best["ci_high"] * (1 + rel)
+    verdict = REPRODUCED if lo <= value <= hi else CONTRADICTED
+    ours = f"{best['mean']:,.0f} pps [{best['ci_low']:,.0f}, {best['ci_high']:,.0f}]"
+    how = f"paper {value:,.0f} pps against our 95 % interval widened by ±{rel:.0%} ({RATE_METRIC})"
+    return [Part("size", verdict, ours, how, (HARDWARE_RATES,), (str(best["run_id"]),))]
+
+
+# ---------------------------------------------------------------- C4, C5: trigger points
+
+
+def _paper_points(claim: Claim, swept: set[Point]) -> tuple[set[Point], set[tuple[str, str]]]:
+    """The paper's trigger points within ``swept``, and the (protocol, mode) series where the
+    comparison means something (the sweep holds a paper point, or the paper says none)."""
+    proto = str(claim.paper["protocol"])
+    want: set[Point] = set()
+    series: set[tuple[str, str]] = set()
+    for mode, spec in dict(claim.paper["triggers"]).items():  # type: ignore[call-overload]
+        params = sorted(p for (pr, m, p) in swept if pr == proto and m == mode)
+        if not params:
             continue
-        parts = []
-        for proto, mode, params in hits:
-            text = f"{proto} {mode} {params}"
-            if ctx.model is not None:
-                run = str(affected["run_id"].iloc[0])
-                pred = ctx.model.doubles(run, proto, mode, swept[(proto, mode, other)], other)
-                if pred is not None:
-                    text += " (model: same)" if pred == params else f" (model: {pred})"
-            parts.append(text)
-        how += f"; {other}: double at " + ", ".join(parts)
-    for other in sorted(set(ctx.rates.get("kernel_variant", [])) - {VANILLA, patched}):
-        how += _other_kernel_rates(ctx, other, patched, doubles)
-    rounds = ctx.data.rounds
-    if not rounds.empty and patched in set(rounds["kernel_variant"]):
-        parts = []
-        for (proto, mode, param), grp in rounds.groupby(["protocol", "mode", "param"]):
-            est = grp.set_index("kernel_variant")
-            if VANILLA in est.index and patched in est.index:
-                v, p = est.loc[VANILLA], est.loc[patched]
-                apart = bool(v["ci_low"] > p["ci_high"])
-                parts.append(
-                    f"{proto} {mode} {param}: {patched} {100 * p['median_excess']:+.1f} % vs "
-                    f"vanilla {100 * v['median_excess']:+.1f} % (intervals apart: {apart})"
-                )
-        if parts:
-            how += " (lab paired rounds, extra cost vs neighbours: " + "; ".join(parts) + ")"
-    how += _rates_at_doubles(ctx, doubles, keys)
-    return Verdict(
-        "reproduced" if ok else "differs",
-        ours,
-        how,
-        _evidence(ctx, runs, "reallocation counts"),
+        listed = expected_triggers(spec, params)
+        if listed or spec in (None, "none"):
+            series.add((proto, str(mode)))
+            want |= {(proto, str(mode), p) for p in listed}
+    return want, series
+
+
+def _trigger_claim(ctx: Context, claim: Claim, settings: Settings) -> list[Part]:
+    proto = str(claim.paper["protocol"])
+    kinds = claim.kinds("where")
+    subs: list[Sub] = []
+    # counts: vanilla's double points at the paper's headroom equal the paper's list
+    counts = _counts(ctx, kinds)
+    counts = counts[counts["protocol"] == proto] if not counts.empty else counts
+    counts = _at_headroom(ctx, counts, settings.paper_headroom, settings.paper_headroom)
+    swept = _count_swept(counts)
+    want, series = _paper_points(claim, swept)
+    got = {p for p in _count_doubles(counts) if (p[0], p[1]) in series}
+    ours = []
+    if series:
+        runs = tuple(sorted(set(counts["run_id"])))
+        same = got == want
+        ours.append(_by_mode(got, series))
+        text = f"vanilla doubles at {_by_mode(got, series)}; paper in the swept range: " + (
+            _by_mode(want, series)
+        )
+        if ctx.model is not None:
+            predicted = _predicted(ctx, runs[0], swept, series)
+            if predicted is not None:
+                text += f"; model for this platform: {_by_mode(predicted, series)}"
+        subs.append(
+            Sub(REPRODUCED if same else CONTRADICTED, text, ctx.kind_of_counts(runs[0]), runs)
+        )
+    # rates: drops beyond the noise exactly at the paper's points
+    rows = _rate_rows(ctx, kinds, [proto])
+    rows = _at_headroom(ctx, rows, settings.paper_headroom, settings.paper_headroom)
+    ratios = _all_ratios(rows)
+    if not ratios.empty:
+        swept_r = {(str(r.protocol), str(r.mode), int(r.param)) for r in ratios.itertuples()}
+        want_r, series_r = _paper_points(claim, swept_r)
+        ratios = ratios[[(m in {s[1] for s in series_r}) for m in ratios["mode"]]]
+        margin = claim.tol("elsewhere_margin_pct")
+        by_kind: dict[str, list[Check]] = {}
+        for r in ratios["run_id"].unique():
+            of_run = ratios[ratios["run_id"] == r]
+            by_kind.setdefault(ctx.kind_of_rates(r), []).extend(_compare(of_run, want_r, margin))
+        for kind, checks in by_kind.items():
+            sub = _direction_sub(checks, kind, "the patched kernel", margin)
+            present = {c.point for c in checks if c.status == "faster"}
+            text = (
+                f"vanilla below the patched kernel beyond the noise at "
+                f"{_by_mode(present, series_r)}; paper: {_by_mode(want_r, series_r)} ({sub.text})"
+            )
+            subs.append(Sub(sub.verdict, text, kind, sub.runs))
+            if not ours:
+                ours.append(_by_mode(present, series_r) + " (rates)")
+    where = _combine(
+        "where",
+        subs,
+        "; ".join(ours),
+        f"needs counts (or rate searches) of {proto} on vanilla at the paper's headroom "
+        f"({settings.paper_headroom} B at IPv6, {settings.paper_platform})",
+    )
+    dsubs = _rate_direction(ctx, claim, settings, VANILLA, None, [proto])
+    direction = _combine(
+        "direction",
+        dsubs,
+        _direction_ours(dsubs),
+        f"needs rate searches of {proto} on vanilla and a patched kernel",
+    )
+    return [where, direction]
+
+
+def _by_mode(points: set[Point], series: set[tuple[str, str]]) -> str:
+    parts = []
+    for proto, mode in sorted(series):
+        params = sorted(p for (pr, m, p) in points if pr == proto and m == mode)
+        parts.append(f"{mode} {params if params else 'none'}")
+    return ", ".join(parts)
+
+
+def _predicted(ctx: Context, run: str, swept: set[Point], series) -> set[Point] | None:
+    out: set[Point] = set()
+    for proto, mode in series:
+        params = sorted(p for (pr, m, p) in swept if pr == proto and m == mode)
+        got = ctx.model.doubles(run, proto, mode, params, VANILLA) if ctx.model else None
+        if got is None:
+            return None
+        out |= {(proto, mode, p) for p in got}
+    return out
+
+
+def c4_ioam_triggers(ctx: Context, claim: Claim, settings: Settings) -> list[Part]:
+    """C4: IOAM trace sizes where vanilla drops (counts or rates), and that it drops there."""
+    return _trigger_claim(ctx, claim, settings)
+
+
+def c5_srv6_triggers(ctx: Context, claim: Claim, settings: Settings) -> list[Part]:
+    """C5: SRv6 segment counts where vanilla drops (counts or rates), never inline."""
+    return _trigger_claim(ctx, claim, settings)
+
+
+# ---------------------------------------------------------------- C6: two headrooms
+
+
+def c6_platform_dependence(ctx: Context, claim: Claim, settings: Settings) -> list[Part]:
+    """C6: trigger points measured at two or more receive headrooms, each as the model
+    predicts for its headroom, and different between headrooms. The model's lists for other
+    cache lines and drivers are a labelled cross-check, never the verdict."""
+    counts = _counts(ctx, claim.kinds("where"))
+    need = int(claim.paper["min_headrooms"])  # type: ignore[call-overload]
+    measured: dict[int, dict[tuple[str, str], list[int]]] = {}
+    mismatches, unchecked, runs = [], [], set()
+    for run, of_run in counts.groupby("run_id") if not counts.empty else []:
+        headroom = ctx.rx_headroom(str(run), settings.paper_headroom)
+        runs.add(str(run))
+        for (proto, mode), grp in of_run[of_run["kernel_variant"] == VANILLA].groupby(
+            ["protocol", "mode"]
+        ):
+            if proto == "rpl":  # an address set's index is no size: compared by C8
+                continue
+            params = sorted(int(p) for p in grp["param"])
+            got = sorted(int(p) for p in grp.loc[grp["reallocs_mean"] >= DOUBLE_THRESHOLD, "param"])
+            key = (str(proto), str(mode))
+            measured.setdefault(headroom, {})
+            measured[headroom][key] = sorted(set(measured[headroom].get(key, [])) | set(got))
+            predicted = (
+                ctx.model.doubles(str(run), proto, mode, params, VANILLA) if ctx.model else None
+            )
+            if predicted is None:
+                unchecked.append(f"{headroom} B {proto} {mode}")
+            elif predicted != got:
+                mismatches.append(f"{headroom} B {proto} {mode}: measured {got}, model {predicted}")
+    cross = _model_cross_check(ctx, claim)
+    heads = sorted(measured)
+    shared = [
+        key
+        for key in {k for h in heads for k in measured[h]}
+        if sum(key in measured[h] for h in heads) >= 2
+    ]
+    differ = [
+        key
+        for key in shared
+        if len({tuple(measured[h][key]) for h in heads if key in measured[h]}) > 1
+    ]
+    shown = (
+        ("seg6", "encap")
+        if ("seg6", "encap") in shared
+        else (sorted(shared)[0] if shared else None)
+    )
+    ours = (
+        f"{shown[0]} {shown[1]} doubles: "
+        + "; ".join(f"{h} B {measured[h][shown]}" for h in heads if shown in measured[h])
+        if shown
+        else ""
+    )
+    kinds = tuple(sorted({ctx.kind_of_counts(r) for r in runs}))
+    if len(heads) < need:
+        how = (
+            f"counts at {len(heads)} receive headroom(s) "
+            f"({', '.join(f'{h} B' for h in heads) or 'none'}); needs {need} (the lab's "
+            f"--nic profiles, e.g. i40e and netskbpad); {cross}"
+        )
+        return [Part("where", NOT_AVAILABLE, ours, how)]
+    how = (
+        f"vanilla's double points at {', '.join(f'{h} B' for h in heads)}: as the model predicts "
+        f"for each headroom: {'yes' if not mismatches else 'no: ' + '; '.join(mismatches)}; "
+        f"different between headrooms in {len(differ)} of {len(shared)} series measured at "
+        "two or more"
+    )
+    if unchecked:
+        how += f"; the model gives no prediction for {', '.join(unchecked)}"
+    how += f"; {cross}"
+    if mismatches or not differ:
+        verdict = CONTRADICTED
+    elif unchecked:
+        verdict = INCONCLUSIVE
+    else:
+        verdict = REPRODUCED
+    return [Part("where", verdict, ours, how, kinds, tuple(sorted(runs)))]
+
+
+def _model_cross_check(ctx: Context, claim: Claim) -> str:
+    """The model's SRv6 encap lists per cache line and per driver (predictions), and the
+    cover letter's lists with the arithmetic that relates them."""
+    if ctx.model is None:
+        return "model cross-check unavailable"
+    sweep = f"{SEG6_ENCAP_SWEEP.start}-{SEG6_ENCAP_SWEEP.stop - 1}"
+    letter = dict(claim.paper.get("cover_letter_seg6_encap", {}))  # type: ignore[call-overload]
+    lines = []
+    for line in sorted(int(k) for k in letter):
+        model = ctx.model.cache_line_triggers(line)
+        listed = [int(v) for v in letter.get(line, letter.get(str(line), []))]
+        lines.append(f"{line} B: model {model[:6]}..., cover letter {listed}...")
+    drivers = "; ".join(
+        f"{d} ({h} B) {v[:4] if v else 'none'}{'...' if len(v) > 4 else ''}"
+        for d, (h, v) in ctx.model.driver_triggers().items()
+    )
+    note = str(claim.paper.get("cover_letter_note", "")).strip()
+    return (
+        f"cross-check, model predictions (not measurements), seg6 encap {sweep} segments at "
+        f"the i40e headroom per cache line: {'; '.join(lines)}; x86_64 drivers: {drivers}. "
+        f"{note}"
     )
 
 
-def c8_rpl(ctx: Context, claim: Claim) -> Verdict:
-    """C8: RPL on vanilla and patched; the model says whether a double is possible in theory."""
-    per_point, patched = _patched_rows(ctx)
-    rpl = per_point[per_point["protocol"] == "rpl"] if not per_point.empty else per_point
+# ---------------------------------------------------------------- C7, F1: per kernel
+
+
+def _kernels(ctx: Context, protocols: Iterable[str]) -> list[str]:
+    found: set[str] = set()
+    for frame in (ctx.reallocs, ctx.rates):
+        if not frame.empty:
+            found |= set(frame.loc[frame["protocol"].isin(list(protocols)), "kernel_variant"])
+    if not ctx.data.rounds.empty:
+        found |= set(ctx.data.rounds["kernel_variant"])
+    return sorted(str(k) for k in found - {VANILLA})
+
+
+def _mechanism(ctx: Context, claim: Claim, kernel: str, protocols: list[str]) -> Part:
+    """At vanilla's double points (counted in the same run), ``kernel`` reallocates at most
+    1 + tolerance per packet, and twice nowhere."""
+    counts = _counts(ctx, claim.kinds("mechanism"))
+    counts = counts[counts["protocol"].isin(protocols)] if not counts.empty else counts
+    tol = claim.tol("reallocs_per_packet")
+    subs, worst, still, n_doubles = [], 0.0, set(), 0
+    for run, of_run in counts.groupby("run_id") if not counts.empty else []:
+        if kernel not in set(of_run["kernel_variant"]) or VANILLA not in set(
+            of_run["kernel_variant"]
+        ):
+            continue
+        doubles = _count_doubles(of_run)
+        mine = of_run[of_run["kernel_variant"] == kernel]
+        at = mine[
+            [(str(r.protocol), str(r.mode), int(r.param)) in doubles for r in mine.itertuples()]
+        ]
+        n_doubles += len(at)
+        if not at.empty:
+            worst = max(worst, float(at["reallocs_mean"].max()))
+        still |= _count_doubles(of_run, kernel)
+        subs.append(str(run))
+    if not subs:
+        return Part(
+            "mechanism",
+            NOT_AVAILABLE,
+            "",
+            f"needs reallocation counts of {kernel} and vanilla in one counting run",
+        )
+    if still:
+        verdict, ours = CONTRADICTED, f"2 reallocations/packet at {_names(still)}"
+    elif worst <= 1.0 + tol:
+        verdict, ours = (
+            REPRODUCED,
+            f"≤ {worst:.3f} reallocations/packet at {n_doubles} vanilla double points",
+        )
+    else:
+        verdict, ours = INCONCLUSIVE, f"up to {worst:.3f} reallocations/packet"
+    how = (
+        f"{kernel} at vanilla's {n_doubles} double points (2 reallocations/packet), allowed "
+        f"1 + {tol:g}; doubles at {_names(still) if still else 'none'}"
+    )
+    model_note = _model_doubles_note(ctx, counts, kernel, still)
+    kinds = tuple(sorted({ctx.kind_of_counts(r) for r in subs}))
+    return Part("mechanism", verdict, ours, how + model_note, kinds, tuple(sorted(subs)))
+
+
+def _model_doubles_note(ctx: Context, counts: pd.DataFrame, kernel: str, still: set[Point]) -> str:
+    if ctx.model is None or counts.empty:
+        return ""
+    rows = counts[counts["kernel_variant"] == kernel]
+    run = str(rows["run_id"].iloc[0]) if not rows.empty else None
+    if run is None:
+        return ""
+    predicted: set[Point] = set()
+    for (proto, mode), grp in rows[rows["run_id"] == run].groupby(["protocol", "mode"]):
+        got = ctx.model.doubles(run, proto, mode, sorted(int(p) for p in grp["param"]), kernel)
+        if got is None:
+            return f"; the model has no {kernel} variant to compare with"
+        predicted |= {(str(proto), str(mode), p) for p in got}
+    return "; model: " + ("the same" if predicted == still else f"{_names(predicted) or 'none'}")
+
+
+def c7_single_realloc(ctx: Context, claim: Claim, settings: Settings) -> dict[str, list[Part]]:
+    """C7 per kernel: one reallocation where vanilla needs two (mechanism, counts), and the
+    drops gone (direction: faster than vanilla at vanilla's trigger points, not different
+    elsewhere; rates or the lab's paired rounds)."""
+    protocols = list(claim.paper["protocols"])  # type: ignore[call-overload]
+    kernels = _kernels(ctx, protocols)
+    kernels.sort(key=lambda k: (k != settings.reference_kernel, k))
+    out = {}
+    for kernel in kernels:
+        mechanism = _mechanism(ctx, claim, kernel, protocols)
+        subs = _rate_direction(
+            ctx, claim, settings, VANILLA, kernel, protocols, claim.tol("gone_min_gain_pct")
+        )
+        subs += _rounds_direction(ctx, claim, kernel)
+        direction = _combine(
+            "direction",
+            subs,
+            _direction_ours(subs),
+            f"needs rate searches of {kernel} and vanilla (or the lab's paired rounds)",
+        )
+        out[kernel] = [mechanism, direction]
+    if not out:
+        missing = "needs counts or rates of a patched kernel and vanilla"
+        out[settings.reference_kernel] = [
+            Part("mechanism", NOT_AVAILABLE, "", missing),
+            Part("direction", NOT_AVAILABLE, "", missing),
+        ]
+    return out
+
+
+def f1_still_double(ctx: Context, claim: Claim, settings: Settings) -> dict[str, list[Part]]:
+    """F1 per kernel (every kernel in the counts but vanilla and the reference): where it
+    still reallocates twice among vanilla's double points (mechanism: against the list stated
+    for it in claims.yaml, else the model's), and whether it forwards slower than the
+    reference kernel there (direction)."""
+    stated_kernel = str(claim.paper["kernel"])
+    stated = {
+        (str(proto), str(mode), int(p))
+        for proto, modes in dict(claim.paper["still_double"]).items()  # type: ignore[call-overload]
+        for mode, params in dict(modes).items()
+        for p in params
+    }
+    counts = _counts(ctx, claim.kinds("mechanism"))
+    kernels = [k for k in _kernels(ctx, ["ioam6", "seg6", "rpl"]) if k != settings.reference_kernel]
+    if stated_kernel not in kernels:
+        kernels.append(stated_kernel)
+    out = {}
+    for kernel in sorted(kernels, key=lambda k: (k != stated_kernel, k)):
+        rows = (
+            counts[counts["kernel_variant"].isin([kernel, VANILLA])] if not counts.empty else counts
+        )
+        runs = (
+            [
+                r
+                for r in rows["run_id"].unique()
+                if set(rows.loc[rows["run_id"] == r, "kernel_variant"]) >= {kernel, VANILLA}
+            ]
+            if not rows.empty
+            else []
+        )
+        if not runs:
+            mech = Part("mechanism", NOT_AVAILABLE, "", f"needs counts of {kernel} and vanilla")
+            still: set[Point] = set(stated) if kernel == stated_kernel else set()
+        else:
+            of = rows[rows["run_id"].isin(runs)]
+            vd = set()
+            still = set()
+            for r in runs:
+                one = of[of["run_id"] == r]
+                vd |= _count_doubles(one)
+                still |= _count_doubles(one, kernel) & _count_doubles(one)
+            if kernel == stated_kernel:
+                expect, source = stated, "stated in claims.yaml"
+            else:
+                expect, source = _model_still(ctx, of, kernel, vd), "the model's prediction"
+            if expect is None:
+                verdict, how_e = INCONCLUSIVE, "no stated list and the model has no such variant"
+            else:
+                verdict = REPRODUCED if still == expect else CONTRADICTED
+                how_e = f"expected ({source}): {_names(expect) or 'none'}"
+            kinds = tuple(sorted({ctx.kind_of_counts(r) for r in runs}))
+            mech = Part(
+                "mechanism",
+                verdict,
+                f"still doubles at {_names(still) or 'none'}",
+                f"{kernel} reallocates twice at {_names(still) or 'none'} of vanilla's "
+                f"{len(vd)} double points; {how_e}",
+                kinds,
+                tuple(sorted(runs)),
+            )
+        direction = _slower_than_reference(ctx, claim, settings, kernel, still)
+        out[kernel] = [mech, direction]
+    return out
+
+
+def _model_still(
+    ctx: Context, rows: pd.DataFrame, kernel: str, vd: set[Point]
+) -> set[Point] | None:
+    if ctx.model is None:
+        return None
+    out: set[Point] = set()
+    for (run, proto, mode), grp in rows[rows["kernel_variant"] == kernel].groupby(
+        ["run_id", "protocol", "mode"]
+    ):
+        if proto == "rpl":
+            continue
+        got = ctx.model.doubles(str(run), proto, mode, sorted(int(p) for p in grp["param"]), kernel)
+        if got is None:
+            return None
+        out |= {(str(proto), str(mode), p) for p in got}
+    return out & vd
+
+
+def _slower_than_reference(
+    ctx: Context, claim: Claim, settings: Settings, kernel: str, still: set[Point]
+) -> Part:
+    """``kernel`` slower than the reference beyond the noise at its still-double points, and
+    not slower elsewhere (the ``vanilla`` columns hold ``kernel``)."""
+    ref = settings.reference_kernel
+    margin = claim.tol("elsewhere_margin_pct")
+    rows = ctx.rates_of(_kinds_present(claim.kinds("direction"), RATE_KINDS))
+    subs: list[Sub] = []
+    slow_text = []
+    for run, of_run in rows.groupby("run_id") if not rows.empty else []:
+        if not {kernel, ref} <= set(of_run["kernel_variant"]):
+            continue
+        ratios = ratios_between(of_run, kernel, ref)
+        checks = _compare(ratios, still, 0.0)
+        at = [c for c in checks if c.point in still]
+        away = [c for c in checks if c.point not in still]
+        if not at and not still:
+            slower_away = [c for c in away if c.low > margin]
+            verdict = CONTRADICTED if slower_away else REPRODUCED
+            where = _names(c.point for c in slower_away) or "no point"
+            text = f"{kernel} slower than {ref} beyond ±{margin:g} % at {where}"
+            subs.append(Sub(verdict, text, ctx.kind_of_rates(str(run)), (str(run),)))
+            continue
+        if not at:
+            continue
+        slow = [c for c in at if c.status == "faster"]
+        text = (
+            f"{kernel} slower than {ref} beyond the noise at {len(slow)} of its {len(at)} "
+            "still-double points: "
+            + ", ".join(
+                f"{_name(c.point)} {_pct(c.drop_pct)} {_interval(c.low, c.high)}" for c in at
+            )
+        )
+        slow_text += [f"{_name(c.point)} {_pct(c.drop_pct)}" for c in slow]
+        verdict = (
+            REPRODUCED
+            if len(slow) == len(at)
+            else (CONTRADICTED if any(c.status == "slower" for c in at) else INCONCLUSIVE)
+        )
+        subs.append(Sub(verdict, text, ctx.kind_of_rates(str(run)), (str(run),)))
+    ours = f"slower than {ref}: {', '.join(slow_text)}" if slow_text else ""
+    return _combine(
+        "direction", subs, ours, f"needs rate searches of {kernel} and {ref} in one run"
+    )
+
+
+# ---------------------------------------------------------------- C8: RPL
+
+
+def c8_rpl(ctx: Context, claim: Claim, settings: Settings) -> list[Part]:
+    """C8: a double reallocation for RPL is possible in theory (where: vanilla doubles at an
+    address set, where the model predicts it) and the patch is safe (mechanism: the patched
+    kernel never doubles for RPL)."""
+    proto = str(claim.paper["protocol"])
+    counts = _counts(ctx, claim.kinds("mechanism"))
+    rpl = counts[counts["protocol"] == proto] if not counts.empty else counts
     theory = ctx.model.rpl_possible() if ctx.model is not None else None
     if rpl.empty:
-        how = "needs reallocation counts of rpl points (the lab's counting campaign)"
+        how = f"needs reallocation counts of {proto} points (the lab's counting campaign)"
         if theory:
             how += f"; model: {theory}"
-        return Verdict("not available", "", how, "headroom model" if theory else "none")
+        return [Part("where", NOT_AVAILABLE, "", how), Part("mechanism", NOT_AVAILABLE, "", how)]
+    patched = patched_name(rpl["kernel_variant"].unique())
     hits: dict[str, list[str]] = {}
     for (variant, labels), grp in rpl.groupby(["kernel_variant", "labels"]):
         if (grp["reallocs_mean"] >= DOUBLE_THRESHOLD).any():
             name = label_tags(str(labels)).get("address_set") or f"set {int(grp['param'].iloc[0])}"
             hits.setdefault(str(variant), []).append(name)
-    van_hits, pat_hits = hits.get(VANILLA, []), hits.get(str(patched), [])
-    runs = rpl["run_id"].unique()
+    runs = tuple(sorted(set(rpl["run_id"])))
+    kinds = tuple(sorted({ctx.kind_of_counts(r) for r in runs}))
     sets = rpl["labels"].map(lambda t: label_tags(str(t)).get("address_set", "?")).unique()
-    ours = (
-        f"{len(sets)} address sets; vanilla double at {', '.join(van_hits) or 'none'}; "
-        f"{patched} double at {', '.join(pat_hits) or 'none'}"
-    )
-    if patched is None or patched not in set(rpl["kernel_variant"]):
-        return Verdict(
-            "not available", ours, "needs rpl counts on the patched kernel", "reallocation counts"
+    van = hits.get(VANILLA, [])
+    if not van:
+        where = Part(
+            "where",
+            INCONCLUSIVE,
+            f"vanilla doubles at none of {len(sets)} address sets",
+            f"no measured set reaches a trigger size; model: {theory or 'none in range'}",
+            kinds,
+            runs,
         )
-    safe = not pat_hits
-    how = f"patched kernel safe for RPL (no double point): {safe}"
-    if van_hits and ctx.model is not None:
+    else:
         predicted = [
-            ctx.model.reallocs(str(runs[0]), "rpl", "inline", 0, VANILLA, name) for name in van_hits
+            ctx.model.reallocs(runs[0], proto, "inline", 0, VANILLA, n) if ctx.model else None
+            for n in van
         ]
         agree = all(p is not None and p >= 2 for p in predicted)
-        how += (
-            "; the theoretical case happens on vanilla in the lab, where the model predicts it"
-            if agree
-            else f"; vanilla double in the lab at {van_hits}, model predicts {predicted}"
+        where = Part(
+            "where",
+            REPRODUCED if agree else CONTRADICTED,
+            f"vanilla doubles at {', '.join(van)}",
+            f"vanilla doubles at {', '.join(van)} of {len(sets)} address sets; model predicts "
+            f"{predicted}; model's smallest case: {theory or 'none in range'}",
+            kinds,
+            runs,
         )
-    how += f"; model: {theory}" if theory else "; model has no RPL trigger in range"
-    return Verdict(
-        "reproduced" if safe else "differs",
-        ours,
-        how,
-        _evidence(ctx, runs, "reallocation counts"),
-    )
-
-
-def evaluate_data(data_dir: Path):
-    """Claims table for ``data_dir``: list of :class:`~lwtbench.analysis.claims.ClaimResult`."""
-    from .claims import evaluate_claims
-
-    return evaluate_claims(build_context(data_dir))
+    if patched is None:
+        mechanism = Part(
+            "mechanism", NOT_AVAILABLE, "", f"needs {proto} counts on a patched kernel"
+        )
+    else:
+        pat = hits.get(patched, [])
+        mechanism = Part(
+            "mechanism",
+            CONTRADICTED if pat else REPRODUCED,
+            f"{patched} doubles at {', '.join(pat) or 'none'}",
+            f"{patched} at {len(sets)} address sets: twice at {', '.join(pat) or 'none'}",
+            kinds,
+            runs,
+        )
+    return [where, mechanism]

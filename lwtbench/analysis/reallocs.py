@@ -2,7 +2,7 @@
 
 The kernel grows an skb's head with ``pskb_expand_head``; the lab counts those calls per
 forwarded packet at each scenario point. The paper's issue is two of them where one suffices
-(paper-brief "Root cause"), so a point is a *double-reallocation point* when the count per
+(the upstream series' cover letter), so a point is a *double-reallocation point* when the count per
 packet is close to 2.
 """
 

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..analysis.rates import max_rate_per_repetition, rate_search_points
 from .common import FigureNotAvailable, colour, finish, new_figure
+from .vocabulary import goal_label, kernel_label
 
 
 def baseline_loss_vs_load(
@@ -25,7 +26,7 @@ def baseline_loss_vs_load(
         raise FigureNotAvailable(
             "plain ipv6 trials at two or more offered loads (a baseline throughput campaign)"
         )
-    fig, axes = new_figure(1)
+    fig, axes = new_figure(1, height_in=2.6)
     ax = axes[0]
     for variant, grp in rows.groupby("kernel_variant", sort=True):
         ax.scatter(
@@ -34,7 +35,7 @@ def baseline_loss_vs_load(
             s=6,
             alpha=0.6,
             color=colour(str(variant)),
-            label=str(variant),
+            label=kernel_label(str(variant)),
         )
         mean = grp.groupby("intended_load_pps")["loss_ratio"].mean().clip(lower=0)
         ax.plot(mean.index / 1e6, 100 * mean.values, lw=0.8, color=colour(str(variant)))
@@ -52,45 +53,47 @@ def baseline_loss_vs_load(
             .assign(goal="highest forwarded")
         )
     marks = []
+    styles = ("--", ":", "-.")
     if search_results is not None and not search_results.empty:
+        goals = sorted(set(search_results["goal"]))
         for (variant, goal), grp in search_results.groupby(["kernel_variant", "goal"]):
             value = grp["throughput_pps"].dropna()
             if value.empty:
                 continue
             x = value.mean() / 1e6
             marks.append(x)
-            ax.axvline(x, color=colour(str(variant)), ls="--", lw=0.8)
-            # Listed in the upper left corner rather than beside each line: results of two
-            # kernels sit a few kpps apart and their labels would overlap.
-            ax.annotate(
-                f"{variant} {goal}: {x:.3f} Mpps",
-                (0.02, 0.97 - 0.08 * (len(marks) - 1)),
-                xycoords="axes fraction",
-                ha="left",
-                va="top",
-                fontsize=5.5,
+            # Named in the legend, not beside the line: results of two kernels sit a few
+            # kpps apart, and text there would be struck through by the other's line.
+            ax.axvline(
+                x,
                 color=colour(str(variant)),
+                ls=styles[goals.index(goal) % len(styles)],
+                lw=0.8,
+                label=f"{kernel_label(str(variant))}: {x:.3f} Mpps, search for {goal_label(goal)}",
             )
     loads = rows["intended_load_pps"] / 1e6
     if marks and loads.max() > 1.5 * max(marks):
         # A search's first trial at the maximum load would squeeze the region that matters
-        # into a corner: show up to 1.5x the highest result and say what is off the edge.
-        right = 1.5 * max(marks)
-        ax.set_xlim(loads.min() - 0.05 * (right - loads.min()), right)
+        # into a corner: end the axis at the last load tried near the results and say what
+        # is off the edge.
+        near = loads[loads <= 1.5 * max(marks)]
+        left, right = float(near.min()), float(near.max())
+        margin = 0.05 * (right - left) or 0.05 * right
+        ax.set_xlim(left - margin, right + margin)
         off = loads[loads > right]
         span = f"{off.min():.2f}" if off.min() == off.max() else f"{off.min():.2f}-{off.max():.2f}"
         visible = 100 * rows.loc[loads <= right, "loss_ratio"].clip(lower=0)
         ax.set_ylim(-2, max(10.0, 1.15 * float(visible.max())))
         ax.annotate(
             f"{len(off)} trials at {span} Mpps off the right edge",
-            (0.98, 0.03),
+            (0.02, 0.97),
             xycoords="axes fraction",
-            ha="right",
-            va="bottom",
+            ha="left",
+            va="top",
             fontsize=5.5,
             color="#555555",
         )
     ax.set_xlabel("offered load (Mpps)")
-    ax.set_title("plain IPv6 forwarding")
-    finish(fig, axes, stamp, "loss (%)")
+    ax.set_title("plain IPv6 forwarding (no tunnel)")
+    finish(fig, axes, stamp, "loss (%)", ncol=1)
     return fig

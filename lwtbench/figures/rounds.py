@@ -8,6 +8,15 @@ import pandas as pd
 
 from . import style
 from .common import FigureNotAvailable, colour, finish, new_figure
+from .vocabulary import kernel_label, kernel_sort_key, panel_title
+
+UNITS = {"ioam6": "B trace", "seg6": "segments", "rpl": "segments"}
+"""What a trigger point's number counts, per protocol."""
+
+
+def point_label(protocol: str, mode: str, param: int) -> str:
+    """``SRv6 encap, 13 segments``; ``RPL inline, 30 segments``; ``IOAM inline, 236 B trace``."""
+    return f"{panel_title(protocol, mode)}, {param} {UNITS.get(protocol, '')}".rstrip()
 
 
 def lab_rounds_excess(rounds: pd.DataFrame, stamp: str) -> plt.Figure:
@@ -23,10 +32,13 @@ def lab_rounds_excess(rounds: pd.DataFrame, stamp: str) -> plt.Figure:
     # Points in protocol, mode, N order, whichever run (file) measured them.
     rows = rounds.sort_values(["protocol", "mode", "param"], kind="stable")
     rows = rows.assign(
-        point=rows["protocol"] + " " + rows["mode"] + " " + rows["param"].astype(str)
+        point=[
+            point_label(p, m, int(n))
+            for p, m, n in zip(rows["protocol"], rows["mode"], rows["param"], strict=True)
+        ]
     )
     points = list(dict.fromkeys(rows["point"]))
-    variants = sorted(rows["kernel_variant"].unique(), key=lambda v: (v != "vanilla", v))
+    variants = sorted(rows["kernel_variant"].unique(), key=kernel_sort_key)
     width = 0.8 / len(variants)
     fig, axes = new_figure(1, height_in=2.4)
     if len(points) > 4:  # one column fits a few groups of bars; more take the page width
@@ -37,9 +49,17 @@ def lab_rounds_excess(rounds: pd.DataFrame, stamp: str) -> plt.Figure:
         x = np.arange(len(points)) + (k - (len(variants) - 1) / 2) * width
         y = 100 * sub["median_excess"]
         err = np.vstack([y - 100 * sub["ci_low"], 100 * sub["ci_high"] - y])
-        ax.bar(x, y, width, yerr=err, capsize=1.5, color=colour(str(variant)), label=str(variant))
+        ax.bar(
+            x,
+            y,
+            width,
+            yerr=err,
+            capsize=1.5,
+            color=colour(str(variant)),
+            label=kernel_label(str(variant)),
+        )
     ax.axhline(0, color="#333333", lw=0.6)
-    ax.set_xticks(np.arange(len(points)), points, rotation=20, ha="right")
-    ax.set_title("extra cost per packet at N vs N±1 (median, 95 % CI)")
+    ax.set_xticks(np.arange(len(points)), points, rotation=30, ha="right", fontsize=6)
+    ax.set_title("extra forwarding time per packet at N vs its neighbours N±1 (median, 95 % CI)")
     finish(fig, axes, stamp, "excess (%)")
     return fig

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 VARIANT_COLOURS: dict[str, str] = {
     "vanilla": "#D55E00",
     "mitigated": "#0072B2",
+    "patched": "#0072B2",
     "debian-6.12": "#009E73",
     "fixed": "#0072B2",
     "debian-6.1": "#CC79A7",
@@ -41,22 +42,38 @@ def apply() -> None:
     )
 
 
+def _bottom(fig: plt.Figure) -> float:
+    """Lowest figure-fraction y used by the text hung below the figure so far."""
+    return float(getattr(fig, "_lwtbench_bottom", 0.0))
+
+
+def _hang(fig: plt.Figure, text: str, size: float = 5.5, **kw) -> None:
+    """Hang ``text`` (wrapped to the figure's width) under what is already below the figure."""
+    import textwrap
+
+    width = max(40, int(fig.get_figwidth() * 26 * 5.5 / size))  # ~26 characters/inch at 5.5 pt
+    wrapped = "\n".join(textwrap.fill(p, width=width) for p in text.split("\n"))
+    line = size * 1.3 / 72 / fig.get_figheight()  # one text line, in figure fraction
+    y = _bottom(fig)
+    fig.text(0.99 if kw.get("ha") == "right" else 0.01, y, wrapped, va="top", fontsize=size, **kw)
+    fig._lwtbench_bottom = y - line * (wrapped.count("\n") + 1) - 0.3 * line
+
+
 def stamp(fig: plt.Figure, text: str, note: str = "") -> None:
     """Write the testbed/provenance line under the figure, right-aligned (never omitted), and
-    under it an optional ``note`` (how the figure's labels were computed).
+    under it an optional ``note`` (how the figure's marks and labels were computed).
 
     Each is wrapped to the figure's width and hung below it (``savefig.bbox = tight`` takes
     it in), so a long list of runs neither widens the figure nor covers axis labels.
     """
-    import textwrap
-
-    width = max(40, int(fig.get_figwidth() * 26))  # ~26 characters per inch at 5.5 pt
-    wrapped = textwrap.fill(text, width=width)
-    kw = {"ha": "right", "va": "top", "fontsize": 5.5, "color": "#555555"}
-    fig.text(0.99, 0.0, wrapped, **kw)
+    _hang(fig, text, ha="right", color="#555555")
     if note:
-        line = 5.5 * 1.25 / 72 / fig.get_figheight()  # one text line, in figure fraction
-        fig.text(0.99, -line * (wrapped.count("\n") + 1), textwrap.fill(note, width=width), **kw)
+        _hang(fig, note, ha="right", color="#555555")
+
+
+def caption(fig: plt.Figure, text: str) -> None:
+    """Hang the figure's caption (what it shows, on which testbed) under its stamp."""
+    _hang(fig, text, size=6.5, ha="left", color="#000000")
 
 
 def save(fig: plt.Figure, out_dir, name: str) -> list:

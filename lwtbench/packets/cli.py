@@ -59,7 +59,7 @@ def case_from_args(args: argparse.Namespace) -> Case:
         trace_type=args.trace_type,
         namespace=args.namespace,
         segments=args.segments,
-        segs=args.segs.split(",") if args.segs else None,
+        segs=args.segs.split(",") if args.segs is not None else None,
         tunsrc=args.tunsrc,
         tundst=args.tundst,
     )
@@ -78,6 +78,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_pcap(args: argparse.Namespace) -> int:
+    from ..paths import check_output_file
+
+    check_output_file(args.output, "--output")
     case = case_from_args(args)
     wrpcap(args.output, [case.input_frame, case.expected.packet])
     masked = ", ".join(case.expected.mask_names) or "none"

@@ -1,8 +1,11 @@
 """Campaign files: which points to measure, on which kernels, how often, with which search.
 
-A campaign is YAML, validated completely before anything runs; every problem is reported as
-one :class:`~lwtbench.errors.InputFileError` naming the file, the key path, the value, what
-is allowed and the fix. Shipped campaigns live in ``lwtbench/scenario/campaigns/``.
+A campaign is YAML (read by :mod:`lwtbench.yamlfile`), validated completely before anything
+runs: types and ranges by the strict schema below, then every route against the limits the
+kernel and iproute2 enforce (:func:`lwtbench.packets.validate.check_route` and the iproute2
+arguments the testbed will give). Every problem is one :class:`~lwtbench.errors.InputFileError`
+naming the file, the key path, the value, what is allowed and the fix. Shipped campaigns live
+in ``lwtbench/scenario/campaigns/``.
 
 Example (see ``campaigns/quick.yaml``)::
 
@@ -18,23 +21,45 @@ Example (see ``campaigns/quick.yaml``)::
       - protocol: seg6
         modes: [encap]
         segments: [12, 13, 14]
+
+A sweep may name its own ``kernels:`` (some of the campaign's): its points are then measured
+on those kernels only (``paper.yaml`` measures Debian's kernels at the trigger points alone).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-import yaml
+from pydantic import Field, field_validator
 
 from ..errors import InputFileError, ParameterError
+from ..packets.iproute2 import encap_args
 from ..packets.route import IOAM6_MODES, SEG6_MODES, Ioam6Route, PlainRoute, RplRoute, Seg6Route
+from ..packets.validate import check_route
 from ..search.mlr import GOALS, MlrSettings
 from ..search.stepped import SteppedSettings
+from ..validation import (
+    Bool,
+    Ipv6,
+    Strict,
+    choice,
+    int_in,
+    int_sweep,
+    number_in,
+    refuse,
+    text,
+    validate,
+)
+from ..yamlfile import load_yaml_file
 from .point import ScenarioPoint
+
+SET_NAME_RE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
+"""An RPL address set's name: it becomes part of point ids, which use '/', ',' and '='."""
 
 CAMPAIGN_DIR = Path(__file__).parent / "campaigns"
 """Shipped campaign files (``paper.yaml``, ``quick.yaml``)."""
@@ -47,19 +72,6 @@ FRAME_SIZE_RANGE = (64, 9000)
 """64 B (the Ethernet minimum without FCS is 60; the packets layer builds from 64) to a
 9000 B frame (lwtbench.packets.frames limits), FCS excluded."""
 
-TOP_KEYS = {
-    "name",
-    "description",
-    "frame_size",
-    "repetitions",
-    "kernels",
-    "order",
-    "seed",
-    "search",
-    "addresses",
-    "sweeps",
-}
-ADDRESS_KEYS = {"src", "dst", "tunsrc", "tundst", "segment_prefix"}
 DEFAULT_ADDRESSES = {
     "src": "2001:db8:1::1",
     "dst": "2001:db8:2::1",
@@ -120,11 +132,19 @@ class Campaign:
     search: SearchSpec
     """The rate search of every point."""
     points: tuple[ScenarioPoint, ...]
-    """Every scenario point, in file order."""
+    """Every scenario point, in file order (each once, whichever sweeps list it)."""
     description: str = ""
     """Free text from the file."""
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
     """The parsed YAML, stored in run.json as given."""
+    point_kernels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """``point_id`` -> the kernels measured there, for points listed only by sweeps with
+    their own ``kernels:`` (e.g. Debian's kernels at the trigger points alone); every other
+    point is measured on every kernel of :attr:`kernels`."""
+
+    def kernels_for(self, point: ScenarioPoint) -> tuple[str, ...]:
+        """The kernels ``point`` is measured on."""
+        return self.point_kernels.get(point.point_id, self.kernels)
 
 
 @dataclass(frozen=True)
@@ -150,266 +170,274 @@ def plan(campaign: Campaign, seed: int) -> list[PlannedSearch]:
     out = []
     for rep in range(campaign.repetitions):
         for kernel in campaign.kernels:
-            points = list(campaign.points)
+            points = [p for p in campaign.points if kernel in campaign.kernels_for(p)]
             if campaign.order == "random":
                 rng.shuffle(points)
             out += [PlannedSearch(kernel, rep, p) for p in points]
     return out
 
 
-class _Checker:
-    """Collects the key path for messages: ``sweeps[2].trace_size``."""
+# --- the file's schema (pydantic) --------------------------------------------------------
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = path
+_FIX = "see lwtbench/scenario/campaigns/quick.yaml"
+_NAME = text(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$", "a name of letters, digits, '.', '_', '+', '-'")
+_SET_NAME = text(SET_NAME_RE.pattern, "a name of letters, digits, '.', '_', '+', '-'")
+_LOAD = number_in(0, 1e12, lo_open=True)
 
-    def fail(self, where: str, problem: str, fix: str) -> InputFileError:
-        return InputFileError(self.path, f"{where}: {problem}", fix)
 
-    def mapping(self, value: object, where: str, allowed: set[str]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(where, f"expected a mapping, got {value!r}", "see quick.yaml")
-        unknown = sorted(set(value) - allowed)
-        if unknown:
-            raise self.fail(
-                where,
-                f"unknown key(s) {', '.join(map(str, unknown))}",
-                f"allowed: {', '.join(sorted(allowed))}",
+class _SweepBase(Strict):
+    # A sweep may name its own kernels (some of the campaign's): its points are measured on
+    # those alone (paper.yaml measures Debian's kernels at the trigger points only).
+    kernels: list[_NAME] | None = Field(default=None, min_length=1)
+
+
+class _Ipv6Sweep(_SweepBase):
+    protocol: Literal["ipv6"]
+
+
+class _Ioam6Sweep(_SweepBase):
+    protocol: Literal["ioam6"]
+    modes: list[choice(*IOAM6_MODES)] = Field(min_length=1)
+    # The kernel refuses a trace of 0 or more than 244 bytes, or not a multiple of 4
+    # (ioam6_validate_trace_hdr, include/uapi/linux/ioam6.h; iproute2 refuses the same).
+    trace_size: int_sweep(4, IOAM6_TRACE_MAX, 4)
+    namespace: int_in(0, 65534) = 123  # 0xffff is the invalid namespace (RFC 9197 4.4.1)
+
+
+class _Seg6Sweep(_SweepBase):
+    protocol: Literal["seg6"]
+    modes: list[choice(*SEG6_MODES)] = Field(min_length=1)
+    segments: int_sweep(1, SEG6_SEGMENTS_MAX)
+
+
+class _RplSweep(_SweepBase):
+    protocol: Literal["rpl"]
+    address_sets: dict[_SET_NAME, Annotated[list[Ipv6], Field(min_length=1)]] = Field(min_length=1)
+
+
+_Sweep = Annotated[
+    _Ipv6Sweep | _Ioam6Sweep | _Seg6Sweep | _RplSweep, Field(discriminator="protocol")
+]
+_PROTOCOLS = frozenset({"ipv6", "ioam6", "seg6", "rpl"})
+
+
+class _GoalOverride(Strict):
+    """Attributes of MLRsearch's SearchGoal a campaign may change (MLRsearch checks more)."""
+
+    loss_ratio: number_in(0, 1) | None = None
+    exceed_ratio: number_in(0, 1) | None = None
+    relative_width: number_in(0, 1, lo_open=True) | None = None
+    initial_trial_duration: number_in(0, 3600, lo_open=True) | None = None
+    final_trial_duration: number_in(0, 3600, lo_open=True) | None = None
+    duration_sum: number_in(0, 86400, lo_open=True) | None = None
+    preceding_targets: int_in(0, 100) | None = None
+    expansion_coefficient: int_in(1, 100) | None = None
+    fail_fast: Bool | None = None
+
+
+class _Search(Strict):
+    method: choice("mlrsearch", "stepped") = "mlrsearch"
+    goals: list[choice(*GOALS)] = Field(default_factory=lambda: ["ndr", "pdr"], min_length=1)
+    min_load_pps: _LOAD | None = None
+    max_load_pps: _LOAD | None = None
+    warmup_s: number_in(0, 3600) | None = None
+    search_duration_max_s: number_in(0, 30 * 86400, lo_open=True) | None = None
+    goal_overrides: dict[choice(*GOALS), _GoalOverride] = Field(default_factory=dict)
+    coarse_step_pps: _LOAD | None = None
+    fine_step_pps: _LOAD | None = None
+    duration_s: number_in(0, 3600, lo_open=True) | None = None
+    loss_ratio: number_in(0, 1) | None = None
+    sweeps_per_search: int_in(1, 1000) | None = None
+
+
+class _Addresses(Strict):
+    src: Ipv6 = DEFAULT_ADDRESSES["src"]
+    dst: Ipv6 = DEFAULT_ADDRESSES["dst"]
+    tunsrc: Ipv6 | None = None
+    tundst: Ipv6 = DEFAULT_ADDRESSES["tundst"]
+    segment_prefix: Ipv6 = DEFAULT_ADDRESSES["segment_prefix"]
+
+
+class _CampaignFile(Strict):
+    name: _NAME
+    description: str = ""
+    frame_size: int_sweep(*FRAME_SIZE_RANGE) = Field(default_factory=lambda: [1514])
+    repetitions: int_in(1, 10_000) = 1
+    kernels: list[_NAME] = Field(default_factory=lambda: ["running"], min_length=1)
+    order: choice("random", "sequential") = "random"
+    seed: int_in(0, 2**63 - 1) | None = None
+    search: _Search | None = None
+    addresses: _Addresses = Field(default_factory=_Addresses)
+    sweeps: list[_Sweep] = Field(min_length=1)
+
+    @field_validator("kernels")
+    @classmethod
+    def _distinct(cls, kernels: list[str]) -> list[str]:
+        if len(set(kernels)) != len(kernels):
+            raise refuse(
+                f"repeats a name ({', '.join(kernels)}); give distinct kernel variant names"
             )
-        return value
+        return kernels
 
-    def integer(self, value: object, where: str, lo: int, hi: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise self.fail(where, f"{value!r} is not an integer in {lo}..{hi}", "fix the value")
-        return value
+    @field_validator("frame_size", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        # One size or a sweep of them; the sweep type checks each value and names the range.
+        return [value] if isinstance(value, int) else value
 
-    def number(self, value: object, where: str, lo: float = 0.0) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= lo:
-            raise self.fail(where, f"{value!r} is not a number > {lo:g}", "fix the value")
-        return float(value)
 
-    def address(self, value: object, where: str) -> str:
-        try:
-            return str(ipaddress.IPv6Address(str(value)))
-        except ValueError:
-            raise self.fail(
-                where, f"{value!r} is not an IPv6 address", "e.g. 2001:db8::1"
-            ) from None
+def _search(c: _CampaignFile, source: object) -> SearchSpec:
+    spec = c.search or _Search()
 
-    def int_list(self, value: object, where: str, lo: int, hi: int, multiple: int = 1) -> list:
-        """A list of integers, or ``{from: A, to: B, step: S}`` (inclusive)."""
-        if isinstance(value, dict):
-            spec = self.mapping(value, where, {"from", "to", "step"})
-            if "from" not in spec or "to" not in spec:
-                raise self.fail(where, "a range needs 'from' and 'to'", "e.g. {from: 4, to: 244}")
-            step = self.integer(spec.get("step", multiple), f"{where}.step", 1, hi)
-            first = self.integer(spec["from"], f"{where}.from", lo, hi)
-            last = self.integer(spec["to"], f"{where}.to", lo, hi)
-            values = list(range(first, last + 1, step))
-        elif isinstance(value, list):
-            values = [self.integer(v, f"{where}[{i}]", lo, hi) for i, v in enumerate(value)]
-        else:
-            raise self.fail(where, f"{value!r}", "give a list or {from: A, to: B, step: S}")
-        if not values:
-            raise self.fail(where, "empty", "give at least one value")
-        bad = [v for v in values if v % multiple]
-        if bad:
-            raise self.fail(
-                where, f"{bad[0]} is not a multiple of {multiple}", f"use multiples of {multiple}"
+    def fail(key: str, problem: str, fix: str) -> InputFileError:
+        return InputFileError(source, f"search.{key}: {problem}", fix)
+
+    given = spec.model_dump(exclude_none=True, exclude={"method", "goals", "goal_overrides"})
+    if spec.method == "mlrsearch":
+        extra = sorted(
+            set(given) - {"min_load_pps", "max_load_pps", "warmup_s", "search_duration_max_s"}
+        )
+        if extra:
+            raise fail(
+                extra[0], "is a setting of the stepped search", "drop it, or method: stepped"
             )
-        return values
-
-    def choices(self, value: object, where: str, allowed: tuple[str, ...]) -> list[str]:
-        if not isinstance(value, list) or not value:
-            raise self.fail(where, f"{value!r} is not a non-empty list", f"e.g. [{allowed[0]}]")
-        for v in value:
-            if v not in allowed:
-                raise self.fail(where, f"unknown mode {v!r}", f"allowed: {', '.join(allowed)}")
-        return list(value)
-
-
-def _search(c: _Checker, value: object) -> SearchSpec:
-    if value is None:
-        return SearchSpec(method="mlrsearch", mlr=MlrSettings())
-    spec = c.mapping(
-        value,
-        "search",
-        {
-            "method",
-            "goals",
-            "min_load_pps",
-            "max_load_pps",
-            "warmup_s",
-            "search_duration_max_s",
-            "goal_overrides",
-            "coarse_step_pps",
-            "fine_step_pps",
-            "duration_s",
-            "loss_ratio",
-            "sweeps_per_search",
-        },
-    )
-    method = spec.get("method", "mlrsearch")
-    if method == "mlrsearch":
-        goals = spec.get("goals", ["ndr", "pdr"])
-        if not isinstance(goals, list) or not goals:
-            raise c.fail("search.goals", f"{goals!r}", f"a list of: {', '.join(GOALS)}")
-        for g in goals:
-            if g not in GOALS:
-                raise c.fail("search.goals", f"unknown goal {g!r}", f"one of {', '.join(GOALS)}")
-        overrides = spec.get("goal_overrides", {}) or {}
-        c.mapping(overrides, "search.goal_overrides", set(GOALS))
-        kwargs: dict[str, Any] = {"goals": tuple(goals), "goal_overrides": overrides}
-        for key, lo in (("min_load_pps", 0.0), ("max_load_pps", 0.0), ("search_duration_max_s", 0)):
-            if key in spec:
-                kwargs[key] = c.number(spec[key], f"search.{key}", lo)
-        if "warmup_s" in spec:
-            kwargs["warmup_s"] = c.number(spec["warmup_s"], "search.warmup_s", -1e-9)
-        mlr = MlrSettings(**kwargs)
+        overrides = {g: o.model_dump(exclude_none=True) for g, o in spec.goal_overrides.items()}
+        mlr = MlrSettings(goals=tuple(spec.goals), goal_overrides=overrides, **given)
         if mlr.min_load_pps >= mlr.max_load_pps:
-            raise c.fail("search.min_load_pps", "not below max_load_pps", "lower it")
+            raise fail("min_load_pps", "not below max_load_pps", "lower it")
         try:
             mlr.search_goals()
         except ParameterError as exc:
-            raise c.fail("search.goal_overrides", str(exc), "see MLRsearch's SearchGoal") from None
-        return SearchSpec(method=method, mlr=mlr)
-    if method == "stepped":
-        kwargs = {}
-        for key in ("coarse_step_pps", "fine_step_pps", "max_load_pps", "duration_s"):
-            if key in spec:
-                kwargs[key] = c.number(spec[key], f"search.{key}")
-        if "loss_ratio" in spec:
-            kwargs["loss_ratio"] = c.number(spec["loss_ratio"], "search.loss_ratio", -1e-12)
-        if "sweeps_per_search" in spec:
-            kwargs["repetitions"] = c.integer(
-                spec["sweeps_per_search"], "search.sweeps_per_search", 1, 1000
-            )
-        return SearchSpec(method=method, stepped=SteppedSettings(**kwargs))
-    raise c.fail("search.method", f"unknown method {method!r}", "use mlrsearch or stepped")
+            raise fail("goal_overrides", str(exc), "see MLRsearch's SearchGoal") from None
+        return SearchSpec(method="mlrsearch", mlr=mlr)
+    extra = sorted(set(given) & {"min_load_pps", "warmup_s", "search_duration_max_s"})
+    if extra or spec.goal_overrides or (c.search and "goals" in c.search.model_fields_set):
+        raise fail(extra[0] if extra else "goals", "is a setting of MLRsearch", "drop it")
+    if "sweeps_per_search" in given:
+        given["repetitions"] = given.pop("sweeps_per_search")
+    return SearchSpec(method="stepped", stepped=SteppedSettings(**given))
+
+
+def _checked(route: Any, where: str, value: object, source: object) -> Any:
+    """The route as the testbed will install it: the packets layer's kernel limits and the
+    iproute2 arguments, so a value ``ip route`` or the kernel would refuse (or iproute2 would
+    silently install without encapsulation) stops the campaign before anything runs."""
+    try:
+        check_route(route)
+        encap_args(route)
+    except ParameterError as exc:
+        raise InputFileError(
+            source, f"{where}: {value}: {exc}", "use a value within the limit"
+        ) from None
+    return route
+
+
+def _sweep_kernels(c: _CampaignFile, sweep: Any, where: str, source: object) -> tuple[str, ...]:
+    """A sweep's own ``kernels:`` (distinct, some of the campaign's), else every kernel."""
+    if sweep.kernels is None:
+        return tuple(c.kernels)
+    own = sweep.kernels
+    if len(set(own)) != len(own):
+        raise InputFileError(source, f"{where}.kernels: repeats a name", "give distinct names")
+    unknown = [k for k in own if k not in c.kernels]
+    if unknown:
+        raise InputFileError(
+            source,
+            f"{where}.kernels: {unknown[0]!r} is not in the campaign's kernels",
+            f"use some of: {', '.join(c.kernels)}",
+        )
+    return tuple(own)
 
 
 def _points(
-    c: _Checker, sweeps: object, frame_sizes: list[int], addr: dict[str, Any]
-) -> list[ScenarioPoint]:
-    if not isinstance(sweeps, list) or not sweeps:
-        raise c.fail("sweeps", "missing or empty", "list at least one sweep, e.g. - protocol: ipv6")
+    c: _CampaignFile, source: object
+) -> tuple[list[ScenarioPoint], dict[str, tuple[str, ...]]]:
+    """The points of every sweep (each once) and, for points not measured on every kernel,
+    the kernels they are measured on."""
+    addr = c.addresses
+    frame_sizes = c.frame_size
     points: list[ScenarioPoint] = []
-    for i, raw in enumerate(sweeps):
+    measured_on: dict[str, list[str]] = {}
+    for i, sweep in enumerate(c.sweeps):
         where = f"sweeps[{i}]"
-        if not isinstance(raw, dict) or "protocol" not in raw:
-            raise c.fail(where, f"{raw!r} has no 'protocol'", "protocol: ipv6|ioam6|seg6|rpl")
-        proto = raw["protocol"]
+        on = _sweep_kernels(c, sweep, where, source)
         routes: list[tuple[Any, str, int, dict[str, str]]] = []
-        if proto == "ipv6":
-            c.mapping(raw, where, {"protocol"})
+        if isinstance(sweep, _Ipv6Sweep):
             routes.append((PlainRoute(), "none", 0, {}))
-        elif proto == "ioam6":
-            s = c.mapping(raw, where, {"protocol", "modes", "trace_size", "namespace"})
-            modes = c.choices(s.get("modes"), f"{where}.modes", IOAM6_MODES)
-            if "trace_size" not in s:
-                raise c.fail(where, "no trace_size", "e.g. trace_size: {from: 4, to: 244, step: 4}")
-            sizes = c.int_list(s["trace_size"], f"{where}.trace_size", 0, IOAM6_TRACE_MAX, 4)
-            ns = c.integer(s.get("namespace", 123), f"{where}.namespace", 0, 65534)
-            for mode in modes:
-                for size in sizes:
-                    tun = (
-                        {}
-                        if mode == "inline"
-                        else {"tunsrc": addr["tunsrc"], "tundst": addr["tundst"]}
-                    )
-                    route = Ioam6Route(mode=mode, trace_size=size, namespace=ns, **tun)
+        elif isinstance(sweep, _Ioam6Sweep):
+            for mode in sweep.modes:
+                tun = {} if mode == "inline" else {"tunsrc": addr.tunsrc, "tundst": addr.tundst}
+                for size in sweep.trace_size:
+                    route = Ioam6Route(mode=mode, trace_size=size, namespace=sweep.namespace, **tun)
+                    route = _checked(route, f"{where}.trace_size", size, source)
                     routes.append((route, "trace_size", size, {}))
-        elif proto == "seg6":
-            s = c.mapping(raw, where, {"protocol", "modes", "segments"})
-            modes = c.choices(s.get("modes"), f"{where}.modes", SEG6_MODES)
-            if "segments" not in s:
-                raise c.fail(where, "no segments", "e.g. segments: {from: 1, to: 24}")
-            counts = c.int_list(s["segments"], f"{where}.segments", 1, SEG6_SEGMENTS_MAX)
-            prefix = ipaddress.IPv6Address(addr["segment_prefix"])
-            for mode in modes:
-                for n in counts:
+        elif isinstance(sweep, _Seg6Sweep):
+            prefix = ipaddress.IPv6Address(addr.segment_prefix)
+            for mode in sweep.modes:
+                for n in sweep.segments:
                     segs = tuple(str(prefix + k) for k in range(1, n + 1))
-                    routes.append((Seg6Route(mode=mode, segments=segs), "segments", n, {}))
-        elif proto == "rpl":
-            s = c.mapping(raw, where, {"protocol", "address_sets"})
-            sets = s.get("address_sets")
-            if not isinstance(sets, dict) or not sets:
-                raise c.fail(
-                    f"{where}.address_sets", f"{sets!r}", "a mapping name -> list of addresses"
-                )
-            for k, (name, addrs) in enumerate(sets.items()):
-                w = f"{where}.address_sets.{name}"
-                if not isinstance(addrs, list) or not addrs:
-                    raise c.fail(w, f"{addrs!r}", "a non-empty list of IPv6 addresses")
-                segs = tuple(c.address(a, f"{w}[{j}]") for j, a in enumerate(addrs))
-                routes.append((RplRoute(segments=segs), "address_set", k, {"address_set": name}))
+                    route = _checked(
+                        Seg6Route(mode=mode, segments=segs),
+                        f"{where}.segments",
+                        f"{n} ({mode})",
+                        source,
+                    )
+                    routes.append((route, "segments", n, {}))
         else:
-            raise c.fail(f"{where}.protocol", f"unknown {proto!r}", "one of ipv6, ioam6, seg6, rpl")
+            # Sorted by name: run.json stores the campaign with sorted keys, so the file's
+            # order of this mapping does not survive a resume; names and their ranks do.
+            for k, name in enumerate(sorted(sweep.address_sets)):
+                addrs = tuple(sweep.address_sets[name])
+                w = f"{where}.address_sets.{name}"
+                route = _checked(RplRoute(segments=addrs), w, f"{len(addrs)} addresses", source)
+                routes.append((route, "address_set", k, {"address_set": name}))
         for route, pname, pval, labels in routes:
             for fs in frame_sizes:
-                points.append(
-                    ScenarioPoint(
-                        route=route,
-                        param_name=pname,
-                        param=pval,
-                        frame_size=fs,
-                        src=addr["src"],
-                        dst=addr["dst"],
-                        labels=labels,
-                    )
+                point = ScenarioPoint(
+                    route=route,
+                    param_name=pname,
+                    param=pval,
+                    frame_size=fs,
+                    src=addr.src,
+                    dst=addr.dst,
+                    labels=labels,
                 )
-    ids = [p.point_id for p in points]
-    dup = sorted({x for x in ids if ids.count(x) > 1})
-    if dup:
-        raise c.fail("sweeps", f"point {dup[0]} appears twice", "remove the duplicate sweep")
-    return points
+                seen = measured_on.setdefault(point.point_id, [])
+                twice = [k for k in on if k in seen]
+                if twice:
+                    raise InputFileError(
+                        source,
+                        f"sweeps: point {point.point_id} appears twice for kernel {twice[0]}",
+                        "remove the duplicate sweep, or give the sweeps disjoint kernels:",
+                    )
+                if not seen:
+                    points.append(point)
+                seen += on
+    partial = {
+        pid: tuple(k for k in c.kernels if k in on)
+        for pid, on in measured_on.items()
+        if set(on) != set(c.kernels)
+    }
+    return points, partial
 
 
 def parse_campaign(data: object, source: Path | str = "<campaign>") -> Campaign:
     """Validate parsed YAML; raises :class:`InputFileError` naming ``source`` on any problem."""
-    c = _Checker(source)
-    top = c.mapping(data, "top level", TOP_KEYS)
-    name = top.get("name")
-    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
-        raise c.fail("name", f"{name!r}", "give a plain name (it becomes data/<name>/)")
-    fs_raw = top.get("frame_size", 1514)
-    frame_sizes = (
-        c.int_list(fs_raw, "frame_size", *FRAME_SIZE_RANGE)
-        if isinstance(fs_raw, list)
-        else [c.integer(fs_raw, "frame_size", *FRAME_SIZE_RANGE)]
-    )
-    reps = c.integer(top.get("repetitions", 1), "repetitions", 1, 10_000)
-    kernels = top.get("kernels", ["running"])
-    if (
-        not isinstance(kernels, list)
-        or not kernels
-        or not all(isinstance(k, str) and k for k in kernels)
-        or len(set(kernels)) != len(kernels)
-    ):
-        raise c.fail("kernels", f"{kernels!r}", "a list of distinct kernel variant names")
-    order = top.get("order", "random")
-    if order not in ("random", "sequential"):
-        raise c.fail("order", f"{order!r}", "random or sequential")
-    seed = top.get("seed")
-    if seed is not None:
-        seed = c.integer(seed, "seed", 0, 2**63 - 1)
-    addr = dict(DEFAULT_ADDRESSES)
-    addr_raw = c.mapping(top.get("addresses", {}) or {}, "addresses", ADDRESS_KEYS)
-    for key, value in addr_raw.items():
-        addr[key] = c.address(value, f"addresses.{key}")
-    search = _search(c, top.get("search"))
-    points = _points(c, top.get("sweeps"), frame_sizes, addr)
+    c = validate(_CampaignFile, data, source, _FIX, _PROTOCOLS)
+    assert isinstance(data, dict)
+    points, point_kernels = _points(c, source)
     return Campaign(
-        name=name,
+        name=c.name,
         source=str(source),
-        kernels=tuple(kernels),
-        repetitions=reps,
-        order=order,
-        seed=seed,
-        search=search,
+        kernels=tuple(c.kernels),
+        repetitions=c.repetitions,
+        order=c.order,
+        seed=c.seed,
+        search=_search(c, source),
         points=tuple(points),
-        description=str(top.get("description", "")),
-        raw=top,
+        description=c.description,
+        raw=data,
+        point_kernels=point_kernels,
     )
 
 
@@ -421,13 +449,7 @@ def load_campaign(path: Path | str) -> Campaign:
     if not p.is_file():
         shipped = ", ".join(sorted(x.stem for x in CAMPAIGN_DIR.glob("*.yaml")))
         raise InputFileError(p, "no such file", f"give a campaign file, or one of: {shipped}")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputFileError(
-            p, f"not valid YAML ({exc})".replace("\n", " "), "fix the syntax"
-        ) from None
-    return parse_campaign(data, p)
+    return parse_campaign(load_yaml_file(p, "campaign"), p)
 
 
 def estimate_trial_time_s(campaign: Campaign) -> float:

@@ -12,8 +12,6 @@ from ..errors import InputFileError
 from ..kernel.variants import VARIANT_NAMES
 
 KERNELS = VARIANT_NAMES
-DEFAULT_KERNELS = ("vanilla", "debian-6.12", "fixed", "debian-6.1")
-"""A lab testbed file without ``variants`` gets these (the newer variants are asked for)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -100,27 +98,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _lab_kind(data: dict, path: Path):
     """``kind: lab`` in a testbed file: ``nic``, ``flavour``, ``variants``, ``late_is_loss``
     (all optional)."""
-    from .lab import LabTestbed, nic_profile
+    from .lab import NIC_PROFILES, LabTestbed
+    from .testbed_file import parse_lab_testbed
 
-    unknown = set(data) - {"kind", "name", "nic", "flavour", "variants", "late_is_loss"}
-    if unknown:
-        raise InputFileError(
-            path, f"unknown keys {sorted(unknown)}", "use nic, flavour, variants, late_is_loss"
-        )
-    late_is_loss = data.get("late_is_loss", True)
-    if not isinstance(late_is_loss, bool):
-        raise InputFileError(path, f"late_is_loss: {late_is_loss!r}", "true or false")
-    nic = str(data.get("nic", "i40e"))
-    nic_profile(nic)  # validated now, before anything boots
-    flavour = str(data.get("flavour", "timing"))
-    if flavour not in ("timing", "counting"):
-        raise InputFileError(path, f"flavour: {flavour!r}", "timing or counting")
-    variants = tuple(data.get("variants", DEFAULT_KERNELS))
-    bad = [v for v in variants if v not in KERNELS]
-    if bad:
-        raise InputFileError(path, f"variants: {bad} unknown", f"use {', '.join(KERNELS)}")
+    config = parse_lab_testbed(data, path, tuple(NIC_PROFILES), KERNELS)
     return lambda: LabTestbed(
-        nic=nic, flavour=flavour, variants=variants, late_is_loss=late_is_loss
+        nic=config.nic,
+        flavour=config.flavour,
+        variants=config.variants,
+        late_is_loss=config.late_is_loss,
     )
 
 
@@ -141,11 +127,14 @@ def _progress(msg: str) -> None:
 
 
 def cmd_lab_run(args: argparse.Namespace) -> int:
+    from ..paths import check_plain_name
     from ..results.store import RunStore
     from ..scenario.campaign import load_campaign
     from .lab import nic_profile
     from .lab_counts import CountSettings, run_counts, run_provenance
 
+    if args.run_name is not None:
+        check_plain_name(args.run_name, "--run")
     campaign = load_campaign(args.campaign)
     nic = nic_profile(args.nic)
     kernels = tuple(args.kernels or campaign.kernels)
@@ -190,8 +179,12 @@ def cmd_lab_run(args: argparse.Namespace) -> int:
 
 
 def cmd_lab_rounds(args: argparse.Namespace) -> int:
+    from ..paths import check_output_file
     from .lab import nic_profile
     from .lab_rounds import RoundSettings, run_rounds
+
+    if args.output:
+        check_output_file(args.output, "--output")  # before the rounds, not after
 
     settings = RoundSettings(
         protocol=args.protocol,

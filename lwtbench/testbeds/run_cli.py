@@ -43,10 +43,13 @@ def _progress(msg: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from ..campaign_runner import format_plan, resume_run, start_run
+    from ..paths import check_plain_name
     from ..scenario.campaign import load_campaign
-    from .testbed_file import load_testbed_factory
+    from .testbed_file import check_kernels, load_testbed_factory
 
     factory = load_testbed_factory(args.testbed)
+    if args.run_name is not None:
+        check_plain_name(args.run_name, "--run")
     if args.resume:
         run_dir = Path(args.resume)
         if not run_dir.is_dir() and args.campaign:
@@ -60,6 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not args.campaign:
             raise InputFileError("--campaign", "missing", "give --campaign FILE (or --resume RUN)")
         campaign = load_campaign(args.campaign)
+        check_kernels(campaign.kernels, campaign.source, args.testbed)
         if args.dry_run:
             seed = campaign.seed if campaign.seed is not None else 0
             print(format_plan(campaign, seed))
@@ -76,8 +80,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_preflight(args: argparse.Namespace) -> int:
-    from .testbed_file import read_testbed_yaml
+    from .testbed_file import load_testbed_factory, read_testbed_yaml
 
+    load_testbed_factory(args.testbed)  # the whole file validated, whatever its kind
     data = read_testbed_yaml(args.testbed)
     if data["kind"] != "trex":
         print(f"{args.testbed}: kind {data['kind']}: nothing to check")

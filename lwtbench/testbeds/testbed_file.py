@@ -3,20 +3,27 @@
 No address, host name or interface name appears anywhere else in the project: campaigns say
 what to measure, the testbed file says where. ``kind`` selects the testbed implementation;
 other testbeds (the software lab) register their kind with :func:`register_kind`.
+
+The file is read with the safe loader of :mod:`lwtbench.yamlfile` and validated by the strict
+schemas below (:mod:`lwtbench.validation`): a wrong type, a value out of range, a quoted
+``"false"`` where a boolean belongs or an unknown key stops with the key path and the fix,
+before anything connects. Callers get the frozen dataclasses, never the schema models.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import yaml
+from pydantic import Field, PlainValidator, model_validator
 
 from ..errors import InputFileError
+from ..validation import Bool, Ipv6, Strict, choice, int_in, number_in, refuse, text, validate
+from ..yamlfile import load_yaml_file
 from .base import TestbedFactory
 
 MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
@@ -135,171 +142,236 @@ class TrexTestbedConfig:
     """Free-form facts recorded in run.json (NIC model, cabling ...)."""
 
 
-class _V:
-    def __init__(self, path: Path) -> None:
-        self.path = path
+# --- the file's schema (pydantic); the dataclasses above are what callers get ------------
 
-    def fail(self, where: str, problem: str, fix: str) -> InputFileError:
-        return InputFileError(self.path, f"{where}: {problem}", fix)
+_TESTBED_FIX = "see env/testbed.example.yaml"
+_NAME = text(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$", "a name of letters, digits, '.', '_', '+', '-'")
+# Host names and user names reach ssh and the TRex client as arguments: no leading '-' (an
+# option) and no blanks, whatever the argument-list discipline downstream.
+_HOST = text(r"^[A-Za-z0-9_.:%\[\]][A-Za-z0-9_.:%\[\]-]{0,252}$", "a host name or address")
+_USER = text(r"^[a-z_][a-z0-9_.-]{0,31}$", "a user name")
+_PATH = text(r"^[^\x00-\x1f]{1,4095}$", "a path")
+_RELEASE = text(r"^[A-Za-z0-9][A-Za-z0-9._+~-]{0,63}$", "a kernel release (uname -r)")
+_MAC = text(MAC_RE.pattern, "a MAC address such as 3c:fd:fe:00:00:01 (lower case)")
+_IFNAME = text(IFNAME_RE.pattern, "an interface name of at most 15 characters")
+_SYSCTL = text(r"^[a-z0-9_][a-z0-9_./-]{0,127}$", "a sysctl name such as net.ipv6.conf.all.x")
 
-    def section(self, data: object, where: str, required: set[str], optional: set[str]) -> dict:
-        if not isinstance(data, dict):
-            raise self.fail(where, f"expected a mapping, got {data!r}", "see testbed.example.yaml")
-        unknown = sorted(set(data) - required - optional)
-        if unknown:
-            allowed = ", ".join(sorted(required | optional))
-            raise self.fail(where, f"unknown key(s) {', '.join(unknown)}", f"allowed: {allowed}")
-        missing = sorted(required - set(data))
-        if missing:
-            raise self.fail(where, f"missing {', '.join(missing)}", "see testbed.example.yaml")
+
+def _sysctl_value(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and len(value) <= 256 and value.isprintable():
+        return value
+    raise refuse(f'expected a number or a quoted string, got {value!r}; e.g. "1"')
+
+
+def _on_off(value: object) -> str:
+    if value in ("on", "off"):
+        return str(value)
+    if isinstance(value, bool):
+        # YAML 1.1 reads a bare on/off as a boolean: say so rather than guess which was meant.
+        raise refuse(f'expected on or off, got {value!r}; quote them in YAML: "off"')
+    raise refuse(f"expected on or off, got {value!r}; see env/testbed.example.yaml")
+
+
+_SYSCTL_VALUE = Annotated[str, PlainValidator(_sysctl_value)]
+_ON_OFF = Annotated[str, PlainValidator(_on_off)]
+_TCP_PORT = int_in(1, 65535)
+TREX_PORT_MAX = 63
+"""Highest TRex port id accepted: TRex numbers the ports of one server from 0."""
+CPU_MAX = 8191
+"""Highest CPU number accepted (x86_64's CONFIG_NR_CPUS maximum is 8192)."""
+_KIND = choice("lab", "simulated", "trex")
+
+
+class _InterfaceFile(Strict):
+    name: _IFNAME
+    mac: _MAC
+    peer_mac: _MAC
+    address: Ipv6 | None = None
+    peer_address: Ipv6 | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lower_macs(cls, data: object) -> object:
+        if isinstance(data, dict):
+            return {
+                k: v.lower() if k in ("mac", "peer_mac") and isinstance(v, str) else v
+                for k, v in data.items()
+            }
         return data
 
-    def mac(self, value: object, where: str) -> str:
-        if not isinstance(value, str) or not MAC_RE.match(value.lower()):
-            raise self.fail(where, f"{value!r} is not a MAC address", "e.g. 3c:fd:fe:00:00:01")
-        return value.lower()
 
-    def ifname(self, value: object, where: str) -> str:
-        if not isinstance(value, str) or not IFNAME_RE.match(value):
-            raise self.fail(where, f"{value!r} is not an interface name", "at most 15 characters")
-        return value
-
-    def ipv6(self, value: object, where: str) -> str | None:
-        if value is None:
-            return None
-        try:
-            return str(ipaddress.IPv6Address(str(value)))
-        except ValueError:
-            raise self.fail(where, f"{value!r} is not an IPv6 address", "fix it") from None
-
-    def port(self, value: object, where: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
-            raise self.fail(where, f"{value!r} is not a TCP port", "1..65535")
-        return value
+class _SshFile(Strict):
+    host: _HOST
+    user: _USER = "root"
+    port: _TCP_PORT = 22
+    key_file: _PATH | None = None
+    known_hosts: _PATH = "~/.ssh/known_hosts"
+    sudo: Bool = False
 
 
-def _interface(v: _V, data: object, where: str) -> Interface:
-    d = v.section(data, where, {"name", "mac", "peer_mac"}, {"address", "peer_address"})
-    return Interface(
-        name=v.ifname(d["name"], f"{where}.name"),
-        mac=v.mac(d["mac"], f"{where}.mac"),
-        peer_mac=v.mac(d["peer_mac"], f"{where}.peer_mac"),
-        address=v.ipv6(d.get("address"), f"{where}.address"),
-        peer_address=v.ipv6(d.get("peer_address"), f"{where}.peer_address"),
+class _DutFile(Strict):
+    ssh: _SshFile
+    ingress: _InterfaceFile
+    egress: _InterfaceFile
+    kernels: dict[_NAME, _RELEASE] = Field(min_length=1)
+    grub_entries: dict[_NAME, _PATH] = Field(default_factory=dict)
+    netns: _IFNAME | None = None
+    forwarding_core: int_in(0, CPU_MAX) | None = None
+    sysctls: dict[_SYSCTL, _SYSCTL_VALUE] = Field(default_factory=dict)
+    offloads: dict[_NAME, _ON_OFF] = Field(default_factory=dict)
+    single_queue: Bool = True
+    reboot_timeout_s: number_in(0, 86400, lo_open=True) = 600.0
+
+    @model_validator(mode="after")
+    def _grub_names_kernels(self) -> _DutFile:
+        unknown = sorted(set(self.grub_entries) - set(self.kernels))
+        if unknown:
+            raise refuse(f"grub_entries: {', '.join(unknown)} not in dut.kernels; add them there")
+        if self.ingress.name == self.egress.name:
+            raise refuse("ingress and egress are the same interface; give the two DUT ports")
+        return self
+
+
+class _GeneratorFile(Strict):
+    server: _HOST
+    sync_port: _TCP_PORT = 4501
+    async_port: _TCP_PORT = 4500
+    tx_port: int_in(0, TREX_PORT_MAX) = 0
+    rx_port: int_in(0, TREX_PORT_MAX) = 1
+    trex_path: _PATH | None = None
+    python: _PATH | None = None
+    settle_s: number_in(0, 3600) = 1.0
+    flows: int_in(1, 65535) = 1
+
+
+class _TrexFile(Strict):
+    kind: _KIND
+    name: _NAME | None = None
+    generator: _GeneratorFile
+    dut: _DutFile
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+
+class _SimulatedFile(Strict):
+    kind: _KIND
+    name: _NAME | None = None
+    base_capacity_pps: number_in(0, 1e12, lo_open=True) = 1_000_000.0
+    kernel_factors: dict[_NAME, number_in(0, 1000, lo_open=True)] | None = Field(
+        default=None, min_length=1
     )
+    seed: int_in(0, 2**63 - 1) = 0
+    jitter: number_in(0, 1) = 0.0
+    wall_s_per_trial_s: number_in(0, 10) = 0.0
+
+
+@dataclass(frozen=True)
+class LabTestbedConfig:
+    """A validated ``kind: lab`` testbed file (the lab builds its testbed from it)."""
+
+    name: str
+    """Free name (default: the file's stem)."""
+    nic: str
+    """Receive-headroom profile name."""
+    flavour: str
+    """``timing`` or ``counting`` kernels."""
+    variants: tuple[str, ...]
+    """Kernel variants the lab boots."""
+    late_is_loss: bool
+    """Packets sent after a trial's intended duration count as lost."""
+
+
+def _parse(model: type[Strict], data: object, path: Path) -> Any:
+    return validate(model, data, path, _TESTBED_FIX)
 
 
 def parse_trex_testbed(data: dict[str, Any], path: Path) -> TrexTestbedConfig:
-    v = _V(path)
-    top = v.section(data, "top level", {"kind", "generator", "dut"}, {"name", "facts"})
-    g = v.section(
-        top["generator"],
-        "generator",
-        {"server"},
-        {
-            "sync_port",
-            "async_port",
-            "tx_port",
-            "rx_port",
-            "trex_path",
-            "python",
-            "settle_s",
-            "flows",
-        },
-    )
-    gen = GeneratorConfig(
-        server=str(g["server"]),
-        sync_port=v.port(g.get("sync_port", 4501), "generator.sync_port"),
-        async_port=v.port(g.get("async_port", 4500), "generator.async_port"),
-        tx_port=int(g.get("tx_port", 0)),
-        rx_port=int(g.get("rx_port", 1)),
-        trex_path=g.get("trex_path"),
-        python=g.get("python"),
-        settle_s=float(g.get("settle_s", 1.0)),
-        flows=int(g.get("flows", 1)),
-    )
-    if gen.tx_port == gen.rx_port:
-        raise v.fail("generator.rx_port", "equals tx_port", "the DUT forwards port to port")
-    if gen.trex_path is not None and not Path(gen.trex_path).expanduser().is_dir():
-        raise v.fail(
-            "generator.trex_path",
-            f"{gen.trex_path!r} is not a directory",
+    """Validate a ``kind: trex`` file's parsed YAML; an :class:`InputFileError` names the key."""
+    path = Path(path)
+    f = _parse(_TrexFile, data, path)
+    g, d = f.generator, f.dut
+    if g.tx_port == g.rx_port:
+        raise InputFileError(
+            path, "generator.rx_port: equals tx_port", "the DUT forwards port to port"
+        )
+    if g.trex_path is not None and not Path(g.trex_path).expanduser().is_dir():
+        raise InputFileError(
+            path,
+            f"generator.trex_path: {g.trex_path!r} is not a directory",
             "give the TRex install directory, or drop the key to use lbr-trex-client",
         )
-    d = v.section(
-        top["dut"],
-        "dut",
-        {"ssh", "ingress", "egress", "kernels"},
-        {
-            "grub_entries",
-            "netns",
-            "forwarding_core",
-            "sysctls",
-            "offloads",
-            "single_queue",
-            "reboot_timeout_s",
-        },
-    )
-    s = v.section(
-        d["ssh"], "dut.ssh", {"host"}, {"user", "port", "key_file", "known_hosts", "sudo"}
-    )
-    ssh = SshTarget(
-        host=str(s["host"]),
-        user=str(s.get("user", "root")),
-        port=v.port(s.get("port", 22), "dut.ssh.port"),
-        key_file=s.get("key_file"),
-        known_hosts=str(s.get("known_hosts", "~/.ssh/known_hosts")),
-        sudo=bool(s.get("sudo", False)),
-    )
-    kernels = d["kernels"]
-    if (
-        not isinstance(kernels, dict)
-        or not kernels
-        or not all(isinstance(k, str) and isinstance(r, str) and r for k, r in kernels.items())
-    ):
-        raise v.fail(
-            "dut.kernels",
-            f"{kernels!r}",
-            "a mapping variant -> release, e.g. {vanilla: 6.12.117-lwtb-vanilla}",
-        )
-    offloads = d.get("offloads", {}) or {}
-    for feature, state in offloads.items():
-        if state not in ("on", "off"):
-            raise v.fail(f"dut.offloads.{feature}", f"{state!r}", "on or off (quote them in YAML)")
+    if g.python is not None:
+        found = shutil.which(str(Path(g.python).expanduser()))
+        if found is None:
+            raise InputFileError(
+                path,
+                f"generator.python: {g.python!r} is not an executable",
+                "give the Python that has the TRex client, or drop the key to use this one",
+            )
+    # The schema models carry the dataclasses' field names, so each maps over by name.
+    gen = GeneratorConfig(**g.model_dump())
+    ssh = SshTarget(**d.ssh.model_dump())
     dut = DutConfig(
         ssh=ssh,
-        ingress=_interface(v, d["ingress"], "dut.ingress"),
-        egress=_interface(v, d["egress"], "dut.egress"),
-        kernels=dict(kernels),
-        grub_entries=dict(d.get("grub_entries", {}) or {}),
-        netns=d.get("netns"),
-        forwarding_core=d.get("forwarding_core"),
-        sysctls={str(k): str(x) for k, x in (d.get("sysctls", {}) or {}).items()},
-        offloads=dict(offloads),
-        single_queue=bool(d.get("single_queue", True)),
-        reboot_timeout_s=float(d.get("reboot_timeout_s", 600.0)),
+        ingress=Interface(**d.ingress.model_dump()),
+        egress=Interface(**d.egress.model_dump()),
+        kernels=dict(d.kernels),
+        grub_entries=dict(d.grub_entries),
+        netns=d.netns,
+        forwarding_core=d.forwarding_core,
+        sysctls=dict(d.sysctls),
+        offloads=dict(d.offloads),
+        single_queue=d.single_queue,
+        reboot_timeout_s=d.reboot_timeout_s,
     )
     return TrexTestbedConfig(
-        name=str(top.get("name", path.stem)),
+        name=f.name or path.stem,
         source=str(path),
         generator=gen,
         dut=dut,
-        facts=dict(top.get("facts", {}) or {}),
+        facts=dict(f.facts),
+    )
+
+
+def parse_lab_testbed(
+    data: dict[str, Any], path: Path, nics: Sequence[str], kernels: Sequence[str]
+) -> LabTestbedConfig:
+    """Validate a ``kind: lab`` file against the lab's NIC profiles and kernel variants."""
+
+    class LabFile(Strict):
+        kind: _KIND
+        name: _NAME | None = None
+        nic: choice(*nics) = "i40e"
+        flavour: choice("timing", "counting") = "timing"
+        variants: list[choice(*kernels)] = Field(
+            default_factory=lambda: list(kernels), min_length=1
+        )
+        late_is_loss: Bool = True
+
+    f = validate(LabFile, data, Path(path), "see env/testbed.lab.yaml")
+    if len(set(f.variants)) != len(f.variants):
+        raise InputFileError(path, f"variants: {f.variants} repeats a name", "list each once")
+    return LabTestbedConfig(
+        name=f.name or Path(path).stem,
+        nic=f.nic,
+        flavour=f.flavour,
+        variants=tuple(f.variants),
+        late_is_loss=f.late_is_loss,
     )
 
 
 def read_testbed_yaml(path: Path | str) -> dict[str, Any]:
+    """The file's YAML (safe loader: see :mod:`lwtbench.yamlfile`) with a known ``kind``."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise InputFileError(p, "no such file", "copy env/testbed.example.yaml and fill it in")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputFileError(
-            p, f"not valid YAML ({exc})".replace("\n", " "), "fix the syntax"
-        ) from None
+    data = load_yaml_file(p, "testbed")
     if not isinstance(data, dict) or "kind" not in data:
-        raise InputFileError(p, "no 'kind'", f"kind: one of {', '.join(sorted(_KINDS))}")
+        raise InputFileError(p, "no 'kind'", "kind: one of lab, simulated, trex")
+    kind = data["kind"]
+    if not isinstance(kind, str) or not kind.isidentifier():
+        raise InputFileError(p, f"kind: {kind!r} unknown", "one of lab, simulated, trex")
     return data
 
 
@@ -308,33 +380,57 @@ def load_testbed_factory(path: Path | str) -> TestbedFactory:
     p = Path(path)
     data = read_testbed_yaml(p)
     kind = data["kind"]
-    if kind not in _KINDS and isinstance(kind, str) and kind.isidentifier():
+    if kind not in _KINDS:
         # Another testbed (the lab) registers its kind when its module is imported.
         import contextlib
         import importlib
 
-        with contextlib.suppress(ModuleNotFoundError):
-            importlib.import_module(f"{__package__}.{kind}")
+        for module in (kind, f"{kind}_cli"):
+            with contextlib.suppress(ModuleNotFoundError):
+                importlib.import_module(f"{__package__}.{module}")
     if kind not in _KINDS:
         raise InputFileError(p, f"kind: {kind!r} unknown", f"one of {', '.join(sorted(_KINDS))}")
     return _KINDS[kind](data, p)
 
 
+def offered_kernels(path: Path | str) -> tuple[str, ...]:
+    """Kernel variants the testbed of ``path`` offers, read from the file (nothing boots)."""
+    p = Path(path)
+    data = read_testbed_yaml(p)
+    kind = data["kind"]
+    if kind == "trex":
+        return tuple(parse_trex_testbed(data, p).dut.kernels)
+    if kind == "simulated":
+        return load_testbed_factory(p)().kernel_variants()
+    if kind == "lab":
+        from .lab import NIC_PROFILES
+        from .lab_cli import KERNELS
+
+        return parse_lab_testbed(data, p, tuple(NIC_PROFILES), KERNELS).variants
+    load_testbed_factory(p)  # validates a kind registered from elsewhere
+    return ()
+
+
+def check_kernels(campaign_kernels: Sequence[str], source: object, path: Path | str) -> None:
+    """Refuse a campaign whose kernels the testbed file does not offer, before anything runs."""
+    offered = offered_kernels(path)
+    if not offered:
+        return
+    missing = [k for k in campaign_kernels if k not in offered]
+    if missing:
+        raise InputFileError(
+            source,
+            f"kernels: {', '.join(missing)} not offered by the testbed {path} "
+            f"(it offers {', '.join(offered)})",
+            "add the kernel to the testbed file or remove it from the campaign",
+        )
+
+
 def _simulated(data: dict[str, Any], path: Path) -> TestbedFactory:
     from .simulated import SimulatedTestbed
 
-    v = _V(path)
-    d = v.section(
-        data,
-        "top level",
-        {"kind"},
-        {"name", "base_capacity_pps", "kernel_factors", "seed", "jitter", "wall_s_per_trial_s"},
-    )
-    kwargs = {k: d[k] for k in d if k not in ("kind", "name")}
-    try:
-        SimulatedTestbed(**kwargs)
-    except (TypeError, ValueError) as exc:
-        raise v.fail("top level", str(exc), "see the SimulatedTestbed docstring") from None
+    f = validate(_SimulatedFile, data, path, "see lwtbench/testbeds/simulated.py")
+    kwargs = f.model_dump(exclude={"kind", "name"})
     return lambda: SimulatedTestbed(**kwargs)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from lwtbench.results.schema import TrialRow
+from lwtbench.results.schema import SearchRecord, TrialRow
 from lwtbench.results.store import RunStore
 
 FIXTURE_PROVENANCE = {
@@ -53,10 +53,18 @@ def write_rate_run(
     repetitions: int = 3,
     capacity_pps: float = 1.0e6,
     seed: int = 1,
+    dut: dict | None = None,
+    slower: dict[str, dict[int, float]] | None = None,
+    jitter: float = 0.002,
 ) -> Path:
-    """A stepped-sweep run: vanilla loses ``drops[param]`` (a fraction) of its capacity."""
+    """A stepped-sweep run: vanilla loses ``drops[param]`` (a fraction) of its capacity, and
+    any variant named in ``slower`` loses ``slower[variant][param]``. Each search records its
+    throughput (the capacity, the fixture's answer), as the real searches do."""
     rng = random.Random(seed)
-    store = RunStore.create(directory, {**FIXTURE_PROVENANCE, "testbed": {"kind": kind}})
+    prov: dict = {**FIXTURE_PROVENANCE, "testbed": {"kind": kind}}
+    if dut:
+        prov["dut"] = dict(dut)
+    store = RunStore.create(directory, prov)
     loads = [capacity_pps * f / 10 for f in range(5, 13)]
     for variant in variants:
         for rep in range(repetitions):
@@ -64,7 +72,8 @@ def write_rate_run(
                 cap = capacity_pps * (1 - 0.002 * p)
                 if variant == "vanilla":
                     cap *= 1 - drops.get(p, 0.0)
-                cap *= 1 + rng.uniform(-0.002, 0.002)
+                cap *= 1 - (slower or {}).get(variant, {}).get(p, 0.0)
+                cap *= 1 + rng.uniform(-jitter, jitter)
                 for i, load in enumerate(loads):
                     duration = 1.0
                     sent = round(load * duration)
@@ -86,6 +95,23 @@ def write_rate_run(
                             loss_ratio=1 - received / sent,
                         )
                     )
+                pid = point_id(protocol, mode, param_name, p)
+                store.append_search(
+                    SearchRecord(
+                        search_id=f"{variant}/{rep}/{pid}",
+                        point_id=pid,
+                        kernel_variant=variant,
+                        kernel_release="0.0-fixture",
+                        repetition=rep,
+                        search="stepped",
+                        trials=len(loads),
+                        trial_time_s=float(len(loads)),
+                        goals={
+                            "stepped-0": {"throughput_pps": cap, "attributes": {"loss_ratio": 0}}
+                        },
+                        timestamp="2026-01-01T00:00:00+00:00",
+                    )
+                )
     return directory
 
 
@@ -96,12 +122,13 @@ def write_count_run(
     param_name: str,
     counts: dict[str, dict[int, float]],
     tags: dict[int, str] | None = None,
+    kind: str = "synthetic-test-fixture",
 ) -> Path:
     """A counting run: one low-rate trial per point and variant with the given reallocs.
 
     ``tags`` gives a point's labels by parameter (``address_set=big`` for RPL).
     """
-    store = RunStore.create(directory, dict(FIXTURE_PROVENANCE))
+    store = RunStore.create(directory, {**FIXTURE_PROVENANCE, "testbed": {"kind": kind}})
     for variant, per_param in counts.items():
         for p, reallocs in per_param.items():
             store.append_trial(

@@ -100,9 +100,27 @@ def test_summary_of_synthetic_runs(paper_like_data):
     from lwtbench.analysis.dataset import load_dataset
 
     data = load_dataset(paper_like_data)
-    summary = rate_summary(data.trials)
+    summary = rate_summary(data.searches, data.trials)
     seg6 = summary[(summary["protocol"] == "seg6") & (summary["param"] == 13)]
     by_variant = dict(zip(seg6["kernel_variant"], seg6["mean"], strict=True))
-    # synthetic.py: capacity 1 Mpps * (1 - 0.002 * 13), vanilla 25 % lower at 13 segments
+    # synthetic.py: capacity 1 Mpps * (1 - 0.002 * 13), vanilla 25 % lower at 13 segments;
+    # the metric is each search's throughput (the fixture records the capacity)
     assert by_variant["patched"] == pytest.approx(974_000, rel=0.005)
     assert by_variant["vanilla"] / by_variant["patched"] == pytest.approx(0.75, abs=0.01)
+    # the cross-check, the highest received rate, is the same capacity in this fixture
+    assert seg6["received_mean"].to_numpy() == pytest.approx(seg6["mean"].to_numpy(), rel=0.01)
+
+
+def test_the_rate_metric_is_the_searchs_throughput_not_the_highest_received_rate(tmp_path):
+    from lwtbench.analysis.dataset import load_dataset
+    from lwtbench.analysis.rates import throughput_per_repetition
+    from tests.analysis import synthetic
+
+    synthetic.write_rate_run(tmp_path / "c" / "r", "seg6", "encap", "segments", [13], {})
+    data = load_dataset(tmp_path)
+    per_rep = throughput_per_repetition(data.searches, data.trials)
+    assert len(per_rep) == 6  # 2 kernels x 3 repetitions, one goal each
+    # a search without a throughput (unfinished) gives no rate, whatever the trials received
+    searches = data.searches.assign(throughput_pps=float("nan"))
+    assert throughput_per_repetition(searches, data.trials).empty
+    assert not rate_summary(data.searches, data.trials).empty

@@ -14,8 +14,9 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 def test_shipped_data_gives_a_verdict_for_every_claim_and_an_entry_for_every_figure(tmp_path):
     ctx = build_context(DATA)
     results = evaluate_claims(ctx)
-    assert [r.claim.id for r in results] == [f"C{i}" for i in range(1, 9)]
-    assert all(r.result.verdict in VERDICTS for r in results)
+    assert [r.claim.id for r in results][:6] == [f"C{i}" for i in range(1, 7)]
+    assert {r.claim.id for r in results} == {*(f"C{i}" for i in range(1, 9)), "F1"}
+    assert all(r.verdict in VERDICTS for r in results)
     outcomes = render_all(ctx, tmp_path)
     assert [o.name for o in outcomes] == [name for name, _, _ in FIGURES]
     for o in outcomes:
@@ -47,13 +48,15 @@ def _points(frame) -> set[tuple[str, str, int]]:
 
 
 def test_shipped_lab_rates_separate_the_kernels_only_where_vanilla_reallocates_twice():
-    # What the README reports of data/lab-rates: vanilla below fixed beyond the noise at the
-    # vanilla double points (counted in the lab, same i40e profile) and nowhere else.
+    # What the README reports of data/lab-rates: vanilla below fixed beyond the noise (the
+    # 95 % interval of the drop above zero) at the vanilla double points (counted in the lab,
+    # same i40e profile), and nowhere else beyond claims.yaml's margin for other points.
+    from lwtbench.analysis.claims import load_claims
     from lwtbench.analysis.drops import ratios_with_intervals
 
+    margin = next(c for c in load_claims() if c.id == "C1").tol("elsewhere_margin_pct")
     ctx = build_context(DATA)
-    ratios = ratios_with_intervals(ctx.rates)
-    ratios = ratios[ratios["run_id"].str.startswith("lab-rates/")]
+    ratios = ratios_with_intervals(ctx.rates[ctx.rates["run_id"].str.startswith("lab-rates/")])
     counts = ctx.reallocs
     doubles = _points(
         counts[
@@ -62,25 +65,25 @@ def test_shipped_lab_rates_separate_the_kernels_only_where_vanilla_reallocates_t
             & (counts["run_id"] == "lab-paper-counts/20261125-i40e")
         ]
     )
-    apart = _points(ratios[ratios["apart"].astype(bool)])
+    present = _points(ratios[ratios["present"].astype(bool)])
     measured_doubles = _points(ratios) & doubles
-    assert apart <= doubles
+    assert _points(ratios[ratios["drop_low"] > margin]) <= doubles
+    assert present - doubles == {("seg6", "encap", 10)}  # 3.8 % [0.1, 7.5]: within the margin
     assert len(measured_doubles) == 11  # 10 IOAM/SRv6 points and RPL's 30-segment set
-    assert measured_doubles - apart == {("seg6", "encap", 17)}  # one slow fixed repetition
+    # each holds one slow fixed repetition (the fifth), which widens the interval
+    assert measured_doubles - present == {
+        ("seg6", "encap", 17),
+        ("seg6", "encap", 21),
+        ("ioam6", "encap", 196),
+    }
 
 
 def test_shipped_debian_rates_are_slow_only_where_debian_still_reallocates_twice():
     # Debian 6.12.117 as shipped still doubles for IOAM inline 236/240 (counted), not for
     # encap 196/200; its rates against fixed say the same (data/lab-rates-debian).
-    import re
-
-    c7 = {r.claim.id: r.result for r in evaluate_claims(build_context(DATA))}["C7"]
-    found = re.search(
-        r"debian-6\.12 rates against fixed at (\d+) vanilla double points: "
-        r"slower beyond the noise at ([^;(]+\([^;]+)",
-        c7.how,
-    )
-    assert found, c7.how
-    assert found.group(1) == "4"
-    slow = re.findall(r"ioam6 (\w+) (\d+) \(", found.group(2))
-    assert slow == [("inline", "236"), ("inline", "240")]
+    rows = {r.id: r for r in evaluate_claims(build_context(DATA))}
+    f1 = rows["F1 · debian-6.12"]
+    direction = next(p for p in f1.result.parts if p.name == "direction")
+    assert direction.verdict == "reproduced"
+    assert "slower than fixed beyond the noise at 2 of its 2 still-double points" in direction.how
+    assert direction.runs == ("lab-rates-debian/20261125-i40e-1514",)

@@ -13,7 +13,7 @@ from lwtbench.results.store import RunStore
 from lwtbench.search.trial import TrialResult
 
 
-def row(i, search_id="vanilla/0/p", **kw):
+def row(i, search_id="vanilla/0/seg6/encap/segments=13/fs=1514,set=a", **kw):
     trial = TrialResult(
         intended_load_pps=1e6 + i,
         duration_s=1.0,

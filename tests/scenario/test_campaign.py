@@ -72,31 +72,31 @@ BAD = {
     ),
     "trace size 246 too big": (
         "name: t\nsweeps: [{protocol: ioam6, modes: [inline], trace_size: [248]}]",
-        "0..244",
+        "4..244",
     ),
     "unknown mode": (
         "name: t\nsweeps: [{protocol: seg6, modes: [encaps], segments: [1]}]",
-        "unknown mode 'encaps'",
+        "got 'encaps'",
     ),
     "unknown protocol": ("name: t\nsweeps: [{protocol: srv6}]", "one of ipv6, ioam6, seg6, rpl"),
     "unknown top key": ("name: t\nrepetition: 3\nsweeps: [{protocol: ipv6}]", "repetition"),
     "no sweeps": ("name: t", "sweeps"),
     "bad goal": (
         "name: t\nsearch: {goals: [rfc2544]}\nsweeps: [{protocol: ipv6}]",
-        "unknown goal 'rfc2544'",
+        "search.goals[0]: expected one of ndr, pdr, fast, got 'rfc2544'",
     ),
     "bad method": (
         "name: t\nsearch: {method: binary}\nsweeps: [{protocol: ipv6}]",
-        "mlrsearch or stepped",
+        "expected one of mlrsearch, stepped",
     ),
     "bad address": (
         "name: t\nsweeps: [{protocol: rpl, address_sets: {a: [10.0.0.1]}}]",
-        "not an IPv6 address",
+        "sweeps[0].address_sets.a[0]: expected an IPv6 address",
     ),
     "frame too small": ("name: t\nframe_size: 40\nsweeps: [{protocol: ipv6}]", "frame_size"),
     "duplicate kernels": (
         "name: t\nkernels: [a, a]\nsweeps: [{protocol: ipv6}]",
-        "distinct kernel",
+        "kernels: repeats a name (a, a)",
     ),
     "duplicate point": (
         "name: t\nsweeps: [{protocol: ipv6}, {protocol: ipv6}]",

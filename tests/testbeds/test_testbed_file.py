@@ -30,7 +30,7 @@ def test_example_validates():
         (lambda d: d["dut"].update(kernels={}), "dut.kernels"),
         (lambda d: d["dut"].update(offloads={"gro": False}), "dut.offloads.gro"),
         (lambda d: d["dut"]["ssh"].update(prot=22), "unknown key(s) prot"),
-        (lambda d: d["dut"].pop("egress"), "missing egress"),
+        (lambda d: d["dut"].pop("egress"), "dut.egress: missing"),
         (lambda d: d.update(kind="hardware"), "kind: 'hardware' unknown"),
     ],
 )
