@@ -34,6 +34,16 @@ if [ "$want_apt" = 1 ]; then
         apt-get update -qq
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
+    # Debian's newest kernel source (linux-source-7.2) is in sid only: fetched through a
+    # private apt configuration, never by adding sid to this system's sources.
+    if ! python3 "$here/fetch_sid_kernel_source.py" --check 2>/dev/null; then
+        if [ "$(id -u)" != 0 ]; then
+            log "missing linux-source-7.2: run env/setup.sh (or env/fetch_sid_kernel_source.py) as root"
+            exit 1
+        fi
+        log "installing linux-source-7.2 from Debian sid (private apt lists)"
+        python3 "$here/fetch_sid_kernel_source.py"
+    fi
 fi
 
 if [ ! -x "$venv/bin/python" ]; then

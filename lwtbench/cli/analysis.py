@@ -127,7 +127,7 @@ def report(out: Path, runs, wall_s: float) -> str:
         lines.append(f"  model figures: {model_dir}/ ({len(files)} files)")
     claims = out / "claims.json"
     if claims.is_file():
-        from .claims_table import text_rows
+        from ..analysis.claims_table import text_rows
 
         lines.append(f"  claims table: {out / 'claims.md'} and {claims}")
         lines.append("")
