@@ -13,6 +13,8 @@ DATA     ?= data
 USE_VENV := $(if $(filter $(VENV_PY),$(PY)),venv)
 # JupyterLab refuses to start as root without this flag (containers, CI machines).
 AS_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
+# More JupyterLab options, e.g. LAB_ARGS="--no-browser --port=8899".
+LAB_ARGS ?=
 
 .PHONY: help env venv test lint figures lab clean
 
@@ -40,7 +42,7 @@ figures: $(USE_VENV)
 	$(PY) -m lwtbench figures --data $(DATA) --output $(OUT)
 
 lab: $(USE_VENV)
-	$(PY) -m jupyterlab $(AS_ROOT) --notebook-dir=notebooks
+	$(PY) -m jupyterlab $(AS_ROOT) --notebook-dir=notebooks $(LAB_ARGS)
 
 clean:
 	rm -rf $(OUT) .pytest_cache

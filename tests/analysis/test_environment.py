@@ -4,14 +4,19 @@ hashes, and is what the test environment holds."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 import tomllib
+import urllib.request
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
@@ -309,3 +314,62 @@ def test_setup_refuses_another_python(tmp_path):
     assert proc.returncode == 1
     assert "Python 3.13" in proc.stderr and "pinned to 3.11" in proc.stderr
     assert not (tmp_path / "venv").exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_make_lab_serves_the_notebooks_offline(tmp_path):
+    """`make lab` on the existing environment, with every package index unreachable: JupyterLab
+    answers on loopback and lists the notebooks (the REST API a browser uses)."""
+    venv = Path(sys.prefix)
+    if not (venv / ".lwtbench-stamps").is_dir():
+        pytest.skip("the tests do not run in an environment made by env/setup.sh")
+    port, token = _free_port(), f"t{os.getpid()}"
+    args = f"--no-browser --ip=127.0.0.1 --port={port} --ServerApp.token={token}"
+    offline = {
+        **os.environ,
+        "LWTBENCH_VENV": str(venv),
+        "PIP_NO_INDEX": "1",
+        "http_proxy": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+    }
+    log = tmp_path / "lab.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["make", "lab", f"LAB_ARGS={args}"],
+            cwd=TOP,
+            env=offline,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/api/contents?token={token}"
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        listing = None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with opener.open(url, timeout=5) as reply:
+                    listing = json.load(reply)
+                break
+            except OSError:
+                time.sleep(1)
+        assert listing is not None, log.read_text()[-3000:]
+        names = {item["name"] for item in listing["content"]}
+        assert {"model.ipynb", "figures.ipynb"} <= names
+        assert "pip" not in log.read_text().split("jupyterlab", 1)[0]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
