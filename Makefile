@@ -16,7 +16,7 @@ AS_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 # More JupyterLab options, e.g. LAB_ARGS="--no-browser --port=8899".
 LAB_ARGS ?=
 
-.PHONY: help env venv test lint figures lab clean
+.PHONY: help env venv test lint figures lab lock clean
 
 help:
 	@echo "make figures   every figure and the claims table from $(DATA)/ into $(OUT)/ (no root)"
@@ -24,6 +24,7 @@ help:
 	@echo "make lab       JupyterLab on the project's environment (no root)"
 	@echo "make env       only create/refresh the environment (Debian packages + .venv)"
 	@echo "make venv      only create/refresh .venv (no root)"
+	@echo "make lock      re-resolve requirements.lock from pyproject.toml (PyPI, needs network)"
 
 env:
 	@env/setup.sh
@@ -43,6 +44,13 @@ figures: $(USE_VENV)
 
 lab: $(USE_VENV)
 	$(PY) -m jupyterlab $(AS_ROOT) --notebook-dir=notebooks $(LAB_ARGS)
+
+# The exact pip set: every extra, every platform (markers), with hashes, from PyPI. Run after a
+# change to the dependencies of pyproject.toml (with uv from .venv, or PY=python with uv
+# installed); tests/analysis/test_environment.py checks that the lock and pyproject.toml agree.
+lock:
+	$(PY) -m uv pip compile pyproject.toml --extra dev --extra trex --extra lab --universal \
+		--generate-hashes --quiet -o requirements.lock
 
 clean:
 	rm -rf $(OUT) .pytest_cache

@@ -169,3 +169,14 @@ def test_readme_docker_examples_mount_out():
 def test_dockerignore_leaves_out_the_local_environment():
     ignored = (TOP / ".dockerignore").read_text().split()
     assert {".venv", "out", "**/.ipynb_checkpoints"} <= set(ignored)
+
+
+def test_binder_finds_jupyter_notebook_and_lab_in_the_image():
+    """repo2docker starts `jupyter notebook` (or lab) as NB_USER: both packages are in the
+    locked set the image installs, and the venv's bin is first on PATH."""
+    lock = (TOP / "requirements.lock").read_text()
+    assert re.search(r"^notebook==7\.", lock, re.M) and re.search(r"^jupyterlab==4\.", lock, re.M)
+    text = DOCKERFILE.read_text()
+    assert "PATH=/opt/lwtbench-venv/bin:${PATH}" in text
+    assert "LWTBENCH_VENV=/opt/lwtbench-venv" in text
+    assert arg_default(text, "NB_USER") == "lwtbench"

@@ -373,3 +373,15 @@ def test_make_lab_serves_the_notebooks_offline(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_make_lock_writes_what_the_lock_header_says():
+    plan = subprocess.run(
+        ["make", "-n", "lock"], cwd=TOP, capture_output=True, text=True, check=True
+    ).stdout.replace("\\\n", " ")
+    header = next(line for line in LOCK.read_text().splitlines() if "uv pip compile" in line)
+    flags = [w for w in header.split() if w.startswith("--") or w == "pyproject.toml"]
+    made = plan.split()
+    for flag in flags:
+        assert flag in made, f"make lock lacks {flag} of the lock's own command"
+    assert "requirements.lock" in made
