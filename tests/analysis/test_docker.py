@@ -180,3 +180,23 @@ def test_binder_finds_jupyter_notebook_and_lab_in_the_image():
     assert "PATH=/opt/lwtbench-venv/bin:${PATH}" in text
     assert "LWTBENCH_VENV=/opt/lwtbench-venv" in text
     assert arg_default(text, "NB_USER") == "lwtbench"
+
+
+def test_lab_target_installs_the_same_debian_packages_as_setup_sh(tmp_path):
+    """The lab stage's filter, run on env/apt-packages.txt, gives the list env/setup.sh reads."""
+    text = re.sub(r"\\\n\s*", " ", DOCKERFILE.read_text())
+    pattern = re.search(r"grep -vE '([^']+)' /tmp/apt-packages\.txt", text).group(1)
+    listed = subprocess.run(
+        ["grep", "-vE", pattern, str(TOP / "env" / "apt-packages.txt")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    setup = (TOP / "env" / "setup.sh").read_text()
+    assert "grep -vE '^\\s*(#|$)'" in setup  # the same filter, in setup.sh's spelling
+    wanted = [
+        line.strip()
+        for line in (TOP / "env" / "apt-packages.txt").read_text().splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    assert listed == wanted and "tshark" in listed
