@@ -385,3 +385,18 @@ def test_make_lock_writes_what_the_lock_header_says():
     for flag in flags:
         assert flag in made, f"make lock lacks {flag} of the lock's own command"
     assert "requirements.lock" in made
+
+
+def test_jupyterlab_renders_widgets():
+    """The explorer of model.ipynb needs ipywidgets' JupyterLab extension, enabled."""
+    listed = subprocess.run(
+        [str(Path(sys.executable).with_name("jupyter")), "labextension", "list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    text = listed.stdout + listed.stderr
+    line = next(
+        (row for row in text.splitlines() if "@jupyter-widgets/jupyterlab-manager" in row), ""
+    )
+    assert "enabled" in line and "OK" in line, text
