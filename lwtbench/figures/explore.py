@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import ParameterError
 from ..model.platforms import ARCHES, DRIVERS, UML_DRIVERS, Platform, custom_platform, platform
 from ..model.simulate import PacketTrace
-from ..model.triggers import PROTOCOL_MODES, default_params, trace_point, triggers
+from ..model.triggers import PROTOCOL_MODES, default_params, route_for, trace_point, triggers
 from ..model.variants import VARIANTS, variant
 from .headroom import DEFAULT_PLATFORMS, skb_head_figure, trigger_map_figure
 
@@ -143,10 +143,7 @@ def check_setting(s: Setting) -> Platform:
         raise ParameterError("protocol", s.protocol, f"one of {', '.join(PROTOCOL_MODES)}")
     if s.mode not in modes:
         raise ParameterError("mode", s.mode, f"for {s.protocol}: one of {', '.join(modes)}")
-    if s.param not in param_choices(s.protocol):
-        r = param_choices(s.protocol)
-        what = "trace_size" if s.protocol == "ioam6" else "segments"
-        raise ParameterError(what, s.param, f"one of {r.start}..{r.stop - 1} step {r.step}")
+    route_for(s.protocol, s.mode, s.param)  # what `lwtbench model explain --param` checks
     variant(s.kernel)
     return setting_platform(s)
 

@@ -109,7 +109,7 @@ def test_render_draws_with_the_static_figures_functions(monkeypatch):
         (Setting(cpu="vax"), ParameterError, "vax"),
         (Setting(nic="e1000"), UnknownPlatformError, "e1000"),
         (Setting(kernel="6.13"), ParameterError, "kernel"),
-        (Setting(protocol="seg6", mode="encap", param=31), ParameterError, "segments=31"),
+        (Setting(protocol="seg6", mode="encap", param=0), ParameterError, "segments=0"),
         (Setting(param=197), ParameterError, "trace_size=197"),
         (Setting(mode="bogus"), ParameterError, "bogus"),
         (Setting(cpu=CUSTOM, nic=CUSTOM, cache_line=48), ParameterError, "power of two"),
