@@ -315,7 +315,8 @@ def explorer(initial: Setting | None = None) -> Explorer:
         ),
         "param": w.SelectionSlider(
             options=list(param_choices(s.protocol)),
-            value=s.param,
+            # the slider holds the static figures' sweep; a point off it starts at the first
+            value=s.param if s.param in param_choices(s.protocol) else param_choices(s.protocol)[0],
             description="trace size (B)" if s.protocol == "ioam6" else "segments",
             style=wide,
             layout=layout,
