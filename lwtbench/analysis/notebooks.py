@@ -33,6 +33,9 @@ NOTEBOOKS_DIR = REPOSITORY / "notebooks"
 """``notebooks/`` of that clone."""
 
 KERNEL_NAME = "python3"
+CELL_TIMEOUT_S = 600
+"""Longest a cell may run under ``lwtbench figures`` (the slowest, the model's trigger maps,
+takes seconds): a cell stuck on something else becomes an error instead of a hang."""
 
 
 def repo_path(value: str | os.PathLike[str]) -> Path:
@@ -178,9 +181,12 @@ def execute(
             kernel_name=KERNEL_NAME,
             progress_bar=False,
             cwd=str(cwd or notebook.parent),
+            execution_timeout=CELL_TIMEOUT_S,
         )
     except papermill.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count}; see {executed})"
+    except TimeoutError as exc:  # nbclient's CellTimeoutError
+        error = f"a cell ran longer than {CELL_TIMEOUT_S} s ({exc}); see {executed}"
     return NotebookRun(notebook.name, executed, time.monotonic() - start, error)
 
 

@@ -10,6 +10,8 @@ Everything shown is a model prediction, stamped as such.
 
 from __future__ import annotations
 
+import html
+import io
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -165,25 +167,44 @@ class View:
     worked_example: plt.Figure
     """The skb head update step by step (same function as ``model_worked_example``)."""
 
-    def summary(self) -> str:
-        """A few lines of Markdown: the platform's numbers and where each kernel triggers."""
+    def _summary_parts(self) -> tuple[str, str, list[str]]:
+        """Platform name, its numbers, and one line per kernel and per worked example."""
         p = self.platform
         what = "trace size" if self.setting.protocol == "ioam6" else "segments"
-        lines = [
-            f"**{p.name}**: receive headroom {p.rx_headroom} B, {p.forward_headroom} B after "
-            f"the Ethernet pull, NET_SKB_PAD {p.net_skb_pad}, cache line {p.smp_cache_bytes} B "
-            "(model prediction, not a measurement)",
-            "",
-        ]
+        numbers = (
+            f"receive headroom {p.rx_headroom} B, {p.forward_headroom} B after the Ethernet "
+            f"pull, NET_SKB_PAD {p.net_skb_pad}, cache line {p.smp_cache_bytes} B "
+            "(model prediction, not a measurement)"
+        )
+        lines = []
         for name, at in self.triggers.items():
             shown = ", ".join(map(str, at)) if at else "none"
-            lines.append(f"- {name}: double reallocation at {what} {shown}")
+            lines.append(f"{name}: double reallocation at {what} {shown}")
         for name, t in self.traces.items():
             lines.append(
-                f"- worked example, {name}: {t.inserted} B inserted, {t.reallocs} "
+                f"worked example, {name}: {t.inserted} B inserted, {t.reallocs} "
                 f"reallocation(s) ({'+'.join(map(str, t.expansions)) or 'none'} B)"
             )
-        return "\n".join(lines)
+        return p.name, numbers, lines
+
+    def summary(self) -> str:
+        """A few lines of Markdown: the platform's numbers and where each kernel triggers."""
+        name, numbers, lines = self._summary_parts()
+        return "\n".join([f"**{name}**: {numbers}", "", *(f"- {line}" for line in lines)])
+
+    def summary_html(self) -> str:
+        """The same as :meth:`summary`, as HTML (the explorer's text)."""
+        name, numbers, lines = self._summary_parts()
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+        return f"<p><b>{html.escape(name)}</b>: {html.escape(numbers)}</p><ul>{items}</ul>"
+
+
+def png_bytes(fig: plt.Figure) -> bytes:
+    """``fig`` as PNG (the notebook's figure resolution), then closed."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
 
 
 def steps_table(trace: PacketTrace) -> pd.DataFrame:
@@ -266,7 +287,6 @@ class Explorer:
 def explorer(initial: Setting | None = None) -> Explorer:
     """The interactive form (ipywidgets): display ``explorer().form`` in a notebook."""
     import ipywidgets as w
-    from IPython.display import Markdown, display
 
     s = initial or Setting()
     check_setting(s)
@@ -323,10 +343,15 @@ def explorer(initial: Setting | None = None) -> Explorer:
             continuous_update=False,
         ),
     }
-    output = w.Output()
-    form = w.VBox([*controls.values(), output])
+    # What a setting shows lives in widgets whose values are replaced, not in an Output widget
+    # that callbacks print into: nothing is captured, so a batch run (papermill) and a live
+    # kernel behave the same.
+    summary, trigger_map, worked = w.HTML(), w.Image(format="png"), w.Image(format="png")
+    steps = w.HTML()
+    for image in (trigger_map, worked):
+        image.layout = w.Layout(max_width="100%", height="auto")
+    form = w.VBox([*controls.values(), summary, trigger_map, worked, steps])
     ex = Explorer(form, controls)
-
     # Set while one control updates another, so that the form is drawn once, when consistent.
     updating = [False]
 
@@ -335,24 +360,23 @@ def explorer(initial: Setting | None = None) -> Explorer:
             return
         controls["cache_line"].disabled = controls["cpu"].value != CUSTOM
         controls["rx_headroom"].disabled = controls["nic"].value != CUSTOM
-        output.clear_output(wait=True)
         try:
             view = render(ex.setting())
         except ParameterError as exc:
             ex.view, ex.error = None, str(exc)
-            with output:
-                display(Markdown(f"**not drawn**: {exc}"))
+            summary.value = f"<p><b>not drawn</b>: {html.escape(str(exc))}</p>"
+            trigger_map.value = worked.value = b""
+            steps.value = ""
             return
         ex.view, ex.error = view, ""
-        with output:
-            display(Markdown(view.summary()))
-            display(view.trigger_map)
-            display(view.worked_example)
-            for name, trace in view.traces.items():
-                display(Markdown(f"**{name}**, step by step"))
-                display(steps_table(trace))
-        plt.close(view.trigger_map)
-        plt.close(view.worked_example)
+        summary.value = view.summary_html()
+        trigger_map.value = png_bytes(view.trigger_map)
+        worked.value = png_bytes(view.worked_example)
+        steps.value = "".join(
+            f"<p><b>{html.escape(name)}</b>, step by step</p>"
+            + steps_table(trace).to_html(index=False, border=0)
+            for name, trace in view.traces.items()
+        )
 
     def cpu_changed(change: dict) -> None:
         # The drivers the model has for that CPU; keep the current one when it exists there.

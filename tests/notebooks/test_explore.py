@@ -148,15 +148,29 @@ def test_parse_platforms():
         parse_platforms("x86_64/e1000")
 
 
+def _shown(ex) -> tuple[str, list[bytes]]:
+    """The explorer's text and images as the browser gets them (widget values)."""
+    import ipywidgets as w
+
+    kids = ex.form.children
+    text = "".join(k.value for k in kids if isinstance(k, w.HTML))
+    return text, [bytes(k.value) for k in kids if isinstance(k, w.Image)]
+
+
 def test_the_widgets_drive_render():
     ex = explorer()
     assert ex.view is not None and ex.view.setting == Setting()
+    text, images = _shown(ex)
+    assert "x86_64/i40e" in text and "196, 200" in text and "ioam6_do_encap" in text
+    assert len(images) == 2 and all(i.startswith(b"\x89PNG") for i in images)
     assert ex.controls["cache_line"].disabled and ex.controls["rx_headroom"].disabled
     ex.controls["protocol_mode"].value = "seg6 encap"
     assert ex.view.setting.protocol == "seg6" and ex.view.setting.param == 13  # first trigger
     assert ex.controls["param"].description == "segments"
     ex.controls["cpu"].value = CUSTOM
     assert ex.view is None and "receive headroom too" in ex.error  # refused, said why
+    text, images = _shown(ex)
+    assert "not drawn" in text and "receive headroom too" in text and images == [b"", b""]
     ex.controls["nic"].value = CUSTOM
     assert ex.error == "" and ex.view.platform.name == "custom(cache_line=64,rx_headroom=192)"
     ex.controls["rx_headroom"].value = 320
