@@ -260,7 +260,7 @@ class Explorer:
     error, whose message ``error`` holds)."""
 
     form: ipywidgets.Widget
-    """The whole form (controls and output), to ``display``."""
+    """The whole form (controls, text, images), to ``display``."""
     controls: dict[str, ipywidgets.Widget]
     """The controls by :class:`Setting` field (``protocol_mode`` for protocol and mode)."""
     view: View | None = None
