@@ -19,7 +19,7 @@ import pytest
 
 from lwtbench.analysis.notebooks import REPOSITORY, data_folder, repo_path
 from lwtbench.errors import InputFileError, ParameterError
-from lwtbench.packets.validate import check_trace_size
+from lwtbench.packets.ioam6 import check_trace_size
 
 TOP = Path(__file__).resolve().parents[2]
 NOTEBOOKS = TOP / "notebooks"
