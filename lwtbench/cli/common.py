@@ -53,7 +53,8 @@ class HelpFormatter(argparse.HelpFormatter):
             not action.option_strings
             or text == argparse.SUPPRESS
             or default in (None, False, argparse.SUPPRESS)
-            or "default" in text.lower()
+            or "(default" in text
+            or "default:" in text
         ):
             return text
         shown = " ".join(map(str, default)) if isinstance(default, list | tuple) else default
