@@ -136,7 +136,7 @@ class _Deprecated(argparse.Action):
         setattr(namespace, self.dest, self.store_const if self.store_const is not None else values)
 
 
-def add_alias(parser: argparse.ArgumentParser, old: str, new: str, dest: str, **kwargs) -> None:
+def add_alias(parser: argparse._ActionsContainer, old: str, new: str, dest: str, **kwargs) -> None:
     """Accept ``old`` (hidden from ``--help``) as a deprecated spelling of ``new``."""
     parser.add_argument(
         old, dest=dest, new=new, action=_Deprecated, help=argparse.SUPPRESS, **kwargs
@@ -155,19 +155,21 @@ def add_kernel_option(
 ) -> None:
     """``--kernel`` (one variant, or several with ``several``), ``dest="kernel"``."""
     nargs = "+" if several else None
-    metavar = "VARIANT"
-    parser.add_argument(
+    # A required option with an old spelling: argparse must accept either, so both sit in a
+    # required group (the old one hidden).
+    group = parser.add_mutually_exclusive_group(required=True) if required and alias else None
+    (group or parser).add_argument(
         "--kernel",
         dest="kernel",
         nargs=nargs,
         choices=choices,
-        required=required,
+        required=required and group is None,
         default=default,
-        metavar=metavar,
+        metavar="VARIANT",
         help=help + (f" ({', '.join(choices)})" if choices else ""),
     )
     if alias:
-        add_alias(parser, alias, "--kernel", "kernel", nargs=nargs, choices=choices)
+        add_alias(group or parser, alias, "--kernel", "kernel", nargs=nargs, choices=choices)
 
 
 def add_point_options(

@@ -167,10 +167,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_kernel_option(
         source, choices=VARIANT_NAMES, required=True, help="kernel variant", alias="--variant"
     )
-    source.add_argument(
-        "--output-dir", required=True, metavar="DIR", help="empty or absent folder for the tree"
-    )
-    add_alias(source, "--dest", "--output-dir", "output_dir")
+    where = source.add_mutually_exclusive_group(required=True)  # --dest: the old spelling
+    where.add_argument("--output-dir", metavar="DIR", help="empty or absent folder for the tree")
+    add_alias(where, "--dest", "--output-dir", "output_dir")
     source.add_argument(
         "--lab", action="store_true", help="also apply the lab-only instrumentation patches"
     )

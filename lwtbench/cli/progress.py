@@ -49,8 +49,10 @@ class Progress:
     stream: TextIO = field(default_factory=lambda: sys.stderr)
     bars: bool | None = None
     """tqdm bars (True), plain lines (False), or bars only when ``stream`` is a terminal."""
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=lambda: time.monotonic())
     tracks: dict[str, _Track] = field(default_factory=dict)
+    last: float | None = None
+    """When the previous line arrived (None: none yet, the start counts)."""
 
     def __post_init__(self) -> None:
         if self.bars is None:
@@ -58,6 +60,7 @@ class Progress:
 
     def __call__(self, line: str) -> None:
         now = time.monotonic()
+        before, self.last = (self.started if self.last is None else self.last), now
         m = COUNT_RE.search(line)
         if m is None:
             self._write(f"{line}  [{tqdm.format_interval(now - self.started)}]")
@@ -68,10 +71,12 @@ class Progress:
         if track is None or track.total != total or done < track.first_done:
             if track is not None and track.bar is not None:
                 track.bar.close()
-            track = self.tracks[label] = _Track(now, done, total)
+            # A label's first count is the work done since the line before it (the runners
+            # count what is left to do, from 0).
+            track = self.tracks[label] = _Track(before, 0, total)
             if self.bars:
                 track.bar = tqdm(
-                    total=total, initial=done, desc=label, file=self.stream, leave=True
+                    total=total, initial=track.first_done, desc=label, file=self.stream
                 )
         if track.bar is not None:
             track.bar.set_postfix_str(line[m.end() :].strip(" ]:")[:40], refresh=False)
