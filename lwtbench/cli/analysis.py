@@ -66,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cl = add_command(
         subparsers,
         "claims",
-        help="the claims table (C1..C8: paper vs ours, computed verdict) from a data folder",
+        help="the claims table (each claim: paper vs ours, computed verdict) from a data folder",
         description="Evaluate every claim of the paper on the data folder and print the table.",
         examples=("lwtbench claims", "lwtbench claims --data data --json"),
     )

@@ -97,3 +97,22 @@ def test_a_real_run_prints_json_on_stdout_and_progress_on_stderr(files):
     assert summary["directory"] == str(data / "clijson" / "r")
     # the runner's [i/n] lines, each with the elapsed time and the time left
     assert "[4/4]" in proc.stderr and "elapsed," in proc.stderr and "left]" in proc.stderr
+
+
+def test_the_figures_report_as_json(tmp_path):
+    from lwtbench.analysis.notebooks import NotebookRun
+    from lwtbench.cli.analysis import report_json
+    from lwtbench.cli.common import jsonable
+
+    (tmp_path / "figures").mkdir()
+    index = [{"name": "srv6_rate_vs_segments", "status": "written", "paths": ["a.pdf"]}]
+    (tmp_path / "figures" / "figures.json").write_text(json.dumps(index))
+    runs = [
+        NotebookRun("figures.ipynb", tmp_path / "notebooks" / "figures.ipynb", 12.5),
+        NotebookRun("model.ipynb", None, 0.0, "not found"),
+    ]
+    doc = json.loads(json.dumps(jsonable(report_json(tmp_path, runs, 13.04))))
+    assert doc["output_dir"] == str(tmp_path) and doc["wall_s"] == 13.0
+    assert doc["figures"] == index and doc["claims"] is None
+    assert doc["notebooks"][1] == {"name": "model.ipynb", "executed": None, "wall_s": 0.0,
+                                   "error": "not found"}  # fmt: skip
