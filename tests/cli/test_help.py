@@ -84,7 +84,7 @@ def test_top_help_documents_the_exit_codes(capsys):
     out = capsys.readouterr().out
     assert "exit codes:" in out
     for code, meaning in EXIT_CODES:
-        assert f"  {code:<4} {meaning[:30]}" in " ".join(out.split("\n")).replace("\n", "")
+        assert f"  {code:<4} {meaning}" in out
 
 
 @pytest.mark.parametrize(
