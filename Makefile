@@ -40,7 +40,7 @@ test: env lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 figures: $(USE_VENV)
-	$(PY) -m lwtbench figures --data $(DATA) --output $(OUT)
+	$(PY) -m lwtbench figures --data $(DATA) --output-dir $(OUT)
 
 lab: $(USE_VENV)
 	$(PY) -m jupyterlab $(AS_ROOT) --notebook-dir=notebooks $(LAB_ARGS)

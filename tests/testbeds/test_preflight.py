@@ -47,7 +47,7 @@ def test_lab_checks_root_each_kernel_of_the_file_and_counting_tools(tmp_path, mo
     for variant in ("vanilla", "fixed"):
         check = checks[f"kernel {variant}/counting"]
         assert not check.ok  # none cached here: each named with the command that builds it
-        assert f"kernel build --variant {variant} --flavour counting" in check.detail
+        assert f"kernel build --kernel {variant} --flavour counting" in check.detail
     assert "kernel debian-6.12/counting" not in checks  # only what the file asks for
     assert "gcov" in checks and "iproute2" in checks  # counting kernels; the vector NIC
 
