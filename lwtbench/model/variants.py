@@ -92,7 +92,8 @@ VARIANTS: dict[str, KernelVariant] = {
             "before the upstream series (6.12.117 with it reverted; shape of 6.1.192's ioam6)",
             frozenset(),
             True,
-            "linux-source-6.1 net/ipv6/ioam6_iptunnel.c; the series' diff (paper brief)",
+            "linux-source-6.1 net/ipv6/ioam6_iptunnel.c; the upstream series' diff (netdev, "
+            '"Mitigate the two-reallocations issue for iptunnels", merged for Linux 6.14)',
         ),
         KernelVariant(
             "mitigated",

@@ -22,8 +22,8 @@ def lwtbench(*args: str) -> subprocess.CompletedProcess[str]:
     ("text", "message"),
     [
         ("kind: nosuch\n", "kind: 'nosuch' unknown"),
-        ("kind: lab\nnic: e1000\n", "nic: 'e1000' unknown"),
-        ("kind: lab\nvariants: [vanilla, linux-5.10]\n", "variants: ['linux-5.10'] unknown"),
+        ("kind: lab\nnic: e1000\n", "nic: expected one of i40e, veth"),
+        ("kind: lab\nvariants: [vanilla, linux-5.10]\n", "got 'linux-5.10'"),
     ],
 )
 def test_unknown_kinds_profiles_and_kernels_are_errors_not_passes(tmp_path, text, message):
