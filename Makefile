@@ -1,34 +1,56 @@
-# The two commands of the README. Both set up the environment first (env/setup.sh: Debian
-# packages as root, and the virtual environment .venv), so they work on a fresh clone.
-VENV   ?= .venv
-PY     := $(VENV)/bin/python
-OUT    ?= out
-DATA   ?= data
+# The commands of the README. `make test` sets up everything first (env/setup.sh: Debian
+# packages as root, then .venv), so it works on a fresh clone as root (CI). `make figures`
+# and `make lab` need neither root nor Debian packages: they set up .venv alone (no network
+# once it exists). With another environment (conda: environment.yml), give its interpreter:
+# `make figures PY=python` uses it as it is and creates no .venv. LWTBENCH_VENV moves .venv
+# (the Docker image keeps its environment in /opt/lwtbench-venv).
+VENV     ?= $(or $(LWTBENCH_VENV),.venv)
+VENV_PY  := $(VENV)/bin/python
+PY       ?= $(VENV_PY)
+OUT      ?= out
+DATA     ?= data
+# .venv is set up only when it is the interpreter in use.
+USE_VENV := $(if $(filter $(VENV_PY),$(PY)),venv)
+# JupyterLab refuses to start as root without this flag (containers, CI machines).
+AS_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
+# More JupyterLab options, e.g. LAB_ARGS="--no-browser --port=8899".
+LAB_ARGS ?=
 
-.PHONY: help env test lint figures lab clean
+.PHONY: help env venv test lint figures lab lock clean
 
 help:
-	@echo "make figures   every figure and the claims table from data/ into $(OUT)/"
-	@echo "make test      lint + the test suite (as root: network namespaces, UML kernels)"
-	@echo "make lab       JupyterLab on the project's environment"
-	@echo "make env       only create/refresh the environment"
+	@echo "make figures   every figure and the claims table from $(DATA)/ into $(OUT)/ (no root)"
+	@echo "make test      lint + the test suite (as root: Debian packages, netns, UML kernels)"
+	@echo "make lab       JupyterLab on the project's environment (no root)"
+	@echo "make env       only create/refresh the environment (Debian packages + .venv)"
+	@echo "make venv      only create/refresh .venv (no root)"
+	@echo "make lock      re-resolve requirements.lock from pyproject.toml (PyPI, needs network)"
 
 env:
 	@env/setup.sh
 
+venv:
+	@env/setup.sh --no-apt
+
 lint: env
-	$(VENV)/bin/ruff check lwtbench tests benchmarks
-	$(VENV)/bin/ruff format --check lwtbench tests benchmarks
+	$(PY) -m ruff check lwtbench tests benchmarks
+	$(PY) -m ruff format --check lwtbench tests benchmarks
 
 test: env lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-figures: env
-	$(PY) -m lwtbench figures --data $(DATA) --output $(OUT)
+figures: $(USE_VENV)
+	$(PY) -m lwtbench figures --data $(DATA) --output-dir $(OUT)
 
-lab: env
-	$(VENV)/bin/python -m pip install -q -e ".[lab]"
-	$(VENV)/bin/jupyter lab --allow-root --notebook-dir=notebooks
+lab: $(USE_VENV)
+	$(PY) -m jupyterlab $(AS_ROOT) --notebook-dir=notebooks $(LAB_ARGS)
+
+# The exact pip set: every extra, every platform (markers), with hashes, from PyPI. Run after a
+# change to the dependencies of pyproject.toml (with uv from .venv, or PY=python with uv
+# installed); tests/analysis/test_environment.py checks that the lock and pyproject.toml agree.
+lock:
+	$(PY) -m uv pip compile pyproject.toml --extra dev --extra trex --extra lab --universal \
+		--generate-hashes --quiet -o requirements.lock
 
 clean:
 	rm -rf $(OUT) .pytest_cache

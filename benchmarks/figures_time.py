@@ -35,7 +35,7 @@ def one_run(data: Path) -> tuple[float, dict[str, float]]:
                 "figures",
                 "--data",
                 str(data),
-                "--output",
+                "--output-dir",
                 str(out),
             ],
             cwd=TOP,

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         if candidate is None:
             candidate = Path(tmp)
             cmd = [sys.executable, "-m", "lwtbench", "figures", "--data", args.data]
-            subprocess.run([*cmd, "--output", str(candidate)], check=True)
+            subprocess.run([*cmd, "--output-dir", str(candidate)], check=True)
         diff = differences(args.reference, candidate)
         count = len(compared_files(args.reference))
     for line in diff:

@@ -26,7 +26,8 @@ from ..packets.route import route_from_dict
 LAB_CACHE_LINE = 64
 """UML on x86_64: L1_CACHE_SHIFT 6 (arch/um/include/asm/cache.h), so NET_SKB_PAD = 64."""
 I40E_RX_HEADROOM = 192
-"""i40e on x86_64 with 4 KiB pages: bytes before the Ethernet header (paper brief, cause 4)."""
+"""i40e on x86_64 with 4 KiB pages: bytes before the Ethernet header (SKB_WITH_OVERHEAD(2048)
+- 1536, i40e_txrx.h)."""
 SEG6_ENCAP_SWEEP = range(1, 41)
 """Segment counts used for the trigger lists of claim C6."""
 DRIVERS_SHOWN: tuple[str, ...] = ("i40e", "ixgbe-legacy-rx", "mlx5", "virtio_net-xdp")

@@ -46,7 +46,8 @@ def double_realloc_params(
     for (proto, mode, variant), grp in per_point.groupby(
         ["protocol", "mode", "kernel_variant"], sort=True
     ):
-        hits = sorted(int(p) for p in grp.loc[grp["reallocs_mean"] >= threshold, "param"])
+        # one entry per value, however many runs counted it (counts are exact per run)
+        hits = sorted({int(p) for p in grp.loc[grp["reallocs_mean"] >= threshold, "param"]})
         out[(str(proto), str(mode), str(variant))] = hits
     return out
 

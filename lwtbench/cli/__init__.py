@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import LwtbenchError
+from .common import EXIT_CODES, HelpFormatter, examples_epilog
 
 # (module, what it adds); a module that is absent is simply not offered.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
@@ -25,7 +26,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "lwtbench.cli.kernel",  # kernel source | build | list
     "lwtbench.cli.lab",  # lab run, probe
     "lwtbench.cli.run",  # run, preflight (TRex + DUT)
-    "lwtbench.testbeds.trex.cli",  # trex build | use | show
+    "lwtbench.cli.trex",  # trex build | use | show
     "lwtbench.cli.analysis",  # figures, claims
 )
 
@@ -37,11 +38,29 @@ def build_parser() -> argparse.ArgumentParser:
             "Reproduce 'Mitigating the Double-Reallocation Issue for IPv6 Lightweight Tunnel "
             "Encapsulations in the Linux Kernel': craft packets, predict reallocations, build "
             "vanilla and patched kernels, measure in a software lab or on a TRex testbed, and "
-            "make the paper's figures and claims table."
+            "make the paper's figures and claims table. Every command has --help with "
+            "examples; reports are text, or JSON with --json; progress goes to stderr."
         ),
+        epilog=examples_epilog(
+            (
+                "lwtbench packets show --protocol seg6 --mode encap --segments 13",
+                "lwtbench model triggers --protocol ioam6 --mode inline --range 4:244:4 "
+                "--platform x86_64/i40e --kernel vanilla",
+                "lwtbench claims --json",
+                "lwtbench -v lab run --campaign paper --kernel vanilla fixed",
+            ),
+            "exit codes:\n\n" + "\n".join(f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES),
+        ),
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more log output on stderr (-vv: debug); also accepted after the command",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in SUBCOMMAND_MODULES:
         try:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from ..errors import InputFileError
+from .common import add_alias, add_command, add_json, print_json
 
 DEFAULT_DATA = Path("data")
 DEFAULT_OUT = Path("out")
@@ -22,33 +23,57 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``figures`` and ``claims`` to the ``lwtbench`` command line."""
     from ..analysis.notebooks import NOTEBOOKS_DIR
 
-    fig = subparsers.add_parser(
+    fig = add_command(
+        subparsers,
         "figures",
         help="every figure and the claims table from a data folder (executes the notebooks)",
         description=(
             "Execute the analysis notebooks (figures, claims, and the headroom model's) with "
             "papermill on the data folder, and write the executed notebooks, every figure (PDF "
             "and PNG) and the claims table (Markdown and JSON) under the output folder. "
-            "A figure whose data is absent is listed as 'not available: needs ...'."
+            "A figure whose data is absent is listed as 'not available: needs ...'. Exit code "
+            "1 when a notebook fails."
+        ),
+        examples=(
+            "lwtbench figures",
+            "lwtbench figures --data data --output-dir out --json",
         ),
     )
-    fig.add_argument("--data", type=Path, help="data folder (default: data/)")
-    fig.add_argument("--output", type=Path, default=DEFAULT_OUT, help="output folder (out/)")
     fig.add_argument(
-        "--notebooks", type=Path, default=NOTEBOOKS_DIR, help="notebooks folder of the clone"
+        "--data", type=Path, metavar="DIR", help="data folder (default: data/, may be absent)"
     )
     fig.add_argument(
-        "--jobs", type=int, default=2, help="notebooks executed at once (default 2: two cores)"
+        "--output-dir", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder"
     )
+    add_alias(fig, "--output", "--output-dir", "output_dir", type=Path)
+    fig.add_argument(
+        "--notebooks",
+        type=Path,
+        default=NOTEBOOKS_DIR,
+        metavar="DIR",
+        help="notebooks folder of the clone",
+    )
+    fig.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        metavar="N",
+        help="notebooks executed at once (default: 2, for two cores)",
+    )
+    add_json(fig, "where everything is, each notebook's outcome and the figure index")
     fig.set_defaults(func=run_figures)
 
-    cl = subparsers.add_parser(
+    cl = add_command(
+        subparsers,
         "claims",
-        help="the claims table (C1..C8: paper vs ours, computed verdict) from a data folder",
+        help="the claims table (each claim: paper vs ours, computed verdict) from a data folder",
         description="Evaluate every claim of the paper on the data folder and print the table.",
+        examples=("lwtbench claims", "lwtbench claims --data data --json"),
     )
-    cl.add_argument("--data", type=Path, help="data folder (default: data/)")
-    cl.add_argument("--json", action="store_true", help="print JSON instead of a text table")
+    cl.add_argument(
+        "--data", type=Path, metavar="DIR", help="data folder (default: data/, may be absent)"
+    )
+    add_json(cl, "the table")
     cl.set_defaults(func=run_claims)
 
 
@@ -82,7 +107,7 @@ def run_figures(args: argparse.Namespace) -> int:
     from ..paths import check_output_dir
 
     data = data_folder(args.data)
-    out: Path = check_output_dir(args.output, "--output")
+    out: Path = check_output_dir(args.output_dir, "--output-dir")
     # A corrupt or foreign data file stops here, named, before any notebook starts.
     load_dataset(data)
     out.mkdir(parents=True, exist_ok=True)
@@ -97,11 +122,30 @@ def run_figures(args: argparse.Namespace) -> int:
 
         runs = run_jobs(jobs, args.notebooks, out / "notebooks", workers=args.jobs, on_done=done)
     wall = time.monotonic() - start
-    print(report(out, runs, wall))
+    if args.json:
+        print_json(report_json(out, runs, wall))
+    else:
+        print(report(out, runs, wall))
     failed = [r for r in runs if r.error and r.executed is not None]
     for r in failed:
         print(f"lwtbench: error: {r.name}: {r.error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def report_json(out: Path, runs, wall_s: float) -> dict[str, object]:
+    """What ``lwtbench figures --json`` prints: the same facts as :func:`report`."""
+    index = out / "figures" / "figures.json"
+    claims = out / "claims.json"
+    return {
+        "output_dir": out,
+        "wall_s": round(wall_s, 1),
+        "notebooks": [
+            {"name": r.name, "executed": r.executed, "wall_s": r.wall_s, "error": r.error}
+            for r in runs
+        ],
+        "figures": json.loads(index.read_text(encoding="utf-8")) if index.is_file() else None,
+        "claims": str(claims) if claims.is_file() else None,
+    }
 
 
 def report(out: Path, runs, wall_s: float) -> str:
@@ -127,7 +171,7 @@ def report(out: Path, runs, wall_s: float) -> str:
         lines.append(f"  model figures: {model_dir}/ ({len(files)} files)")
     claims = out / "claims.json"
     if claims.is_file():
-        from .claims_table import text_rows
+        from ..analysis.claims_table import text_rows
 
         lines.append(f"  claims table: {out / 'claims.md'} and {claims}")
         lines.append("")

@@ -20,10 +20,17 @@ from ..model.triggers import (
 )
 from ..model.variants import VARIANTS, variant
 from ..packets.route import PROTOCOLS
+from .common import add_command, add_json, add_point_options, point_param, print_json
+
+PLATFORM_EXAMPLE = "--platform x86_64/i40e --kernel vanilla"
 
 
 def _add_platform_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--platform", metavar="ARCH/DRIVER", help="e.g. x86_64/i40e (see: platforms)")
+    p.add_argument(
+        "--platform",
+        metavar="ARCH/DRIVER",
+        help="a platform of the catalog, e.g. x86_64/i40e (see: lwtbench model platforms)",
+    )
     p.add_argument("--cache-line", type=int, metavar="BYTES", help="L1 cache line (custom)")
     p.add_argument(
         "--rx-headroom",
@@ -31,8 +38,7 @@ def _add_platform_args(p: argparse.ArgumentParser) -> None:
         metavar="BYTES",
         help="headroom before the Ethernet header as the driver leaves it (custom)",
     )
-    p.add_argument("--egress-hard-header-len", type=int, default=ETH_HLEN, metavar="BYTES")
-    p.add_argument("--egress-needed-headroom", type=int, default=0, metavar="BYTES")
+    _add_egress_args(p)
     p.add_argument(
         "--ingress-mac-len",
         type=int,
@@ -48,12 +54,43 @@ def _add_platform_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_egress_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--egress-hard-header-len",
+        type=int,
+        default=ETH_HLEN,
+        metavar="BYTES",
+        help="hard_header_len of the egress device (14: Ethernet)",
+    )
+    p.add_argument(
+        "--egress-needed-headroom",
+        type=int,
+        default=0,
+        metavar="BYTES",
+        help="needed_headroom of the egress device (0 for most NICs; tunnels add theirs)",
+    )
+
+
 def _add_sweep_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--protocol", required=True, choices=[x for x in PROTOCOLS if x != "ipv6"])
-    p.add_argument("--mode", required=True, help="ioam6: inline|encap|auto; seg6: encap|...")
+    p.add_argument(
+        "--protocol",
+        required=True,
+        choices=[x for x in PROTOCOLS if x != "ipv6"],
+        help="lightweight tunnel",
+    )
+    p.add_argument(
+        "--mode",
+        required=True,
+        help="ioam6: inline|encap|auto; seg6: encap|encap.red|inline|l2encap|l2encap.red; "
+        "rpl: inline",
+    )
     _add_platform_args(p)
-    p.add_argument("--rpl-cmpri", type=int, default=0, help="RPL: octets shared (CmprI)")
-    p.add_argument("--rpl-cmpre", type=int, default=0, help="RPL: octets shared (CmprE)")
+    p.add_argument(
+        "--rpl-cmpri", type=int, default=0, metavar="OCTETS", help="RPL: octets shared (CmprI)"
+    )
+    p.add_argument(
+        "--rpl-cmpre", type=int, default=0, metavar="OCTETS", help="RPL: octets shared (CmprE)"
+    )
 
 
 def platform_from_args(args: argparse.Namespace) -> Platform:
@@ -109,12 +146,15 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     t = trace_point(
         args.protocol,
         args.mode,
-        args.param,
+        point_param(args),
         plat,
         variant(args.kernel),
         args.rpl_cmpri,
         args.rpl_cmpre,
     )
+    if args.json:
+        print_json(t)
+        return 0
     print(format_trace(t))
     return 0
 
@@ -191,12 +231,27 @@ def _cmd_rpl_search(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``model`` and its subcommands."""
-    model = subparsers.add_parser(
-        "model", help="headroom model: predicted reallocations per platform and kernel"
+    model = add_command(
+        subparsers,
+        "model",
+        help="headroom model: predicted reallocations per platform and kernel",
+        examples=(
+            "lwtbench model platforms --arch x86_64",
+            f"lwtbench model triggers --protocol seg6 --mode encap --range 1:30 {PLATFORM_EXAMPLE}",
+        ),
     )
     sub = model.add_subparsers(dest="model_command", metavar="SUBCOMMAND", required=True)
 
-    p = sub.add_parser("triggers", help="reallocations over a range of trace sizes / segments")
+    p = add_command(
+        sub,
+        "triggers",
+        help="reallocations over a range of trace sizes / segments",
+        examples=(
+            f"lwtbench model triggers --protocol seg6 --mode encap --range 1:30 {PLATFORM_EXAMPLE}",
+            "lwtbench model triggers --protocol ioam6 --mode inline --range 4:244:4 "
+            "--cache-line 64 --rx-headroom 192 --kernel fixed --json",
+        ),
+    )
     _add_sweep_args(p)
     p.add_argument(
         "--range",
@@ -204,31 +259,80 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="START:STOP[:STEP]",
         help="trace size (ioam6) or segment count (seg6, rpl); STOP included",
     )
-    p.add_argument("--json", action="store_true", help="list of {param, inserted, ...}")
+    add_json(p, "a list of {param, inserted, reallocs, ...}")
     p.set_defaults(func=_cmd_triggers)
 
-    p = sub.add_parser("explain", help="step-by-step headroom trace of one packet")
+    p = add_command(
+        sub,
+        "explain",
+        help="step-by-step headroom trace of one packet",
+        examples=(
+            "lwtbench model explain --protocol ioam6 --mode inline --trace-size 236 "
+            "--platform x86_64/i40e --kernel debian-6.12",
+            "lwtbench model explain --protocol seg6 --mode encap --segments 13 "
+            f"{PLATFORM_EXAMPLE} --json",
+        ),
+    )
     _add_sweep_args(p)
-    p.add_argument("--param", type=int, required=True, help="trace size or segment count")
+    add_point_options(p, param_alias=True)
+    add_json(p, "the trace (every step)")
     p.set_defaults(func=_cmd_explain)
 
-    p = sub.add_parser("platforms", help="the platform catalog with values and sources")
-    p.add_argument("--arch", action="append", help="only this architecture (repeatable)")
+    p = add_command(
+        sub,
+        "platforms",
+        help="the platform catalog with values and sources",
+        examples=(
+            "lwtbench model platforms --arch x86_64 --sources",
+            "lwtbench model platforms --json",
+        ),
+    )
+    p.add_argument(
+        "--arch", action="append", help="only this architecture (repeatable; default: all)"
+    )
     p.add_argument("--sources", action="store_true", help="print the files each value is from")
-    p.add_argument("--json", action="store_true")
+    add_json(p, "the catalog")
     p.set_defaults(func=_cmd_platforms)
 
-    p = sub.add_parser("table", help="every double-reallocation point per platform")
-    p.add_argument("--platform", action="append", required=True, metavar="ARCH/DRIVER")
-    p.add_argument("--egress-hard-header-len", type=int, default=ETH_HLEN, metavar="BYTES")
-    p.add_argument("--egress-needed-headroom", type=int, default=0, metavar="BYTES")
-    p.add_argument("--kernel", required=True, metavar="VARIANT")
-    p.add_argument("--json", action="store_true")
+    p = add_command(
+        sub,
+        "table",
+        help="every double-reallocation point per platform",
+        examples=(
+            "lwtbench model table --platform x86_64/i40e --platform arm64/mlx5 --kernel vanilla",
+        ),
+    )
+    p.add_argument(
+        "--platform",
+        action="append",
+        required=True,
+        metavar="ARCH/DRIVER",
+        help="a platform of the catalog (repeatable)",
+    )
+    _add_egress_args(p)
+    p.add_argument(
+        "--kernel",
+        required=True,
+        metavar="VARIANT",
+        help=f"one of {', '.join(VARIANTS)}; ':first' for the first packet (empty cache)",
+    )
+    add_json(p, "the rows")
     p.set_defaults(func=_cmd_table)
 
-    p = sub.add_parser("rpl-search", help="RPL configurations that reallocate twice")
+    p = add_command(
+        sub,
+        "rpl-search",
+        help="RPL configurations that reallocate twice",
+        examples=(f"lwtbench model rpl-search {PLATFORM_EXAMPLE}",),
+    )
     _add_platform_args(p)
-    p.add_argument("--max-segments", type=int, default=RPL_SEARCH_MAX_SEGMENTS)
+    p.add_argument(
+        "--max-segments",
+        type=int,
+        default=RPL_SEARCH_MAX_SEGMENTS,
+        metavar="N",
+        help="search configurations of 1..N segments",
+    )
     p.add_argument("--all", action="store_true", help="every configuration, not one per CmprI")
-    p.add_argument("--json", action="store_true")
+    add_json(p, "the configurations")
     p.set_defaults(func=_cmd_rpl_search)

@@ -3,42 +3,106 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ..errors import InputFileError
+from .common import add_command, add_json, print_json
+from .progress import Progress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    run = subparsers.add_parser(
+    run = add_command(
+        subparsers,
         "run",
-        help="run a campaign on the testbed of a testbed file (TRex + DUT, or simulated)",
+        help="run a campaign on the testbed of a testbed file (TRex + DUT, lab, or simulated)",
         description=(
-            "Run every search of a campaign, one row per trial into data/<campaign>/<run>/, "
-            "with run.json holding provenance. A killed run continues with --resume."
+            "Run every search of a campaign, one row per trial into "
+            "DATA/<campaign>/<run>/trials.csv, with run.json holding provenance. A killed run "
+            "continues with --resume. Progress (with elapsed time and the time left) goes to "
+            "stderr."
+        ),
+        examples=(
+            "lwtbench run --campaign quick --testbed my-testbed.yaml --dry-run",
+            "lwtbench run --campaign paper --testbed my-testbed.yaml",
+            "lwtbench run --campaign lab-rates --testbed env/testbed.lab.yaml",
+            "lwtbench run --campaign paper --testbed my-testbed.yaml --resume 20261125T101500Z",
         ),
     )
-    run.add_argument("--campaign", help="campaign YAML, or a shipped name (paper, quick)")
-    run.add_argument("--testbed", required=True, help="testbed YAML (env/testbed.example.yaml)")
-    run.add_argument("--data", default="data", help="results root (default: data)")
-    run.add_argument("--run", dest="run_name", help="run name (default: UTC start time)")
-    run.add_argument("--dry-run", action="store_true", help="print the plan and a time estimate")
     run.add_argument(
-        "--resume", metavar="RUN", help="run directory (or run name under data/<campaign>/)"
+        "--campaign",
+        metavar="FILE|NAME",
+        help="campaign YAML, or a shipped name (paper, quick, lab-rates); required unless --resume",
     )
+    run.add_argument(
+        "--testbed",
+        required=True,
+        metavar="FILE",
+        help="testbed YAML (env/testbed.example.yaml, env/testbed.lab.yaml)",
+    )
+    run.add_argument("--data", default="data", metavar="DIR", help="results root")
+    run.add_argument(
+        "--run", dest="run_name", metavar="NAME", help="run name (default: UTC start time)"
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan and a time estimate; nothing is measured or written",
+    )
+    run.add_argument(
+        "--resume", metavar="RUN", help="continue this run directory (or run name under DATA)"
+    )
+    add_json(run, "the plan (--dry-run) or the run's summary")
     run.set_defaults(func=cmd_run)
 
-    pre = subparsers.add_parser(
+    pre = add_command(
+        subparsers,
         "preflight",
         help="check a testbed before hours of runs (TRex, DUT SSH, kernels, driver, MTU)",
+        description=(
+            "Run every check of the testbed file's kind and print one line per check; exit "
+            "code 1 when one fails."
+        ),
+        examples=(
+            "lwtbench preflight --testbed my-testbed.yaml --campaign paper",
+            "lwtbench preflight --testbed env/testbed.lab.yaml --json",
+        ),
     )
-    pre.add_argument("--testbed", required=True, help="testbed YAML")
-    pre.add_argument("--campaign", help="also check the MTU against this campaign's frames")
+    pre.add_argument("--testbed", required=True, metavar="FILE", help="testbed YAML")
+    pre.add_argument(
+        "--campaign",
+        metavar="FILE|NAME",
+        help="also check the MTU and kernels against this campaign's frames",
+    )
+    add_json(pre, "every check (name, ok, detail)")
     pre.set_defaults(func=cmd_preflight)
 
 
-def _progress(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+def plan_json(campaign, seed: int, remaining=None) -> dict[str, object]:
+    """The ``--dry-run --json`` document: what :func:`format_plan` prints, as data."""
+    from ..runs.rates import plan
+    from ..scenario.estimate import estimate_campaign
+
+    searches = plan(campaign, seed) if remaining is None else remaining
+    kernels = [s.kernel_variant for s in searches]
+    estimate = estimate_campaign(campaign)
+    return {
+        "campaign": campaign.name,
+        "source": str(campaign.source),
+        "seed": seed,
+        "seed_in_file": campaign.seed is not None,
+        "points": len(campaign.points),
+        "kernels": list(campaign.kernels),
+        "repetitions": campaign.repetitions,
+        "order": campaign.order,
+        "resume": remaining is not None,
+        "searches": [s.search_id for s in searches],
+        "kernel_switches": sum(1 for i, k in enumerate(kernels) if i == 0 or kernels[i - 1] != k),
+        "estimate": {
+            "wall_s": estimate.wall_s,
+            "traffic_s": estimate.traffic_s,
+            "breakdown": estimate,
+        },
+    }
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -68,11 +132,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.dry_run:
             # Read only: no lock, no torn line cut, no testbed started, nothing measured.
             recorded, seed, _prov = check_resume(run_dir, args.testbed, campaign)
-            print(
-                format_plan(recorded, seed, remaining=remaining_searches(run_dir, recorded, seed))
-            )
+            remaining = remaining_searches(run_dir, recorded, seed)
+            if args.json:
+                print_json(plan_json(recorded, seed, remaining))
+            else:
+                print(format_plan(recorded, seed, remaining=remaining))
             return 0
-        summary = resume_run(run_dir, factory, _progress, args.testbed, campaign)
+        with Progress("run") as progress:
+            summary = resume_run(run_dir, factory, progress, args.testbed, campaign)
     else:
         if not args.campaign:
             raise InputFileError("--campaign", "missing", "give --campaign FILE (or --resume RUN)")
@@ -80,13 +147,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         check_kernels(campaign.kernels, campaign.source, args.testbed)
         if args.dry_run:
             seed = campaign.seed if campaign.seed is not None else 0
+            if args.json:
+                print_json(plan_json(campaign, seed))
+                return 0
             print(format_plan(campaign, seed))
             if campaign.seed is None:
                 print("  (no seed in the file: a real run draws one and records it)")
             return 0
-        summary = start_run(
-            campaign, factory, Path(args.data), args.run_name, _progress, args.testbed
-        )
+        with Progress("run") as progress:
+            summary = start_run(
+                campaign, factory, Path(args.data), args.run_name, progress, args.testbed
+            )
+    if args.json:
+        print_json(summary)
+        return 0
     print(
         f"{summary.directory}: {summary.searches_run} searches run, "
         f"{summary.searches_skipped} already done, {summary.trials_measured} trials measured, "
@@ -103,6 +177,9 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     load_testbed_factory(args.testbed)  # the whole file validated, whatever its kind
     campaign = load_campaign(args.campaign) if args.campaign else None
     checks = preflight_checks(args.testbed, campaign)
+    if args.json:
+        print_json({"ok": all(c.ok for c in checks), "checks": checks})
+        return 0 if all(c.ok for c in checks) else 1
     for check in checks:
         print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
     return 0 if all(c.ok for c in checks) else 1

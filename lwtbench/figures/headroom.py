@@ -16,7 +16,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.patches import Patch
 
 from ..errors import ParameterError
-from ..model.platforms import platform
+from ..model.platforms import Platform, platform
 from ..model.simulate import PacketTrace, simulate_inserted
 from ..model.triggers import PROTOCOL_MODES, default_params, sweep, trigger_rows
 from ..model.variants import variant
@@ -109,10 +109,15 @@ def _short(s) -> str:
     return s.where.split()[-1]
 
 
+def _platform(p: str | Platform) -> Platform:
+    """A catalog name or a platform already built (a custom one, from the model explorer)."""
+    return p if isinstance(p, Platform) else platform(p)
+
+
 def realloc_matrix(
     protocol: str,
     mode: str,
-    platforms: Sequence[str],
+    platforms: Sequence[str | Platform],
     params: Sequence[int],
     variant_name: str,
 ) -> np.ndarray:
@@ -120,7 +125,7 @@ def realloc_matrix(
     var = variant(variant_name)
     rows = []
     for name in platforms:
-        plat = platform(name)
+        plat = _platform(name)
         rows.append([p.reallocs for p in sweep(protocol, mode, params, plat, var)])
     return np.array(rows)
 
@@ -128,7 +133,7 @@ def realloc_matrix(
 def trigger_map_figure(
     protocol: str,
     mode: str,
-    platforms: Sequence[str],
+    platforms: Sequence[str | Platform],
     params: Sequence[int] | None = None,
     variants: Sequence[str] = ("vanilla", "mitigated"),
 ) -> plt.Figure:
@@ -167,7 +172,7 @@ def trigger_map_figure(
         ax.grid(False)
     axes[0][0].set_yticks(range(len(platforms)))
     axes[0][0].set_yticklabels(
-        [f"{n} (H={platform(n).forward_headroom})" for n in platforms], fontsize=5.5
+        [f"{p.name} (H={p.forward_headroom})" for p in map(_platform, platforms)], fontsize=5.5
     )
     fig.suptitle(
         f"{panel_title(protocol, mode)}: reallocations per packet (steady state)",

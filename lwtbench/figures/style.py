@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import matplotlib
 
-matplotlib.use("Agg")  # figures are files; no display is ever needed
+# Figures are files: with no backend chosen (the CLI, papermill's batch runs, CI), Agg needs
+# no display. A Jupyter kernel has chosen one (ipykernel sets MPLBACKEND to the inline
+# backend) and so has a user who set MPLBACKEND: theirs is kept, so plt.show() still shows.
+if "MPLBACKEND" not in os.environ and "ipykernel" not in sys.modules:
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 

@@ -40,6 +40,7 @@ from .variants import (
     ENV_KERNEL_DIR,
     FLAVOURS,
     KernelVariant,
+    SourcePackage,
     check_flavour,
     file_sha256,
     get_variant,
@@ -74,10 +75,16 @@ def cache_root() -> Path:
     return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE)
 
 
-def uml_fragments(flavour: str) -> tuple[Path, ...]:
-    """Config fragments of a UML build, applied in order on top of ``make defconfig``."""
+def uml_fragments(flavour: str, source: SourcePackage | None = None) -> tuple[Path, ...]:
+    """Config fragments of a UML build, applied in order on top of ``make defconfig``.
+
+    A source whose Kconfig differs from the 6.x trees adds its own last fragment,
+    ``env/kernel/<package>/uml-source.config`` (e.g. 7.2 has no CONFIG_UML_NET any more).
+    """
     check_flavour(flavour)
-    return (ENV_KERNEL_DIR / "uml.config", ENV_KERNEL_DIR / f"uml-{flavour}.config")
+    common = (ENV_KERNEL_DIR / "uml.config", ENV_KERNEL_DIR / f"uml-{flavour}.config")
+    own = ENV_KERNEL_DIR / source.package / "uml-source.config" if source else None
+    return (*common, own) if own is not None and own.is_file() else common
 
 
 def localversion(variant: KernelVariant, flavour: str) -> str:
@@ -112,7 +119,7 @@ def uml_key(variant: KernelVariant, flavour: str, package_version: str) -> tuple
         "package_version": package_version,
         "kernel_version": variant.source.kernel_version,
         "patches": stamp["patches"],
-        "fragments": {p.name: file_sha256(p) for p in uml_fragments(flavour)},
+        "fragments": {p.name: file_sha256(p) for p in uml_fragments(flavour, variant.source)},
         "localversion": localversion(variant, flavour),
         "compiler": compiler_version(),
     }
@@ -424,7 +431,7 @@ def _build_uml(
     objdir = root / "build" / variant.name / f"uml-{flavour}"
     stamp_time = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     log_path = root / "logs" / f"uml-{variant.name}-{flavour}-{stamp_time}.log"
-    fragments = [p.read_text(encoding="utf-8") for p in uml_fragments(flavour)]
+    fragments = [p.read_text(encoding="utf-8") for p in uml_fragments(flavour, variant.source)]
     fragments.append(localversion_fragment(variant, flavour))
     _say(progress, f"{variant.name}/{flavour}: configuring {objdir} (log {log_path})")
     config_sha = _ensure_config(tree.path, objdir, UML_MAKE_ARGS, None, fragments, log_path)

@@ -37,6 +37,7 @@ from .variants import (
     TOUCHED_OBJECTS,
     KernelVariant,
     get_variant,
+    shipped_variant,
 )
 
 DEB_FRAGMENT = ENV_KERNEL_DIR / "deb.config"
@@ -191,7 +192,7 @@ def compile_touched_objects(
     package = variant.source.package
     root = cache_root()
     base_dir = root / "build" / f"x86-check-{package}"
-    shipped = get_variant("debian-6.12" if package == "linux-source-6.12" else "debian-6.1")
+    shipped = shipped_variant(variant.source)
     with _locked(f"x86-check-{package}"):
         tree = ensure_source(shipped, base_dir / "src", lab=False)
         objdir = base_dir / "obj"

@@ -132,7 +132,7 @@ def patch_variant(tree: Path, variant: KernelVariant, *, lab: bool = False) -> d
         apply_patch(tree, path)
     hashes = variant.patch_hashes()
     if lab:
-        for path in lab_patches():
+        for path in lab_patches(variant.source):
             apply_patch(tree, path)
             hashes[f"lab:{path.name}"] = file_sha256(path)
     return hashes
@@ -163,7 +163,7 @@ def expected_stamp(variant: KernelVariant, *, lab: bool) -> dict[str, object]:
     """The stamp a tree prepared now for ``variant`` would carry."""
     hashes = variant.patch_hashes()
     if lab:
-        hashes.update({f"lab:{p.name}": file_sha256(p) for p in lab_patches()})
+        hashes.update({f"lab:{p.name}": file_sha256(p) for p in lab_patches(variant.source)})
     return SourceTree(
         path=Path(),
         variant=variant.name,

@@ -4,7 +4,11 @@
 holds the series in forward form, so reverting it gives the pre-series code), ``debian-6.12``
 is that source as shipped (series included), ``fixed`` adds our own patch for the IOAM inline
 case the later dst-ref-loop change reopened, and ``debian-6.1`` is Debian's 6.1.192 as shipped
-(series for seg6 and rpl, not for ioam6).
+(series for seg6 and rpl, not for ioam6). ``as-merged`` is the series as it was posted and
+merged: Debian's 6.12.117 with the January 2025 dst-ref-loop change taken out again
+(``patch/as-merged``), so IOAM inline caches its route. ``debian-7.2`` is Debian's newest
+source (7.2.13, suite ``sid``, fetched by env/fetch_sid_kernel_source.py), which carries
+upstream's own fix for IOAM inline (April 2025, a placeholder in the dst cache).
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ PATCH_DIR = REPO_ROOT / "patch"
 
 FIXED_PATCH_DIR = PATCH_DIR / "fixed"
 """Our own patch on top of Debian 6.12.117 (the ``fixed`` variant), with ``series``."""
+
+AS_MERGED_PATCH_DIR = PATCH_DIR / "as-merged"
+"""Debian 6.12.117 -> the series as merged (the Jan 2025 dst-ref-loop test taken out)."""
 
 ENV_KERNEL_DIR = REPO_ROOT / "env" / "kernel"
 """Config fragments and the lab-only instrumentation patches (``lab-*.patch``)."""
@@ -106,9 +113,17 @@ def read_series(directory: Path) -> tuple[Path, ...]:
     return tuple(directory / name for name in names if name)
 
 
-def lab_patches() -> tuple[Path, ...]:
-    """Lab-only instrumentation patches, applied after a variant's own patches (UML only)."""
-    return tuple(sorted(ENV_KERNEL_DIR.glob("lab-*.patch")))
+def lab_patches(source: SourcePackage) -> tuple[Path, ...]:
+    """Lab-only instrumentation patches, applied after a variant's own patches (UML only).
+
+    ``env/kernel/lab-*.patch`` fit the 6.x sources; a source whose files moved has its own
+    version of a patch under ``env/kernel/<package>/`` with the same name, used instead.
+    """
+    own = ENV_KERNEL_DIR / source.package
+    return tuple(
+        own / p.name if (own / p.name).is_file() else p
+        for p in sorted(ENV_KERNEL_DIR.glob("lab-*.patch"))
+    )
 
 
 DEBIAN_6_12 = SourcePackage(
@@ -120,6 +135,11 @@ DEBIAN_6_1 = SourcePackage(
     package="linux-source-6.1",
     tarball=Path("/usr/src/linux-source-6.1.tar.xz"),
     kernel_version="6.1.192",
+)
+DEBIAN_7_2 = SourcePackage(
+    package="linux-source-7.2",
+    tarball=Path("/usr/src/linux-source-7.2.tar.xz"),
+    kernel_version="7.2.13",
 )
 
 
@@ -156,11 +176,33 @@ def _variants() -> dict[str, KernelVariant]:
                 apply=(),
                 description="Debian 6.1.192 as shipped (series for seg6 and rpl, not ioam6)",
             ),
+            KernelVariant(
+                name="as-merged",
+                source=DEBIAN_6_12,
+                revert=(),
+                apply=read_series(AS_MERGED_PATCH_DIR),
+                description="Debian 6.12.117 without the Jan 2025 ref-loop test: the series "
+                "as merged",
+            ),
+            KernelVariant(
+                name="debian-7.2",
+                source=DEBIAN_7_2,
+                revert=(),
+                apply=(),
+                description="Debian 7.2.13 (sid) as shipped: upstream's Apr 2025 IOAM fix",
+            ),
         )
     }
 
 
-VARIANT_NAMES: tuple[str, ...] = ("vanilla", "debian-6.12", "fixed", "debian-6.1")
+VARIANT_NAMES: tuple[str, ...] = (
+    "vanilla",
+    "debian-6.12",
+    "fixed",
+    "debian-6.1",
+    "as-merged",
+    "debian-7.2",
+)
 """Every variant, in the order the lab and the reports list them."""
 
 
@@ -175,6 +217,13 @@ def get_variant(name: str) -> KernelVariant:
             "see lwtbench kernel list",
         )
     return variants[name]
+
+
+def shipped_variant(source: SourcePackage) -> KernelVariant:
+    """The variant that is ``source`` exactly as Debian ships it (no patches)."""
+    return next(
+        v for v in _variants().values() if v.source == source and not v.revert and not v.apply
+    )
 
 
 def check_flavour(flavour: str) -> str:

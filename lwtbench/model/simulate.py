@@ -192,7 +192,9 @@ def _encap_steps(
                 headroom,
             )
         )
-    if cached:
+    if cached and dst_unchanged and protocol in var.placeholder_when_unchanged:
+        overhead, why = ll, f"placeholder hit: dst_dev_overhead(orig_dst) = {ll}"
+    elif cached:
         overhead, why = ll, f"dst_dev_overhead(cache_dst) = LL_RESERVED_SPACE = {ll}"
     elif protocol in var.room_from_route_on_miss:
         # patch/fixed: on a forwarding path the carried route leaves through the egress device.

@@ -25,6 +25,15 @@ Read from the sources (net/ipv6/{ioam6,seg6,rpl}_iptunnel.c, include/net/dst.h):
   (still never filled there, ref-loop fix) no longer matters; the first packet of any ioam6
   route benefits too. seg6 and rpl are as in debian-6.12. (Mainline fixed the same case in
   Apr 2025 differently, by caching a placeholder dst; the steady state is the same.)
+- ``as-merged``: the lab kernel of ``mitigated`` (Debian 6.12.117 with patch/as-merged, which
+  takes the ref-loop test out again): the same behaviour under the name of the kernel variant.
+- ``debian-7.2`` (Debian 7.2.13 as shipped): the series, the ref-loop fix and upstream's
+  "ioam6: fix double reallocation" (Apr 2025). When the route after the insertion is the
+  packet's own route, ioam6_output caches a placeholder dst (``ilwt->null_rt``) instead of
+  nothing; on a hit on the placeholder it sizes the insertion with the route the packet
+  carries (``dst = orig_dst``), which is the output route. The steady state is that of a
+  filled cache; the first packet through a route still finds the cache empty and falls back
+  to ``skb->mac_len`` (unlike ``fixed``). seg6 and rpl are as in debian-6.12.
 
 A ``:first`` suffix (``mitigated:first``) selects the very first packet, with an empty cache.
 """
@@ -57,6 +66,9 @@ class KernelVariant:
     room_from_route_on_miss: frozenset[str] = frozenset()
     """Protocols whose encap, on a cache miss, sizes with LL_RESERVED_SPACE of the route the
     packet carries (patch/fixed) rather than with skb->mac_len."""
+    placeholder_when_unchanged: frozenset[str] = frozenset()
+    """Protocols that, when the route after the encap is unchanged, cache a placeholder dst
+    and then size with the route the packet carries (upstream's Apr 2025 ioam6 fix)."""
 
     @property
     def label(self) -> str:
@@ -67,6 +79,8 @@ class KernelVariant:
         """Whether the encap finds its dst cache filled (steady state) for this protocol."""
         if self.first_packet or protocol not in self.overhead_from_cache:
             return False
+        if dst_unchanged and protocol in self.placeholder_when_unchanged:
+            return True  # the placeholder stands for the packet's own route, the output one
         return self.caches_unchanged_dst or not dst_unchanged
 
 
@@ -78,7 +92,8 @@ VARIANTS: dict[str, KernelVariant] = {
             "before the upstream series (6.12.117 with it reverted; shape of 6.1.192's ioam6)",
             frozenset(),
             True,
-            "linux-source-6.1 net/ipv6/ioam6_iptunnel.c; the series' diff (paper brief)",
+            "linux-source-6.1 net/ipv6/ioam6_iptunnel.c; the upstream series' diff (netdev, "
+            '"Mitigate the two-reallocations issue for iptunnels", merged for Linux 6.14)',
         ),
         KernelVariant(
             "mitigated",
@@ -109,8 +124,22 @@ VARIANTS: dict[str, KernelVariant] = {
             "linux-source-6.12 net/ipv6/ioam6_iptunnel.c + patch/fixed/0001",
             room_from_route_on_miss=frozenset({"ioam6"}),
         ),
+        KernelVariant(
+            "debian-7.2",
+            "Debian 7.2.13: series + ref-loop fix + Apr 2025 ioam6 placeholder dst",
+            LWT_PROTOCOLS,
+            False,
+            "linux-source-7.2 net/ipv6/{ioam6,seg6,rpl}_iptunnel.c, include/net/dst.h",
+            placeholder_when_unchanged=frozenset({"ioam6"}),
+        ),
     )
 }
+VARIANTS["as-merged"] = replace(
+    VARIANTS["mitigated"],
+    name="as-merged",
+    release="the series as merged, built: Debian 6.12.117 + patch/as-merged (lab kernel)",
+    source="linux-source-6.12 net/ipv6/*_iptunnel.c + patch/as-merged/0001",
+)
 
 
 def variant(name: str) -> KernelVariant:

@@ -309,6 +309,14 @@ def only_run(root: Path, campaign: str) -> Path:
     return run
 
 
+def keep_oldest(root: Path, campaign: str) -> None:
+    """Leave only the oldest run of ``campaign`` in a copy (later runs add kernels of their own)."""
+    import shutil
+
+    for run in sorted(p for p in (root / campaign).iterdir() if p.is_dir())[1:]:
+        shutil.rmtree(run)
+
+
 def edit_csv(path: Path, edit) -> None:
     import pandas as pd
 
@@ -388,6 +396,7 @@ def test_the_patched_kernel_reallocating_twice_at_one_trigger_point_contradicts_
         assert at.sum() >= 1
         frame.loc[at, "reallocs_per_packet"] = "2.0"
 
+    keep_oldest(root, COUNTS)
     edit_csv(only_run(root, COUNTS) / "trials.csv", double)
     row = rows(root)["C7 · fixed"]
     assert part(row, "mechanism").verdict == "contradicted"
@@ -456,6 +465,7 @@ def test_a_drop_at_a_non_trigger_point_beyond_the_noise_contradicts(tmp_path):
 
 def test_other_kernel_variants_get_their_own_c7_and_f1_rows(tmp_path):
     root = copy_runs(tmp_path, COUNTS, RATES_DEBIAN)
+    keep_oldest(root, COUNTS)
     # Copies of two kernels' rows under new names, as the kernels' own runs would add them.
     names = {"fixed": "series-merged", "debian-6.12": "debian-7.2"}
 

@@ -43,7 +43,7 @@ def test_figures_command_writes_figures_claims_and_executed_notebooks(paper_like
             "figures",
             "--data",
             str(paper_like_data),
-            "--output",
+            "--output-dir",
             str(out),
         ],
         capture_output=True,
@@ -74,4 +74,4 @@ def test_figures_command_writes_figures_claims_and_executed_notebooks(paper_like
 def test_a_data_folder_that_does_not_exist_is_an_error_not_an_empty_table(tmp_path, capsys):
     assert main(["claims", "--data", str(tmp_path / "nope")]) == 2
     assert "nope: no such folder; give the folder holding" in capsys.readouterr().err
-    assert main(["figures", "--data", str(tmp_path / "nope"), "--output", str(tmp_path)]) == 2
+    assert main(["figures", "--data", str(tmp_path / "nope"), "--output-dir", str(tmp_path)]) == 2

@@ -166,7 +166,7 @@ CASES: dict[str, Case] = {
     ),
     "figures onto a file": Case(
         {"out": "x"},
-        lambda d: ["figures", "--data", str(DATA), "--output", str(d / "out")],
+        lambda d: ["figures", "--data", str(DATA), "--output-dir", str(d / "out")],
         "is a file, not a folder",
     ),
     "lab run --run ../x": Case(
@@ -318,7 +318,9 @@ def test_unreadable_run_json_is_named(tmp_path, capsys):
 def test_figures_name_the_bad_data_file_before_any_notebook(tmp_path, capsys):
     run = tampered_run(tmp_path, lambda ls: [ls[0], replace_field(ls[1], 13, "-20"), *ls[2:]])
     out = tmp_path / "out"
-    code, err = run_cli(["figures", "--data", str(tmp_path / "data"), "--output", str(out)], capsys)
+    code, err = run_cli(
+        ["figures", "--data", str(tmp_path / "data"), "--output-dir", str(out)], capsys
+    )
     assert code == 2 and f"{run / 'trials.csv'}: line 2: intended_load_pps" in err, err
     assert not out.exists() or not any(out.rglob("*.ipynb")), "a notebook ran"
 

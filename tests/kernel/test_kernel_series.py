@@ -143,7 +143,7 @@ def test_a_patch_that_does_not_apply_leaves_the_tree_untouched(vanilla, tmp_path
 def test_lab_patches_are_labelled_and_keep_off_the_forwarding_code():
     from lwtbench.kernel.variants import lab_patches
 
-    patches = lab_patches()
+    patches = lab_patches(get_variant("vanilla").source)
     assert [p.name for p in patches] == [
         "lab-gcov-objects.patch",
         "lab-gcov-uml-ctor-guard.patch",

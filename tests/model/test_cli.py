@@ -59,7 +59,7 @@ def test_explain_traces_each_step(capsys):
         "explain",
         "--protocol", "ioam6",
         "--mode", "inline",
-        "--param", "236",
+        "--trace-size", "236",
         "--platform", "x86_64/i40e",
         "--kernel", "debian-6.12",
     )  # fmt: skip

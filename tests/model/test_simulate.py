@@ -96,6 +96,35 @@ def test_debian_61_ioam6_unmitigated_seg6_mitigated():
     assert triggers("seg6", "encap", I40E, deb61, SEGS) == []
 
 
+def test_series_as_merged_caches_the_unchanged_route_and_never_doubles():
+    merged = variant("as-merged")
+    for proto, mode in (("ioam6", "inline"), ("ioam6", "encap"), ("seg6", "encap")):
+        ps = default_params(proto)
+        assert triggers(proto, mode, I40E, merged, ps) == []
+        assert triggers(proto, mode, I40E, merged, ps) == triggers(
+            proto, mode, I40E, variant("mitigated"), ps
+        )
+    # its first packet through a route has the empty cache of vanilla
+    assert triggers("ioam6", "inline", I40E, variant("as-merged:first"), IOAM_SIZES) == [236, 240]
+
+
+def test_debian_72_placeholder_fixes_ioam_inline_from_the_second_packet():
+    deb72 = variant("debian-7.2")
+    assert triggers("ioam6", "inline", I40E, deb72, IOAM_SIZES) == []
+    t = simulate_inserted("ioam6", "inline", 256, I40E, deb72)
+    assert t.reallocs == 1
+    assert any("placeholder hit: dst_dev_overhead(orig_dst)" in s.action for s in t.steps)
+    # upstream's fix differs from patch/fixed only on the first packet (empty cache)
+    assert triggers("ioam6", "inline", I40E, variant("debian-7.2:first"), IOAM_SIZES) == [236, 240]
+    assert triggers("ioam6", "inline", I40E, variant("fixed:first"), IOAM_SIZES) == []
+    # seg6/rpl and ioam6 encap are those of debian-6.12
+    for proto, mode in (("ioam6", "encap"), ("seg6", "encap"), ("seg6", "inline")):
+        ps = default_params(proto)
+        assert triggers(proto, mode, I40E, deb72, ps) == triggers(
+            proto, mode, I40E, variant("debian-6.12"), ps
+        )
+
+
 def test_seg6_second_realloc_place_depends_on_variant():
     # vanilla: seg6_input_core's L2 cow, before ip6_forward
     t = simulate_inserted("seg6", "encap", 256, I40E, VANILLA)

@@ -40,3 +40,10 @@ def test_unknown_kind_lists_every_kind_on_offer(tmp_path):
     assert "nosuchkind" in message
     for kind in ("lab", "simulated", "trex"):
         assert kind in message
+
+
+def test_the_lab_offers_every_kernel_variant_the_project_builds():
+    from lwtbench.kernel.variants import VARIANT_NAMES
+    from lwtbench.testbeds.lab.kind import KERNELS
+
+    assert KERNELS == VARIANT_NAMES

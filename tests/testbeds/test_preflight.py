@@ -22,8 +22,8 @@ def lwtbench(*args: str) -> subprocess.CompletedProcess[str]:
     ("text", "message"),
     [
         ("kind: nosuch\n", "kind: 'nosuch' unknown"),
-        ("kind: lab\nnic: e1000\n", "nic: 'e1000' unknown"),
-        ("kind: lab\nvariants: [vanilla, linux-5.10]\n", "variants: ['linux-5.10'] unknown"),
+        ("kind: lab\nnic: e1000\n", "nic: expected one of i40e, veth"),
+        ("kind: lab\nvariants: [vanilla, linux-5.10]\n", "got 'linux-5.10'"),
     ],
 )
 def test_unknown_kinds_profiles_and_kernels_are_errors_not_passes(tmp_path, text, message):
@@ -47,7 +47,7 @@ def test_lab_checks_root_each_kernel_of_the_file_and_counting_tools(tmp_path, mo
     for variant in ("vanilla", "fixed"):
         check = checks[f"kernel {variant}/counting"]
         assert not check.ok  # none cached here: each named with the command that builds it
-        assert f"kernel build --variant {variant} --flavour counting" in check.detail
+        assert f"kernel build --kernel {variant} --flavour counting" in check.detail
     assert "kernel debian-6.12/counting" not in checks  # only what the file asks for
     assert "gcov" in checks and "iproute2" in checks  # counting kernels; the vector NIC
 

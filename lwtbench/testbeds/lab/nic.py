@@ -59,7 +59,8 @@ NIC_PROFILES: dict[str, NicProfile] = {
         "i40e",
         206,
         "Intel XL710 (i40e) on x86_64, 4 KiB pages: 192 B before the Ethernet header "
-        "(SKB_WITH_OVERHEAD(2048) - 1536), 206 B at IPv6 (paper brief, root cause 4)",
+        "(SKB_WITH_OVERHEAD(2048) - 1536, drivers/net/ethernet/intel/i40e/i40e_txrx.h), "
+        "206 B at IPv6 after the 14 B Ethernet pull",
     ),
     "veth": NicProfile(
         "veth",

@@ -48,7 +48,7 @@ def lab_preflight(data: dict[str, Any]) -> list[Check]:
                 Check(
                     f"kernel {variant}/{flavour}",
                     False,
-                    "not built: lwtbench kernel build --variant "
+                    "not built: lwtbench kernel build --kernel "
                     f"{variant} --flavour {flavour} (tens of minutes on two cores)",
                 )
             )

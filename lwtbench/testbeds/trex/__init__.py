@@ -2,7 +2,7 @@
 
 - :mod:`.testbed`: the orchestrator side (worker proxy, Measurer, ``kind: trex``, preflight).
 - :mod:`.worker`: the worker program (standard library + the TRex client only).
-- :mod:`.install`, :mod:`.cli`: the server as a managed dependency (``lwtbench trex ...``).
+- :mod:`.install`: the server as a managed dependency (``lwtbench trex ...``, in lwtbench.cli.trex).
 - :mod:`.server`: a TRex server on af_packet veths, started and stopped here.
 - :mod:`.lab`: ``kind: trex_lab``, that server driving the software lab's UML DUT.
 
