@@ -29,4 +29,8 @@ def preflight_checks(testbed_file: Path | str, campaign: object = None) -> list[
         from .trex import preflight
 
         return list(preflight(parse_trex_testbed(data, path), campaign))  # type: ignore[arg-type]
+    if kind == "trex_lab":
+        from .trex.lab import trex_lab_preflight
+
+        return trex_lab_preflight(data, path)
     return [Check(f"kind {kind}", False, "this kind has no preflight checks yet")]

@@ -107,3 +107,17 @@ def test_build_without_a_source_names_the_variable(cache, monkeypatch, capsys):
     monkeypatch.delenv(install.SOURCE_ENV, raising=False)
     assert main(["trex", "build"]) == 2
     assert install.SOURCE_ENV in capsys.readouterr().err
+
+
+def test_trex_lab_preflight_names_a_missing_server(cache, tmp_path):
+    from lwtbench.testbeds.preflight import preflight_checks
+
+    testbed = tmp_path / "t.yaml"
+    testbed.write_text("kind: trex_lab\nvariants: [vanilla]\n")
+    checks = {c.name: c for c in preflight_checks(testbed)}
+    server = checks["TRex server"]
+    assert not server.ok and "lwtbench trex build --source DIR" in server.detail
+    assert "kernel vanilla/timing" in checks  # the lab's own checks come along
+    release = fake_install(tmp_path / "v3.08")
+    install.use_trex(release)
+    assert {c.name: c for c in preflight_checks(testbed)}["TRex server"].ok

@@ -270,3 +270,32 @@ def trex_lab_kind(data: dict[str, Any], path: Path):
     """The testbed-file builder registered for ``kind: trex_lab``."""
     settings = parse_trex_lab(data, path)
     return lambda: TrexLabTestbed(settings)
+
+
+def trex_lab_preflight(data: dict[str, Any], path: Path) -> list:
+    """Checks for a ``kind: trex_lab`` file: the lab's (root, the UML kernels, iproute2) and
+    a TRex server this machine can run. Nothing is started or changed."""
+    from ..base import Check
+    from ..lab.preflight import lab_preflight
+    from .install import read_install
+
+    settings = parse_trex_lab(data, path)
+    lab_data = {"nic": settings.nic, "flavour": settings.flavour, "variants": settings.variants}
+    checks = list(lab_preflight(lab_data))
+    try:
+        install = read_install(settings.trex) if settings.trex else find_trex()
+    except InputFileError as exc:
+        install, why = None, str(exc)
+    else:
+        why = (
+            "no TRex server for this CPU: lwtbench trex build --source DIR (a trex-core "
+            "checkout), or lwtbench trex use DIR (a release)"
+        )
+    checks.append(
+        Check(
+            "TRex server",
+            install is not None,
+            f"{install.version} ({install.origin}) at {install.path}" if install else why,
+        )
+    )
+    return checks
