@@ -358,3 +358,8 @@ def test_preflight_reports_each_check(sshd, dut_netns):
         resolution.detail
     )
     assert checks["generator ceiling"].ok  # the stand-in "sends" at line rate
+    # No route to the first SRv6 segment or the IOAM tunnel end in this DUT: encapsulated
+    # packets would be dropped after the encapsulation (Ip6InNoRoutes).
+    for address in ("2001:db8:5::1", "2001:db8:3::1"):
+        route = checks[f"route to {address}"]
+        assert not route.ok and "route it via lwtb-out" in route.detail

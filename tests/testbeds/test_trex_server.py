@@ -100,10 +100,13 @@ def test_preflight_passes_and_the_driver_is_right_on_the_real_server(trex_setup)
     from tests.testbeds.test_dut_ssh import POINT
 
     config, server = trex_setup
-    checks = {c.name: c for c in preflight(config)}
+    from lwtbench.scenario.campaign import load_campaign
+
+    checks = {c.name: c for c in preflight(config, load_campaign("quick"))}
     failed = {n: c.detail for n, c in checks.items() if not c.ok and not n.startswith("kernel")}
     assert failed == {}
     assert "v3.0" in checks["TRex server"].detail
+    assert checks["route to 2001:db8:5::1"].ok and checks["MTU lwtb-out"].ok
     assert server.config[0]["interfaces"][0].endswith("framesz=2048,framecnt=4096")
 
     worker = _worker(config)

@@ -541,6 +541,8 @@ def preflight(config: TrexTestbedConfig, campaign=None) -> list[Check]:
                 )
         if dut_cfg.egress.peer_address:
             checks.append(_resolution_check(dut, config))
+        if campaign is not None:
+            checks += [_outer_route_check(dut, config, a) for a in outer_destinations(campaign)]
     except DutError as exc:
         checks.append(Check("DUT SSH", False, str(exc)))
     finally:
@@ -587,6 +589,35 @@ def _ceiling_check(worker: TrexWorker, config: TrexTestbedConfig, campaign) -> C
         ceiling > 0,
         f"{ceiling:,.0f} pps of {size} B frames (one-second self test); searches ask for at "
         "most this unless generator.max_load_pps is set",
+    )
+
+
+def outer_destinations(campaign) -> list[str]:
+    """Destinations the DUT routes encapsulated packets to, besides the points' own: an SRv6
+    packet is routed again to its first segment (seg6_input_core), an IOAM encap packet to its
+    tunnel destination."""
+    from ...packets.ioam6 import Ioam6Route
+    from ...packets.srv6 import Seg6Route
+
+    found: list[str] = []
+    for p in campaign.points:
+        route = p.route
+        if isinstance(route, Seg6Route) and route.segments:
+            found.append(route.segments[0])
+        elif isinstance(route, Ioam6Route) and route.mode != "inline" and route.tundst:
+            found.append(route.tundst)
+    return list(dict.fromkeys(found))
+
+
+def _outer_route_check(dut: Dut, config: TrexTestbedConfig, address: str) -> Check:
+    egress = config.dut.egress.name
+    route = dut.output(["ip", "-6", "route", "get", address]).strip()
+    ok = f" dev {egress} " in f" {route} "
+    return Check(
+        f"route to {address}",
+        ok,
+        f"{route!r}"
+        + ("" if ok else f": encapsulated packets go there; route it via {egress} (e.g. ::/0)"),
     )
 
 
