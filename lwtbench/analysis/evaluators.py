@@ -16,7 +16,7 @@ by the claim's platform tolerance, and sizes are compared only on the paper's pl
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -48,6 +48,10 @@ __all__ = ["Context", "build_context", "context_from_dataset", "expected_trigger
 
 Point = tuple[str, str, int]
 """(protocol, mode, param) of a scenario point."""
+
+AtHeadroom = tuple[int, Point]
+"""A point at a receive headroom (B at IPv6): what one count measures, however many runs
+counted it."""
 
 
 # ---------------------------------------------------------------- small helpers
@@ -150,6 +154,34 @@ def _count_doubles(rows: pd.DataFrame, variant: str = VANILLA) -> set[Point]:
     return {(str(r.protocol), str(r.mode), int(r.param)) for r in rows.itertuples()}
 
 
+def _doubles_at(
+    ctx: Context, settings: Settings, rows: pd.DataFrame, variant: str = VANILLA
+) -> set[AtHeadroom]:
+    """``variant``'s double points, each at the headroom of the run that counted it (two runs
+    at one headroom counting a point give it once)."""
+    out: set[AtHeadroom] = set()
+    for run, of_run in rows.groupby("run_id") if not rows.empty else []:
+        headroom = ctx.rx_headroom(str(run), settings.paper_headroom)
+        out |= {(headroom, p) for p in _count_doubles(of_run, variant)}
+    return out
+
+
+def _per_headroom(points: set[AtHeadroom]) -> str:
+    """How many points at each headroom: "at 206 B", "(10 at 78 B, 10 at 206 B)"."""
+    heads = sorted({h for h, _ in points})
+    if len(heads) == 1:
+        return f" at {heads[0]} B"
+    if not heads:
+        return ""
+    return " (" + ", ".join(f"{sum(h == x for x, _ in points)} at {h} B" for h in heads) + ")"
+
+
+def _names_at(points: set[AtHeadroom], limit: int = 6) -> str:
+    """Point names grouped by headroom: "ioam6 inline 236, ioam6 inline 240 (206 B)"."""
+    heads = sorted({h for h, _ in points})
+    return "; ".join(f"{_names((p for x, p in points if x == h), limit)} ({h} B)" for h in heads)
+
+
 def _count_swept(rows: pd.DataFrame, variant: str = VANILLA) -> set[Point]:
     if rows.empty:
         return set()
@@ -203,6 +235,24 @@ class Check:
     drop_pct: float
     low: float
     high: float
+    headroom: int = 0
+    """Receive headroom of the run (B at IPv6): a point is one per headroom."""
+
+
+_STATUS_ORDER = ("slower", "still", "different", "unclear", "faster", "same")
+
+
+def _one_per_point(checks: list[Check]) -> list[Check]:
+    """One check per point at its headroom, however many runs measured it: the first of
+    slower, still, different, unclear, faster, same among its runs. The least favourable to
+    the claim wins, so a point counts as faster only when every run that measured it says so
+    (the verdict is the one the runs' comparisons gave before they were merged)."""
+    best: dict[tuple[int, Point], Check] = {}
+    for c in checks:
+        key = (c.headroom, c.point)
+        if key not in best or _STATUS_ORDER.index(c.status) < _STATUS_ORDER.index(best[key].status):
+            best[key] = c
+    return [best[k] for k in sorted(best)]
 
 
 def _compare(
@@ -210,6 +260,7 @@ def _compare(
     triggers: set[Point],
     margin: float,
     still_gain_pct: float | None = None,
+    headroom: int = 0,
 ) -> list[Check]:
     """Each point of ``ratios`` (slower kernel in the vanilla columns) classified."""
     out = []
@@ -227,13 +278,21 @@ def _compare(
                 status = "unclear"
         else:
             status = "different" if (low > margin or high < -margin) else "same"
-        out.append(Check(point, str(r.run_id), status, float(r.drop_pct), low, high))
+        out.append(Check(point, str(r.run_id), status, float(r.drop_pct), low, high, headroom))
     return out
 
 
 def _direction_sub(checks: list[Check], kind: str, who: str, margin: float) -> Sub:
-    """Direction from checks: ``who`` faster at every trigger point, not different elsewhere."""
+    """Direction from checks: ``who`` faster at every trigger point, not different elsewhere.
+    A point measured by several runs counts once (:func:`_one_per_point`)."""
     runs = tuple(sorted({c.run for c in checks}))
+    compared = len(checks)
+    checks = _one_per_point(checks)
+    repeated = (
+        f" ({compared} comparisons in {len(runs)} runs, each point counted once)"
+        if compared > len(checks)
+        else ""
+    )
     at = [c for c in checks if c.status in ("faster", "slower", "unclear", "still")]
     away = [c for c in checks if c.status in ("same", "different")]
     if not at:
@@ -254,6 +313,7 @@ def _direction_sub(checks: list[Check], kind: str, who: str, margin: float) -> S
     text += f"; different beyond ±{margin:g} % at {len(diff)} of {len(away)} other points" + (
         ": " + ", ".join(f"{_name(c.point)} ({_pct(c.drop_pct)})" for c in diff) if diff else ""
     )
+    text += repeated
     if by["slower"] or by["still"] or diff:
         verdict = CONTRADICTED
     elif by["unclear"]:
@@ -292,7 +352,10 @@ def _rate_direction(
         ratios = ratios_between(of_run, slower, other)
         triggers, source = _triggers_of_run(ctx, settings, str(run), ratios, counts)
         kind = ctx.kind_of_rates(str(run))
-        by_kind.setdefault(kind, []).extend(_compare(ratios, triggers, margin, still_gain_pct))
+        headroom = ctx.rx_headroom(str(run), settings.paper_headroom)
+        by_kind.setdefault(kind, []).extend(
+            _compare(ratios, triggers, margin, still_gain_pct, headroom)
+        )
         notes.setdefault(kind, []).append(f"[data/{run}] trigger points: {source}")
     for kind, checks in by_kind.items():
         who = faster or "the patched kernel"
@@ -788,67 +851,91 @@ def _kernels(ctx: Context, protocols: Iterable[str]) -> list[str]:
     return sorted(str(k) for k in found - {VANILLA})
 
 
-def _mechanism(ctx: Context, claim: Claim, kernel: str, protocols: list[str]) -> Part:
+def _mechanism(
+    ctx: Context, claim: Claim, settings: Settings, kernel: str, protocols: list[str]
+) -> Part:
     """At vanilla's double points (counted in the same run), ``kernel`` reallocates at most
-    1 + tolerance per packet, and twice nowhere."""
+    1 + tolerance per packet, and twice nowhere. A point is counted once per receive headroom,
+    however many runs counted it there."""
     counts = _counts(ctx, claim.kinds("mechanism"))
     counts = counts[counts["protocol"].isin(protocols)] if not counts.empty else counts
     tol = claim.tol("reallocs_per_packet")
-    subs, worst, still, n_doubles = [], 0.0, set(), 0
+    runs, worst = [], 0.0
+    doubles: set[AtHeadroom] = set()
+    still: set[AtHeadroom] = set()
     for run, of_run in counts.groupby("run_id") if not counts.empty else []:
         if kernel not in set(of_run["kernel_variant"]) or VANILLA not in set(
             of_run["kernel_variant"]
         ):
             continue
-        doubles = _count_doubles(of_run)
+        headroom = ctx.rx_headroom(str(run), settings.paper_headroom)
+        vanilla = _count_doubles(of_run)
         mine = of_run[of_run["kernel_variant"] == kernel]
         at = mine[
-            [(str(r.protocol), str(r.mode), int(r.param)) in doubles for r in mine.itertuples()]
+            [(str(r.protocol), str(r.mode), int(r.param)) in vanilla for r in mine.itertuples()]
         ]
-        n_doubles += len(at)
+        doubles |= {(headroom, p) for p in vanilla}
         if not at.empty:
             worst = max(worst, float(at["reallocs_mean"].max()))
-        still |= _count_doubles(of_run, kernel)
-        subs.append(str(run))
-    if not subs:
+        still |= {(headroom, p) for p in _count_doubles(of_run, kernel)}
+        runs.append(str(run))
+    if not runs:
         return Part(
             "mechanism",
             NOT_AVAILABLE,
             "",
             f"needs reallocation counts of {kernel} and vanilla in one counting run",
         )
+    where = f"{len(doubles)} vanilla double points{_per_headroom(doubles)}"
     if still:
-        verdict, ours = CONTRADICTED, f"2 reallocations/packet at {_names(still)}"
+        verdict, ours = CONTRADICTED, f"2 reallocations/packet at {_names_at(still)}"
     elif worst <= 1.0 + tol:
-        verdict, ours = (
-            REPRODUCED,
-            f"≤ {worst:.3f} reallocations/packet at {n_doubles} vanilla double points",
-        )
+        verdict, ours = REPRODUCED, f"≤ {worst:.3f} reallocations/packet at {where}"
     else:
-        verdict, ours = INCONCLUSIVE, f"up to {worst:.3f} reallocations/packet"
+        verdict, ours = INCONCLUSIVE, f"up to {worst:.3f} reallocations/packet at {where}"
     how = (
-        f"{kernel} at vanilla's {n_doubles} double points (2 reallocations/packet), allowed "
-        f"1 + {tol:g}; doubles at {_names(still) if still else 'none'}"
+        f"{kernel} at {where} (2 reallocations/packet on vanilla), counted in {len(runs)} "
+        f"run(s), each point once per headroom; allowed 1 + {tol:g}; doubles at "
+        f"{_names_at(still) if still else 'none'}"
     )
-    model_note = _model_doubles_note(ctx, counts, kernel, still)
-    kinds = tuple(sorted({ctx.kind_of_counts(r) for r in subs}))
-    return Part("mechanism", verdict, ours, how + model_note, kinds, tuple(sorted(subs)))
+    model_note = _model_doubles_note(ctx, settings, counts, kernel, still)
+    kinds = tuple(sorted({ctx.kind_of_counts(r) for r in runs}))
+    return Part("mechanism", verdict, ours, how + model_note, kinds, tuple(sorted(runs)))
 
 
-def _model_doubles_note(ctx: Context, counts: pd.DataFrame, kernel: str, still: set[Point]) -> str:
+def _model_doubles_note(
+    ctx: Context, settings: Settings, counts: pd.DataFrame, kernel: str, still: set[AtHeadroom]
+) -> str:
     if ctx.model is None or counts.empty:
         return ""
     rows = counts[counts["kernel_variant"] == kernel]
     run = str(rows["run_id"].iloc[0]) if not rows.empty else None
     if run is None:
         return ""
+    headroom = ctx.rx_headroom(run, settings.paper_headroom)
     predicted: set[Point] = set()
     for (proto, mode), grp in rows[rows["run_id"] == run].groupby(["protocol", "mode"]):
         got = ctx.model.doubles(run, proto, mode, sorted(int(p) for p in grp["param"]), kernel)
         if got is None:
             return f"; the model has no {kernel} variant to compare with"
         predicted |= {(str(proto), str(mode), p) for p in got}
-    return "; model: " + ("the same" if predicted == still else f"{_names(predicted) or 'none'}")
+    measured = {p for h, p in still if h == headroom}
+    return f"; model at {headroom} B: " + (
+        "the same" if predicted == measured else f"{_names(predicted) or 'none'}"
+    )
+
+
+def _rates_needed(kernel: str, against: str) -> tuple[str, str]:
+    """(short, long) words for a direction no rate data decides: what would measure it."""
+    short = f"drops: no rate data for {kernel} (not measured)"
+    long = (
+        f"no rate searches of {kernel} and {against} in one run are in the data; "
+        f"`lwtbench run --campaign FILE --testbed env/testbed.lab.yaml` measures them, FILE "
+        f"a copy of the lab-rates campaign (lwtbench/scenario/campaigns/lab-rates.yaml) whose "
+        f"kernels include {against} and {kernel} (about 51 min in the software lab for two "
+        f"kernels); or the same campaign with a TRex testbed"
+    )
+    return short, long
 
 
 def c7_single_realloc(ctx: Context, claim: Claim, settings: Settings) -> dict[str, list[Part]]:
@@ -860,17 +947,17 @@ def c7_single_realloc(ctx: Context, claim: Claim, settings: Settings) -> dict[st
     kernels.sort(key=lambda k: (k != settings.reference_kernel, k))
     out = {}
     for kernel in kernels:
-        mechanism = _mechanism(ctx, claim, kernel, protocols)
+        mechanism = _mechanism(ctx, claim, settings, kernel, protocols)
         subs = _rate_direction(
             ctx, claim, settings, VANILLA, kernel, protocols, claim.tol("gone_min_gain_pct")
         )
         subs += _rounds_direction(ctx, claim, kernel)
+        short, long = _rates_needed(kernel, VANILLA)
         direction = _combine(
-            "direction",
-            subs,
-            _direction_ours(subs),
-            f"needs rate searches of {kernel} and vanilla (or the lab's paired rounds)",
+            "direction", subs, _direction_ours(subs), long + "; or the lab's paired rounds"
         )
+        if direction.verdict == NOT_AVAILABLE:
+            direction = replace(direction, ours=short)
         out[kernel] = [mechanism, direction]
     if not out:
         missing = "needs counts or rates of a patched kernel and vanilla"
@@ -881,94 +968,150 @@ def c7_single_realloc(ctx: Context, claim: Claim, settings: Settings) -> dict[st
     return out
 
 
-def f1_still_double(ctx: Context, claim: Claim, settings: Settings) -> dict[str, list[Part]]:
-    """F1 per kernel (every kernel in the counts but vanilla and the reference): where it
-    still reallocates twice among vanilla's double points (mechanism: against the list stated
-    for it in claims.yaml, else the model's), and whether it forwards slower than the
-    reference kernel there (direction)."""
-    stated_kernel = str(claim.paper["kernel"])
-    stated = {
-        (str(proto), str(mode), int(p))
-        for proto, modes in dict(claim.paper["still_double"]).items()  # type: ignore[call-overload]
-        for mode, params in dict(modes).items()
-        for p in params
-    }
-    counts = _counts(ctx, claim.kinds("mechanism"))
-    kernels = [k for k in _kernels(ctx, ["ioam6", "seg6", "rpl"]) if k != settings.reference_kernel]
-    if stated_kernel not in kernels:
-        kernels.append(stated_kernel)
+@dataclass(frozen=True)
+class _Stated:
+    """What claims.yaml states of one kernel for F1."""
+
+    label: str
+    about: str
+    still_double: frozenset[Point]
+    """Where it reallocates twice at the paper's headroom."""
+
+
+def _stated_kernels(claim: Claim) -> dict[str, _Stated]:
     out = {}
-    for kernel in sorted(kernels, key=lambda k: (k != stated_kernel, k)):
-        rows = (
-            counts[counts["kernel_variant"].isin([kernel, VANILLA])] if not counts.empty else counts
+    for kernel, entry in dict(claim.paper.get("kernels") or {}).items():  # type: ignore[call-overload]
+        spec = entry.get("still_double")
+        points = (
+            set()
+            if spec in (None, "none")
+            else {
+                (str(proto), str(mode), int(p))
+                for proto, modes in dict(spec).items()
+                for mode, params in dict(modes).items()
+                for p in params
+            }
         )
-        runs = (
-            [
-                r
-                for r in rows["run_id"].unique()
-                if set(rows.loc[rows["run_id"] == r, "kernel_variant"]) >= {kernel, VANILLA}
-            ]
-            if not rows.empty
-            else []
-        )
-        if not runs:
-            mech = Part("mechanism", NOT_AVAILABLE, "", f"needs counts of {kernel} and vanilla")
-            still: set[Point] = set(stated) if kernel == stated_kernel else set()
-        else:
-            of = rows[rows["run_id"].isin(runs)]
-            vd = set()
-            still = set()
-            for r in runs:
-                one = of[of["run_id"] == r]
-                vd |= _count_doubles(one)
-                still |= _count_doubles(one, kernel) & _count_doubles(one)
-            if kernel == stated_kernel:
-                expect, source = stated, "stated in claims.yaml"
-            else:
-                expect, source = _model_still(ctx, of, kernel, vd), "the model's prediction"
-            if expect is None:
-                verdict, how_e = INCONCLUSIVE, "no stated list and the model has no such variant"
-            else:
-                verdict = REPRODUCED if still == expect else CONTRADICTED
-                how_e = f"expected ({source}): {_names(expect) or 'none'}"
-            kinds = tuple(sorted({ctx.kind_of_counts(r) for r in runs}))
-            mech = Part(
-                "mechanism",
-                verdict,
-                f"still doubles at {_names(still) or 'none'}",
-                f"{kernel} reallocates twice at {_names(still) or 'none'} of vanilla's "
-                f"{len(vd)} double points; {how_e}",
-                kinds,
-                tuple(sorted(runs)),
-            )
+        label = str(entry.get("label") or kernel)
+        out[str(kernel)] = _Stated(label, str(entry.get("about", "")).strip(), frozenset(points))
+    return out
+
+
+def f1_still_double(ctx: Context, claim: Claim, settings: Settings) -> dict[str, list[Part]]:
+    """F1 per kernel (every kernel in the counts but vanilla and the reference, and every
+    kernel claims.yaml states): where it reallocates twice anywhere in the counts (mechanism:
+    against the list claims.yaml states for it at the paper's headroom, else the model's
+    prediction), and whether it forwards slower than the reference kernel there
+    (direction)."""
+    stated = _stated_kernels(claim)
+    counts = _counts(ctx, claim.kinds("mechanism"))
+    found = [k for k in _kernels(ctx, ["ioam6", "seg6", "rpl"]) if k != settings.reference_kernel]
+    # the stated kernels in claims.yaml's order, the first (the finding's subject) even
+    # without data; then the others found in the data
+    first = next(iter(stated), None)
+    kernels = [k for k in stated if k in found or k == first] + sorted(
+        k for k in found if k not in stated
+    )
+    out = {}
+    for kernel in kernels:
+        about = stated.get(kernel)
+        label = about.label if about else kernel
+        mech, still = _f1_mechanism(ctx, claim, settings, kernel, about, counts)
         direction = _slower_than_reference(ctx, claim, settings, kernel, still)
+        if direction.verdict == NOT_AVAILABLE:
+            short, long = _rates_needed(kernel, settings.reference_kernel)
+            direction = replace(direction, ours=short, how=long)
+        if about and mech.verdict != NOT_AVAILABLE:
+            mech = replace(mech, ours=f"{label}: {mech.ours}")
         out[kernel] = [mech, direction]
     return out
 
 
-def _model_still(
-    ctx: Context, rows: pd.DataFrame, kernel: str, vd: set[Point]
-) -> set[Point] | None:
+def _f1_mechanism(
+    ctx: Context,
+    claim: Claim,
+    settings: Settings,
+    kernel: str,
+    about: _Stated | None,
+    counts: pd.DataFrame,
+) -> tuple[Part, set[AtHeadroom]]:
+    """Where ``kernel`` reallocates twice in the counting runs that hold it and vanilla."""
+    rows = counts[counts["kernel_variant"].isin([kernel, VANILLA])] if not counts.empty else counts
+    runs = sorted(
+        str(r)
+        for r, grp in (rows.groupby("run_id") if not rows.empty else [])
+        if set(grp["kernel_variant"]) >= {kernel, VANILLA}
+    )
+    if not runs:
+        needs = f"needs counts of {kernel} and vanilla in one counting run"
+        if about:
+            needs += f" ({about.label}: {about.about})"
+        return Part("mechanism", NOT_AVAILABLE, "", needs), (
+            {(settings.paper_headroom, p) for p in about.still_double} if about else set()
+        )
+    of = rows[rows["run_id"].isin(runs)]
+    still = _doubles_at(ctx, settings, of, kernel)
+    vanilla = _doubles_at(ctx, settings, of)
+    swept: set[AtHeadroom] = set()
+    expect: set[AtHeadroom] | None = set()
+    sources = set()
+    for run in runs:
+        one = of[(of["run_id"] == run) & (of["kernel_variant"] == kernel)]
+        headroom = ctx.rx_headroom(run, settings.paper_headroom)
+        points = _count_swept(one, kernel)
+        swept |= {(headroom, p) for p in points}
+        if about is not None and headroom == settings.paper_headroom:
+            got: set[Point] | None = set(about.still_double) & points
+            sources.add("stated in claims.yaml")
+        else:
+            got = _model_still(ctx, one, kernel)
+            sources.add("the model's prediction")
+        if got is None or expect is None:
+            expect = None
+        else:
+            expect |= {(headroom, p) for p in got}
+    if expect is None:
+        verdict, expected = INCONCLUSIVE, "no stated list and the model has no such variant"
+    else:
+        verdict = REPRODUCED if still == expect else CONTRADICTED
+        expected = f"expected ({', '.join(sorted(sources))}): {_names_at(expect) or 'nowhere'}"
+    counted = f"{len(swept)} points counted{_per_headroom(swept)}"
+    ours = (
+        f"doubles at {_names_at(still)}"
+        if still
+        else f"doubles nowhere in the lab counts ({counted})"
+    )
+    how = (
+        (f"{about.label}: {about.about}. " if about else "")
+        + f"{kernel} reallocates twice at {_names_at(still) or 'no point'} of the {counted} "
+        f"(vanilla: {len(vanilla)} double points{_per_headroom(vanilla)}); {expected}"
+    )
+    kinds = tuple(sorted({ctx.kind_of_counts(r) for r in runs}))
+    return Part("mechanism", verdict, ours, how, kinds, tuple(runs)), still
+
+
+def _model_still(ctx: Context, rows: pd.DataFrame, kernel: str) -> set[Point] | None:
+    """The model's double points for ``kernel`` over one run's counted points (RPL: none,
+    an address set's index is no size; C8 checks RPL)."""
     if ctx.model is None:
         return None
     out: set[Point] = set()
-    for (run, proto, mode), grp in rows[rows["kernel_variant"] == kernel].groupby(
-        ["run_id", "protocol", "mode"]
-    ):
+    for (run, proto, mode), grp in rows.groupby(["run_id", "protocol", "mode"]):
         if proto == "rpl":
             continue
         got = ctx.model.doubles(str(run), proto, mode, sorted(int(p) for p in grp["param"]), kernel)
         if got is None:
             return None
         out |= {(str(proto), str(mode), p) for p in got}
-    return out & vd
+    return out
 
 
 def _slower_than_reference(
-    ctx: Context, claim: Claim, settings: Settings, kernel: str, still: set[Point]
+    ctx: Context, claim: Claim, settings: Settings, kernel: str, still_at: set[AtHeadroom]
 ) -> Part:
-    """``kernel`` slower than the reference beyond the noise at its still-double points, and
-    not slower elsewhere (the ``vanilla`` columns hold ``kernel``)."""
+    """``kernel`` slower than the reference beyond the noise at its still-double points (at
+    each rate run's headroom), and not slower elsewhere (the ``vanilla`` columns hold
+    ``kernel``)."""
     ref = settings.reference_kernel
     margin = claim.tol("elsewhere_margin_pct")
     rows = ctx.rates_of(_kinds_present(claim.kinds("direction"), RATE_KINDS))
@@ -977,6 +1120,8 @@ def _slower_than_reference(
     for run, of_run in rows.groupby("run_id") if not rows.empty else []:
         if not {kernel, ref} <= set(of_run["kernel_variant"]):
             continue
+        headroom = ctx.rx_headroom(str(run), settings.paper_headroom)
+        still = {p for h, p in still_at if h == headroom}
         ratios = ratios_between(of_run, kernel, ref)
         checks = _compare(ratios, still, 0.0)
         at = [c for c in checks if c.point in still]
