@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -61,16 +62,23 @@ def test_interrupted_is_130(monkeypatch, capsys):
 
 
 def test_a_closed_pipe_is_141():
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lwtbench", "model", "platforms", "--sources"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    proc.stdout.read(10)
-    proc.stdout.close()  # the reader goes away, as `| head -c 10` does
-    err = proc.stderr.read().decode()
-    assert proc.wait(timeout=60) == 141, err
+    # The reader is gone before the command writes (as `| head -c 0` would leave it): with the
+    # read end closed first, the first write fails whatever the output's size, so the test
+    # does not depend on the pipe buffer or on timing.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "lwtbench", "model", "platforms", "--sources"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    err = proc.stderr.decode()
+    assert proc.returncode == 141, err
     assert "broken pipe" in err and "Traceback" not in err
 
 
