@@ -31,7 +31,7 @@ from ..errors import ParameterError
 from ..packets.overhead import align, inserted_bytes
 from ..packets.route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route
 from .platforms import Platform
-from .variants import KernelVariant
+from .variants import CodeVariant
 
 ENCAP_FUNCTION: dict[tuple[str, str], str] = {
     ("ioam6", "inline"): "net/ipv6/ioam6_iptunnel.c ioam6_do_inline",
@@ -89,7 +89,7 @@ class PacketTrace:
     """Bytes the route inserts (lwtbench.packets.overhead.inserted_bytes)."""
     platform: Platform
     """Receive/transmit side."""
-    variant: KernelVariant
+    variant: CodeVariant
     """Kernel code variant."""
     steps: tuple[Step, ...]
     """Every step in path order."""
@@ -159,7 +159,7 @@ def _encap_steps(
     inserted: int,
     headroom: int,
     plat: Platform,
-    var: KernelVariant,
+    var: CodeVariant,
 ) -> list[Step]:
     steps: list[Step] = []
     pad = plat.net_skb_pad
@@ -238,7 +238,7 @@ def simulate_inserted(
     mode: str,
     inserted: int,
     plat: Platform,
-    var: KernelVariant,
+    var: CodeVariant,
 ) -> PacketTrace:
     """Trace a forwarded packet into which a ``protocol``/``mode`` route inserts ``inserted`` B."""
     if protocol == "ioam6" and mode == "auto":
@@ -277,7 +277,7 @@ def simulate_inserted(
 def simulate(
     route: Route,
     platform: Platform,
-    variant: KernelVariant,
+    variant: CodeVariant,
     src: str | None = None,
     dst: str | None = None,
 ) -> PacketTrace:

@@ -19,7 +19,7 @@ from ..packets.rpl import RPL_MAX_SEGMENTS, rpl_compress
 from ..packets.srv6 import seg6_max_segments
 from .platforms import Platform
 from .simulate import PacketTrace, simulate
-from .variants import KernelVariant
+from .variants import CodeVariant
 
 PACKET_SRC = "2001:db8:a::1"
 """Source of the modelled packet (documentation prefix, RFC 3849)."""
@@ -148,7 +148,7 @@ def trace_point(
     mode: str,
     param: int,
     plat: Platform,
-    var: KernelVariant,
+    var: CodeVariant,
     rpl_cmpri: int = 0,
     rpl_cmpre: int = 0,
 ) -> PacketTrace:
@@ -162,7 +162,7 @@ def sweep(
     mode: str,
     params: Iterable[int],
     plat: Platform,
-    var: KernelVariant,
+    var: CodeVariant,
     rpl_cmpri: int = 0,
     rpl_cmpre: int = 0,
 ) -> list[SweepPoint]:
@@ -183,7 +183,7 @@ def triggers(
     protocol: str,
     mode: str,
     plat: Platform,
-    var: KernelVariant,
+    var: CodeVariant,
     params: Iterable[int] | None = None,
 ) -> list[int]:
     """The parameters at which one packet reallocates twice or more for lack of headroom."""
@@ -213,7 +213,7 @@ class RplConfig:
 
 def find_rpl_double_reallocs(
     plat: Platform,
-    var: KernelVariant,
+    var: CodeVariant,
     segment_counts: Sequence[int] | None = None,
     compressions: Sequence[tuple[int, int]] | None = None,
 ) -> list[RplConfig]:
@@ -286,7 +286,7 @@ def all_protocol_modes() -> list[tuple[str, str]]:
 
 def trigger_rows(
     plats: Sequence[Platform],
-    var: KernelVariant,
+    var: CodeVariant,
     protocol_modes: Sequence[tuple[str, str]] | None = None,
 ) -> list[TriggerRow]:
     """The trigger table: one row per platform and protocol/mode."""
