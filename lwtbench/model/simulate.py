@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from ..errors import ParameterError
 from ..packets.overhead import align, inserted_bytes
-from ..packets.route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route
+from ..packets.route import ROUTE_CLASSES, Route
 from .platforms import Platform
 from .variants import CodeVariant
 
@@ -286,9 +286,7 @@ def simulate(
     Header sizes come from :func:`lwtbench.packets.overhead.inserted_bytes` (``dst`` matters
     for RPL's address compression).
     """
-    if isinstance(route, PlainRoute):
-        return simulate_inserted("ipv6", "none", 0, platform, variant)
-    if not isinstance(route, Ioam6Route | Seg6Route | RplRoute):
+    if not isinstance(route, tuple(ROUTE_CLASSES.values())):
         raise TypeError(f"not a route: {route!r}")
-    o = inserted_bytes(route, src, dst)
+    o = inserted_bytes(route, src, dst)  # 0 for plain IPv6 forwarding
     return simulate_inserted(route.protocol, route.mode, o, platform, variant)

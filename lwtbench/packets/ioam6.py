@@ -14,6 +14,7 @@ tunnel inserts (net/ipv6/ioam6_iptunnel.c, ``ioam6_build_state``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -301,9 +302,42 @@ class Ioam6Route:
     """Outer destination in encap mode (required there)."""
 
     protocol: ClassVar[str] = "ioam6"
+    modes: ClassVar[tuple[str, ...]] = IOAM6_MODES
 
     def __post_init__(self) -> None:
         self.check()
+
+    @classmethod
+    def swept(
+        cls,
+        mode: str,
+        param: int,
+        segment_prefix: str,
+        tundst: str,
+        segments: Sequence[str] | None = None,
+    ) -> Ioam6Route:
+        """The route of a swept point: ``param`` bytes of trace, ``tundst`` as the outer
+        destination outside inline mode (no segments: ``segment_prefix`` is not used)."""
+        outer = None if mode == "inline" else tundst
+        return cls(mode=mode, trace_size=param, tundst=outer)  # type: ignore[arg-type]
+
+    @property
+    def ioam_namespace(self) -> int:
+        """The IOAM namespace the node must know before it accepts the route."""
+        return self.namespace
+
+    def dut_setup_args(self) -> list[list[str]]:
+        """``ip`` arguments the DUT runs before adding the route: the ioam6 lwt refuses a
+        route whose namespace is unknown (``ip ioam namespace add N``)."""
+        return [["ioam", "namespace", "add", str(self.namespace)]]
+
+    def dut_teardown_args(self) -> list[list[str]]:
+        """``ip`` arguments that undo :meth:`dut_setup_args`, after the route is deleted."""
+        return [["ioam", "namespace", "del", str(self.namespace)]]
+
+    def shown_tokens(self) -> list[str]:
+        """Words ``ip -6 route show`` prints for this encap (checked after installing)."""
+        return ["encap ioam6", f"mode {self.mode}", f"size {self.trace_size}"]
 
     def check(self) -> None:
         """Every field against the kernel's limits (ParameterError naming the field)."""

@@ -26,6 +26,9 @@ class PlainRoute:
 
     protocol: ClassVar[str] = "ipv6"
     mode: ClassVar[str] = "none"
+    modes: ClassVar[tuple[str, ...]] = ("none",)
+    ioam_namespace: ClassVar[int | None] = None
+    """No IOAM namespace is needed."""
 
     def inserted_bytes(self, src: str | None = None, dst: str | None = None) -> int:
         """Nothing is inserted."""
@@ -33,6 +36,18 @@ class PlainRoute:
 
     def encap_args(self) -> list[str]:
         """No ``encap`` part."""
+        return []
+
+    def dut_setup_args(self) -> list[list[str]]:
+        """Nothing to set up before the route."""
+        return []
+
+    def dut_teardown_args(self) -> list[list[str]]:
+        """Nothing to take down after the route."""
+        return []
+
+    def shown_tokens(self) -> list[str]:
+        """No encap to look for in ``ip -6 route show``."""
         return []
 
 
@@ -46,6 +61,13 @@ ROUTE_CLASSES: dict[str, type] = {
     "rpl": RplRoute,
 }
 """Route class per protocol name (``route.protocol``)."""
+
+SWEPT_ROUTE_CLASSES: dict[str, type[Ioam6Route | Seg6Route | RplRoute]] = {
+    "seg6": Seg6Route,
+    "ioam6": Ioam6Route,
+    "rpl": RplRoute,
+}
+"""The encapsulations a sweep varies (by segments or trace size), each with ``swept()``."""
 
 
 def route_to_dict(route: Route) -> dict[str, object]:
@@ -82,18 +104,14 @@ def sized_route(
 ) -> Route:
     """The route of a swept point: ``param`` segments ``<segment_prefix>1, 2, ...`` (seg6, and
     rpl unless ``rpl_segments`` gives them) or ``param`` bytes of IOAM trace (ioam6, with
-    ``tundst`` as outer destination outside inline mode)."""
-    segs = tuple(f"{segment_prefix}{i + 1:x}" for i in range(param))
-    if protocol == "seg6":
-        return Seg6Route(mode=mode, segments=segs)  # type: ignore[arg-type]
-    if protocol == "ioam6":
-        outer = None if mode == "inline" else tundst
-        return Ioam6Route(mode=mode, trace_size=param, tundst=outer)  # type: ignore[arg-type]
-    if protocol == "rpl":
-        if mode != "inline":
-            raise ParameterError("mode", mode, "inline (RPL's only mode)", "use --mode inline")
-        return RplRoute(segments=tuple(rpl_segments) if rpl_segments is not None else segs)
-    raise ParameterError("protocol", protocol, "one of seg6, ioam6, rpl")
+    ``tundst`` as outer destination outside inline mode). Each protocol's ``swept`` builds it;
+    the route checks the kernel's limits as it is made.
+
+    The one way a sweep's route is built, for the model, the probe and the lab's rounds."""
+    cls = SWEPT_ROUTE_CLASSES.get(protocol)
+    if cls is None:
+        raise ParameterError("protocol", protocol, f"one of {', '.join(SWEPT_ROUTE_CLASSES)}")
+    return cls.swept(mode, param, segment_prefix, tundst, rpl_segments)
 
 
 def check_route(route: Route) -> Route:

@@ -30,6 +30,7 @@ from scapy.layers import inet6
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrRouting, _IPv6ExtHdr
 from scapy.packet import Packet
 
+from ..errors import ParameterError
 from .validate import check_iproute2_segs, check_segment_list
 
 IPV6_SRCRT_TYPE_3 = 3
@@ -231,9 +232,41 @@ class RplRoute:
 
     protocol: ClassVar[str] = "rpl"
     mode: ClassVar[str] = "inline"
+    modes: ClassVar[tuple[str, ...]] = ("inline",)
+    ioam_namespace: ClassVar[int | None] = None
+    """No IOAM namespace is needed."""
 
     def __post_init__(self) -> None:
         self.check()
+
+    @classmethod
+    def swept(
+        cls,
+        mode: str,
+        param: int,
+        segment_prefix: str,
+        tundst: str,
+        segments: Sequence[str] | None = None,
+    ) -> RplRoute:
+        """The route of a swept point: ``segments`` when given, else ``param`` segments
+        ``<segment_prefix>1, 2, ...`` in hex (inline only; ``tundst`` is not used)."""
+        if mode != "inline":
+            raise ParameterError("mode", mode, "inline (RPL's only mode)", "use --mode inline")
+        if segments is None:
+            segments = [f"{segment_prefix}{i + 1:x}" for i in range(param)]
+        return cls(segments=tuple(segments))
+
+    def dut_setup_args(self) -> list[list[str]]:
+        """Nothing to set up before the route."""
+        return []
+
+    def dut_teardown_args(self) -> list[list[str]]:
+        """Nothing to take down after the route."""
+        return []
+
+    def shown_tokens(self) -> list[str]:
+        """Words ``ip -6 route show`` prints for this encap (checked after installing)."""
+        return ["encap rpl", *self.segments]
 
     def check(self) -> None:
         """Segments against the header's limits (ParameterError naming the field)."""

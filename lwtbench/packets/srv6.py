@@ -163,9 +163,38 @@ class Seg6Route:
     """Segments in travel order, as given to iproute2 (first segment first)."""
 
     protocol: ClassVar[str] = "seg6"
+    modes: ClassVar[tuple[str, ...]] = SEG6_MODES
+    ioam_namespace: ClassVar[int | None] = None
+    """No IOAM namespace is needed."""
 
     def __post_init__(self) -> None:
         self.check()
+
+    @classmethod
+    def swept(
+        cls,
+        mode: str,
+        param: int,
+        segment_prefix: str,
+        tundst: str,
+        segments: Sequence[str] | None = None,
+    ) -> Seg6Route:
+        """The route of a swept point: ``param`` segments ``<segment_prefix>1, 2, ...`` in hex
+        (``tundst`` is not used: the first segment is the outer destination)."""
+        segs = tuple(f"{segment_prefix}{i + 1:x}" for i in range(param))
+        return cls(mode=mode, segments=segs)  # type: ignore[arg-type]
+
+    def dut_setup_args(self) -> list[list[str]]:
+        """Nothing to set up before the route."""
+        return []
+
+    def dut_teardown_args(self) -> list[list[str]]:
+        """Nothing to take down after the route."""
+        return []
+
+    def shown_tokens(self) -> list[str]:
+        """Words ``ip -6 route show`` prints for this encap (checked after installing)."""
+        return ["encap seg6", f"mode {self.mode} ", *self.segments]
 
     def check(self) -> None:
         """Mode and segments against the SRH's limits (ParameterError naming the field)."""

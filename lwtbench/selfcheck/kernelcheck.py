@@ -243,12 +243,13 @@ class VethLab:
 
     def install_route(self, route: Route, dst: str) -> list[str]:
         """Route ``dst``/128 through ``route`` on the DUT; returns the ``ip`` arguments used."""
+        encap = encap_args(route)
         args = [
-            "-n", self.dut_ns, "-6", "route", "replace", f"{dst}/128", *encap_args(route),
+            "-n", self.dut_ns, "-6", "route", "replace", f"{dst}/128", *encap,
             "via", self.addr.next_hop, "dev", "out0",
         ]  # fmt: skip
         self.ip(args)
-        if not isinstance(route, PlainRoute):
+        if encap:
             # iproute2 can exit 0 yet install the route without its encap (buffer overflow).
             shown = self.ip(["-n", self.dut_ns, "-6", "route", "show", f"{dst}/128"])
             if "encap" not in shown:
