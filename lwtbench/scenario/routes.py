@@ -35,11 +35,6 @@ def route_show(point: ScenarioPoint, netns: str | None = None) -> Command:
     return [*_ip(netns), "-6", "route", "show", f"{point.dst}/128"]
 
 
-def ioam_namespace_add(namespace: int, netns: str | None = None) -> Command:
-    """``ip ioam namespace add N``: the ioam6 lwt refuses a route whose namespace is unknown."""
-    return [*_ip(netns), "ioam", "namespace", "add", str(namespace)]
-
-
 def setup_commands(
     point: ScenarioPoint, dev: str, via: str | None = None, netns: str | None = None
 ) -> list[Command]:
