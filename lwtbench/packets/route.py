@@ -30,6 +30,9 @@ class PlainRoute:
     ioam_namespace: ClassVar[int | None] = None
     """No IOAM namespace is needed."""
 
+    def check(self) -> None:
+        """Nothing to check: there are no fields."""
+
     def inserted_bytes(self, src: str | None = None, dst: str | None = None) -> int:
         """Nothing is inserted."""
         return 0
@@ -121,8 +124,7 @@ def check_route(route: Route) -> Route:
         raise ParameterError(
             "route", route, "must be a PlainRoute, Ioam6Route, Seg6Route or RplRoute"
         )
-    if not isinstance(route, PlainRoute):
-        route.check()
+    route.check()
     return route
 
 
