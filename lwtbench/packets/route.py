@@ -1,9 +1,20 @@
 """What a DUT route does to a packet: any of the routes, and the baseline without encap.
 
 Each encapsulation's route lives in its protocol's module, beside its header (:mod:`.ioam6`,
-:mod:`.srv6`, :mod:`.rpl`): a frozen dataclass that checks the kernel's limits when it is made,
-knows the bytes it inserts and its ``ip route`` arguments. This module gathers them (a new
-tunnel type adds its class to :data:`ROUTE_CLASSES`), and turns routes into JSON and back.
+:mod:`.srv6`, :mod:`.rpl`): a frozen dataclass that checks the kernel's limits when it is made
+and answers everything the layers above ask of a route, so none of them branches on the
+protocol:
+
+- ``modes`` and ``swept(mode, param, ...)``: the route of a point of a sweep;
+- ``inserted_bytes(src, dst)``: what it adds to a packet;
+- ``encap_args()``, ``dut_setup_args()``, ``dut_teardown_args()``, ``shown_tokens()``: its
+  ``ip route`` arguments, what the DUT needs around it, what ``ip route show`` prints back;
+- ``ioam_namespace``: the IOAM namespace the DUT must know (None for the others);
+- ``output_packet(ForwardInput)``: the packet the DUT forwards (:mod:`.forwarding`).
+
+This module gathers them (a new tunnel type adds its class to :data:`ROUTE_CLASSES` and, when
+it can be swept, :data:`SWEPT_ROUTE_CLASSES`), builds the route of a swept point
+(:func:`sized_route`) and turns routes into JSON and back.
 """
 
 from __future__ import annotations
@@ -12,7 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
+from scapy.packet import Packet
+
 from ..errors import ParameterError
+from .forwarding import ForwardInput, decremented
 from .ioam6 import IOAM6_MODES, Ioam6Route
 from .rpl import RplRoute
 from .srv6 import SEG6_MODES, Seg6Route
@@ -52,6 +66,10 @@ class PlainRoute:
     def shown_tokens(self) -> list[str]:
         """No encap to look for in ``ip -6 route show``."""
         return []
+
+    def output_packet(self, fin: ForwardInput) -> Packet:
+        """The forwarded packet: ip6_forward's hop-limit decrement only."""
+        return decremented(fin.ip)
 
 
 Route = PlainRoute | Ioam6Route | Seg6Route | RplRoute

@@ -31,6 +31,7 @@ from scapy.layers.inet6 import IPv6, IPv6ExtHdrRouting, _IPv6ExtHdr
 from scapy.packet import Packet
 
 from ..errors import ParameterError
+from .forwarding import NEXTHDR_ROUTING, ForwardInput
 from .validate import check_iproute2_segs, check_segment_list
 
 IPV6_SRCRT_TYPE_3 = 3
@@ -281,3 +282,16 @@ class RplRoute:
     def encap_args(self) -> list[str]:
         """``encap rpl segs S1,S2,...`` (iproute2 6.1, within its silent limits)."""
         return ["encap", "rpl", "segs", check_iproute2_segs(self.segments)]
+
+    def output_packet(self, fin: ForwardInput) -> Packet:
+        """The forwarded packet: rpl is an input lwt, inserted before ip6_forward decrements
+        the hop limit; the new destination is the last segment given."""
+        comp = rpl_compress(self.segments, fin.ip.dst)
+        srh = rpl_lwt_srh(self.segments, fin.ip.dst)
+        top = fin.header.copy()
+        top.dst = comp.new_dst
+        top.hlim = fin.ip.hlim - 1
+        top.nh = NEXTHDR_ROUTING
+        top.plen = None
+        srh.nh = fin.ip.nh
+        return top / srh / fin.l4

@@ -3,6 +3,8 @@ there): the route of a swept point, the DUT's setup around it, what ``ip route s
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 
 from lwtbench.errors import ParameterError
@@ -76,3 +78,27 @@ def test_shown_tokens_name_the_encap_ip_route_show_prints():
         "mode inline ",
     ]
     assert RplRoute(("2001:db8:5::1",)).shown_tokens() == ["encap rpl", "2001:db8:5::1"]
+
+
+ROUTE_INTERFACE = (
+    "check",
+    "inserted_bytes",
+    "encap_args",
+    "dut_setup_args",
+    "dut_teardown_args",
+    "shown_tokens",
+    "output_packet",
+    "modes",
+    "ioam_namespace",
+    "protocol",
+)
+
+
+@pytest.mark.parametrize("protocol", sorted(ROUTE_CLASSES))
+def test_every_route_class_offers_what_the_layers_above_call(protocol):
+    cls = ROUTE_CLASSES[protocol]
+    missing = [name for name in ROUTE_INTERFACE if not hasattr(cls, name)]
+    assert not missing, f"{cls.__name__} lacks {missing}"
+    assert hasattr(cls, "mode") or "mode" in {f.name for f in fields(cls)}
+    if protocol in SWEPT_ROUTE_CLASSES:
+        assert hasattr(cls, "swept")
