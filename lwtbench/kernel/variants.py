@@ -9,6 +9,13 @@ merged: Debian's 6.12.117 with the January 2025 dst-ref-loop change taken out ag
 (``patch/as-merged``), so IOAM inline caches its route. ``debian-7.2`` is Debian's newest
 source (7.2.13, suite ``sid``, fetched by env/fetch_sid_kernel_source.py), which carries
 upstream's own fix for IOAM inline (April 2025, a placeholder in the dst cache).
+
+A :class:`KernelVariant` here is a *build recipe* (source package, patches, ``uname -r``);
+what the built code does to a packet's headroom is the model's
+:class:`~lwtbench.model.variants.CodeVariant` of the same name. They are two objects because
+they change for different reasons (a new patch file vs. a new reading of the code) and the
+kernel layer must build without the model; the names both use are in
+:mod:`lwtbench.variant_names`.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParameterError
+from ..variant_names import BUILT_VARIANTS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 """The clone: ``patch/`` and ``env/kernel/`` are read from here."""
@@ -195,15 +203,9 @@ def _variants() -> dict[str, KernelVariant]:
     }
 
 
-VARIANT_NAMES: tuple[str, ...] = (
-    "vanilla",
-    "debian-6.12",
-    "fixed",
-    "debian-6.1",
-    "as-merged",
-    "debian-7.2",
-)
-"""Every variant, in the order the lab and the reports list them."""
+VARIANT_NAMES: tuple[str, ...] = BUILT_VARIANTS
+"""Every variant, in the order the lab and the reports list them (the names are shared with
+the model's code variants: :mod:`lwtbench.variant_names`)."""
 
 
 def get_variant(name: str) -> KernelVariant:

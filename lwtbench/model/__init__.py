@@ -12,10 +12,10 @@ Must not import: ``lwtbench.kernel``, ``lwtbench.search``, ``lwtbench.scenario``
 
 from .platforms import Platform, custom_platform, platform
 from .simulate import PacketTrace, Step, simulate, simulate_inserted
-from .variants import KernelVariant, variant
+from .variants import CodeVariant, variant
 
 __all__ = [
-    "KernelVariant",
+    "CodeVariant",
     "PacketTrace",
     "Platform",
     "Step",

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 from ..errors import ParameterError
 from ..packets.overhead import align, inserted_bytes
-from ..packets.route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route
+from ..packets.route import ROUTE_CLASSES, Route
 from .platforms import Platform
-from .variants import KernelVariant
+from .variants import CodeVariant
 
 ENCAP_FUNCTION: dict[tuple[str, str], str] = {
     ("ioam6", "inline"): "net/ipv6/ioam6_iptunnel.c ioam6_do_inline",
@@ -89,7 +89,7 @@ class PacketTrace:
     """Bytes the route inserts (lwtbench.packets.overhead.inserted_bytes)."""
     platform: Platform
     """Receive/transmit side."""
-    variant: KernelVariant
+    variant: CodeVariant
     """Kernel code variant."""
     steps: tuple[Step, ...]
     """Every step in path order."""
@@ -159,7 +159,7 @@ def _encap_steps(
     inserted: int,
     headroom: int,
     plat: Platform,
-    var: KernelVariant,
+    var: CodeVariant,
 ) -> list[Step]:
     steps: list[Step] = []
     pad = plat.net_skb_pad
@@ -238,7 +238,7 @@ def simulate_inserted(
     mode: str,
     inserted: int,
     plat: Platform,
-    var: KernelVariant,
+    var: CodeVariant,
 ) -> PacketTrace:
     """Trace a forwarded packet into which a ``protocol``/``mode`` route inserts ``inserted`` B."""
     if protocol == "ioam6" and mode == "auto":
@@ -277,7 +277,7 @@ def simulate_inserted(
 def simulate(
     route: Route,
     platform: Platform,
-    variant: KernelVariant,
+    variant: CodeVariant,
     src: str | None = None,
     dst: str | None = None,
 ) -> PacketTrace:
@@ -286,9 +286,7 @@ def simulate(
     Header sizes come from :func:`lwtbench.packets.overhead.inserted_bytes` (``dst`` matters
     for RPL's address compression).
     """
-    if isinstance(route, PlainRoute):
-        return simulate_inserted("ipv6", "none", 0, platform, variant)
-    if not isinstance(route, Ioam6Route | Seg6Route | RplRoute):
+    if not isinstance(route, tuple(ROUTE_CLASSES.values())):
         raise TypeError(f"not a route: {route!r}")
-    o = inserted_bytes(route, src, dst)
+    o = inserted_bytes(route, src, dst)  # 0 for plain IPv6 forwarding
     return simulate_inserted(route.protocol, route.mode, o, platform, variant)

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from .platforms import Platform
 from .simulate import PacketTrace
 from .triggers import SweepPoint
-from .variants import KernelVariant
+from .variants import CodeVariant
 
 PREDICTION_NOTE = "model prediction (not a measurement)"
 
 
-def describe(plat: Platform, var: KernelVariant) -> str:
+def describe(plat: Platform, var: CodeVariant) -> str:
     """One line naming the platform numbers and the kernel variant."""
     return (
         f"{plat.name}: rx headroom {plat.rx_headroom} B, after L2 pull {plat.forward_headroom} B,"

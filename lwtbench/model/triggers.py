@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from ..errors import ParameterError
 from ..packets.ioam6 import IOAM6_TRACE_DATA_SIZE_MAX as IOAM6_MAX_TRACE_SIZE
 from ..packets.overhead import inserted_bytes
-from ..packets.route import IOAM6_MODES, SEG6_MODES, Ioam6Route, Route, RplRoute, Seg6Route
+from ..packets.route import SWEPT_ROUTE_CLASSES, Route, RplRoute, sized_route
 from ..packets.rpl import RPL_MAX_SEGMENTS, rpl_compress
-from ..packets.srv6 import seg6_max_segments
 from .platforms import Platform
 from .simulate import PacketTrace, simulate
-from .variants import KernelVariant
+from .variants import CodeVariant
 
 PACKET_SRC = "2001:db8:a::1"
 """Source of the modelled packet (documentation prefix, RFC 3849)."""
@@ -31,10 +30,10 @@ RPL_REFERENCE = "2001:db8:d::1"
 """Last RPL segment (the new destination, the compression reference) of :func:`rpl_route`."""
 RPL_SEARCH_MAX_SEGMENTS = 40
 """Default search bound: headers up to 8 + 40 x 16 bytes, past the first few trigger sizes."""
+SEG6_SEGMENT_PREFIX = "2001:db8:5::"
+"""SRv6 segments of a sweep: ``2001:db8:5::1``, ``2001:db8:5::2``, ..."""
 PROTOCOL_MODES: dict[str, tuple[str, ...]] = {
-    "ioam6": IOAM6_MODES,
-    "seg6": SEG6_MODES,
-    "rpl": ("inline",),
+    p: SWEPT_ROUTE_CLASSES[p].modes for p in ("ioam6", "seg6", "rpl")
 }
 
 
@@ -51,11 +50,6 @@ def parse_range(text: str) -> range:
         )
     step = nums[2] if len(nums) == 3 else 1
     return range(nums[0], nums[1] + 1, step)
-
-
-def seg6_segments(n: int) -> tuple[str, ...]:
-    """n distinct segment addresses (2001:db8:5::1, 2001:db8:5::2, ...)."""
-    return tuple(f"2001:db8:5::{k:x}" for k in range(1, n + 1))
 
 
 def _with_prefix(ref: bytes, shared: int, tag: int) -> str:
@@ -97,25 +91,19 @@ def rpl_route(n: int, cmpri: int = 0, cmpre: int = 0) -> tuple[RplRoute, str]:
 def route_for(
     protocol: str, mode: str, param: int, rpl_cmpri: int = 0, rpl_cmpre: int = 0
 ) -> tuple[Route, str]:
-    """The route of a sweep point and the packet destination to use with it."""
+    """The route of a sweep point and the packet destination to use with it.
+
+    Built by :func:`lwtbench.packets.route.sized_route` like every swept route (the route
+    checks the kernel's limits); RPL's segments come from :func:`rpl_route`, which places the
+    packet's destination for the asked compression."""
     modes = PROTOCOL_MODES.get(protocol)
     if modes is None:
         raise ParameterError("protocol", protocol, f"one of {', '.join(PROTOCOL_MODES)}")
     if mode not in modes:
         raise ParameterError("mode", mode, f"for {protocol}: one of {', '.join(modes)}")
-    if protocol == "ioam6":
-        if not (0 <= param <= IOAM6_MAX_TRACE_SIZE and param % 4 == 0):
-            raise ParameterError(
-                "trace_size", param, f"a multiple of 4 in 0..{IOAM6_MAX_TRACE_SIZE}"
-            )
-        tundst = None if mode == "inline" else TUNNEL_DST
-        return Ioam6Route(mode=mode, trace_size=param, tundst=tundst), PACKET_DST  # type: ignore[arg-type]
-    if protocol == "seg6":
-        most = seg6_max_segments(mode)  # one SRH entry fewer inline (the original destination)
-        if not 1 <= param <= most:
-            raise ParameterError("segments", param, f"1..{most} SRv6 segments in {mode} mode")
-        return Seg6Route(mode=mode, segments=seg6_segments(param)), PACKET_DST  # type: ignore[arg-type]
-    return rpl_route(param, rpl_cmpri, rpl_cmpre)
+    if protocol == "rpl":
+        return rpl_route(param, rpl_cmpri, rpl_cmpre)
+    return sized_route(protocol, mode, param, SEG6_SEGMENT_PREFIX, TUNNEL_DST), PACKET_DST
 
 
 @dataclass(frozen=True)
@@ -148,7 +136,7 @@ def trace_point(
     mode: str,
     param: int,
     plat: Platform,
-    var: KernelVariant,
+    var: CodeVariant,
     rpl_cmpri: int = 0,
     rpl_cmpre: int = 0,
 ) -> PacketTrace:
@@ -162,7 +150,7 @@ def sweep(
     mode: str,
     params: Iterable[int],
     plat: Platform,
-    var: KernelVariant,
+    var: CodeVariant,
     rpl_cmpri: int = 0,
     rpl_cmpre: int = 0,
 ) -> list[SweepPoint]:
@@ -183,7 +171,7 @@ def triggers(
     protocol: str,
     mode: str,
     plat: Platform,
-    var: KernelVariant,
+    var: CodeVariant,
     params: Iterable[int] | None = None,
 ) -> list[int]:
     """The parameters at which one packet reallocates twice or more for lack of headroom."""
@@ -213,7 +201,7 @@ class RplConfig:
 
 def find_rpl_double_reallocs(
     plat: Platform,
-    var: KernelVariant,
+    var: CodeVariant,
     segment_counts: Sequence[int] | None = None,
     compressions: Sequence[tuple[int, int]] | None = None,
 ) -> list[RplConfig]:
@@ -286,7 +274,7 @@ def all_protocol_modes() -> list[tuple[str, str]]:
 
 def trigger_rows(
     plats: Sequence[Platform],
-    var: KernelVariant,
+    var: CodeVariant,
     protocol_modes: Sequence[tuple[str, str]] | None = None,
 ) -> list[TriggerRow]:
     """The trigger table: one row per platform and protocol/mode."""

@@ -36,6 +36,13 @@ Read from the sources (net/ipv6/{ioam6,seg6,rpl}_iptunnel.c, include/net/dst.h):
   to ``skb->mac_len`` (unlike ``fixed``). seg6 and rpl are as in debian-6.12.
 
 A ``:first`` suffix (``mitigated:first``) selects the very first packet, with an empty cache.
+
+A :class:`CodeVariant` is what the code *does* (which cow sizes, whether the cache fills), not
+how the kernel is built: the build recipe of the same name is
+:class:`lwtbench.kernel.variants.KernelVariant`. They stay two objects because the model predicts
+without building anything (this layer must not import ``lwtbench.kernel``), and one behaviour
+has no build of its own (``mitigated``, whose lab kernel is ``as-merged``). Both take their names
+from :mod:`lwtbench.variant_names`; a test checks the lists agree.
 """
 
 from __future__ import annotations
@@ -48,8 +55,8 @@ LWT_PROTOCOLS: frozenset[str] = frozenset({"ioam6", "seg6", "rpl"})
 
 
 @dataclass(frozen=True)
-class KernelVariant:
-    """A version of the three lwt encaps, as far as headroom is concerned."""
+class CodeVariant:
+    """What one kernel's three lwt encaps do, as far as headroom is concerned."""
 
     name: str
     """Variant name used on the command line."""
@@ -84,10 +91,10 @@ class KernelVariant:
         return self.caches_unchanged_dst or not dst_unchanged
 
 
-VARIANTS: dict[str, KernelVariant] = {
+VARIANTS: dict[str, CodeVariant] = {
     v.name: v
     for v in (
-        KernelVariant(
+        CodeVariant(
             "vanilla",
             "before the upstream series (6.12.117 with it reverted; shape of 6.1.192's ioam6)",
             frozenset(),
@@ -95,28 +102,28 @@ VARIANTS: dict[str, KernelVariant] = {
             "linux-source-6.1 net/ipv6/ioam6_iptunnel.c; the upstream series' diff (netdev, "
             '"Mitigate the two-reallocations issue for iptunnels", merged for Linux 6.14)',
         ),
-        KernelVariant(
+        CodeVariant(
             "mitigated",
             "the upstream series as merged for 6.14 (before the Jan 2025 ref-loop fix)",
             LWT_PROTOCOLS,
             True,
             "linux-source-6.12 net/ipv6/*_iptunnel.c without the ref-loop test; include/net/dst.h",
         ),
-        KernelVariant(
+        CodeVariant(
             "debian-6.12",
             "Debian 6.12.117: series + Jan 2025 dst ref-loop fix",
             LWT_PROTOCOLS,
             False,
             "linux-source-6.12 net/ipv6/{ioam6,seg6,rpl}_iptunnel.c, include/net/dst.h",
         ),
-        KernelVariant(
+        CodeVariant(
             "debian-6.1",
             "Debian 6.1.192: series + fix for seg6 and rpl, ioam6 unmitigated",
             frozenset({"seg6", "rpl"}),
             False,
             "linux-source-6.1 net/ipv6/{ioam6,seg6,rpl}_iptunnel.c, include/net/dst.h",
         ),
-        KernelVariant(
+        CodeVariant(
             "fixed",
             "Debian 6.12.117 + patch/fixed (ioam6 sizes with the carried route on a cache miss)",
             LWT_PROTOCOLS,
@@ -124,7 +131,7 @@ VARIANTS: dict[str, KernelVariant] = {
             "linux-source-6.12 net/ipv6/ioam6_iptunnel.c + patch/fixed/0001",
             room_from_route_on_miss=frozenset({"ioam6"}),
         ),
-        KernelVariant(
+        CodeVariant(
             "debian-7.2",
             "Debian 7.2.13: series + ref-loop fix + Apr 2025 ioam6 placeholder dst",
             LWT_PROTOCOLS,
@@ -142,7 +149,7 @@ VARIANTS["as-merged"] = replace(
 )
 
 
-def variant(name: str) -> KernelVariant:
+def variant(name: str) -> CodeVariant:
     """The variant called ``name`` (``NAME`` or ``NAME:first``)."""
     base, _, suffix = name.partition(":")
     if base not in VARIANTS or suffix not in ("", "first"):

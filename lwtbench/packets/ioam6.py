@@ -14,6 +14,7 @@ tunnel inserts (net/ipv6/ioam6_iptunnel.c, ``ioam6_build_state``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -27,10 +28,19 @@ from scapy.fields import (
     XByteField,
 )
 from scapy.layers import inet6
-from scapy.layers.inet6 import IPv6ExtHdrHopByHop, PadN, _OTypeField
+from scapy.layers.inet6 import IPv6, IPv6ExtHdrHopByHop, PadN, _OTypeField
 from scapy.packet import Packet, bind_layers
 
 from ..errors import ParameterError
+from .forwarding import (
+    IPPROTO_IPV6,
+    NEXTHDR_HOP,
+    DutFacts,
+    ForwardInput,
+    Masks,
+    decremented,
+    outer_src,
+)
 from .overhead import IPV6_HDR_LEN, align
 from .validate import check_address, check_range
 
@@ -301,9 +311,42 @@ class Ioam6Route:
     """Outer destination in encap mode (required there)."""
 
     protocol: ClassVar[str] = "ioam6"
+    modes: ClassVar[tuple[str, ...]] = IOAM6_MODES
 
     def __post_init__(self) -> None:
         self.check()
+
+    @classmethod
+    def swept(
+        cls,
+        mode: str,
+        param: int,
+        segment_prefix: str,
+        tundst: str,
+        segments: Sequence[str] | None = None,
+    ) -> Ioam6Route:
+        """The route of a swept point: ``param`` bytes of trace, ``tundst`` as the outer
+        destination outside inline mode (no segments: ``segment_prefix`` is not used)."""
+        outer = None if mode == "inline" else tundst
+        return cls(mode=mode, trace_size=param, tundst=outer)  # type: ignore[arg-type]
+
+    @property
+    def ioam_namespace(self) -> int:
+        """The IOAM namespace the node must know before it accepts the route."""
+        return self.namespace
+
+    def dut_setup_args(self) -> list[list[str]]:
+        """``ip`` arguments the DUT runs before adding the route: the ioam6 lwt refuses a
+        route whose namespace is unknown (``ip ioam namespace add N``)."""
+        return [["ioam", "namespace", "add", str(self.namespace)]]
+
+    def dut_teardown_args(self) -> list[list[str]]:
+        """``ip`` arguments that undo :meth:`dut_setup_args`, after the route is deleted."""
+        return [["ioam", "namespace", "del", str(self.namespace)]]
+
+    def shown_tokens(self) -> list[str]:
+        """Words ``ip -6 route show`` prints for this encap (checked after installing)."""
+        return ["encap ioam6", f"mode {self.mode}", f"size {self.trace_size}"]
 
     def check(self) -> None:
         """Every field against the kernel's limits (ParameterError naming the field)."""
@@ -364,3 +407,63 @@ class Ioam6Route:
             "size",
             str(self.trace_size),
         ]
+
+    def output_packet(self, fin: ForwardInput) -> Packet:
+        """The forwarded packet: ioam6 is an output lwt, after ip6_forward's decrement; encap
+        copies the whole (decremented) header into the outer one (ioam6_do_encap)."""
+        ip_in = fin.ip
+        hlim = ip_in.hlim - 1
+        hbh_off = fin.ip_offset + IPV6_HDR_LEN  # after the (outer or only) IPv6 header
+        data, remlen, overflow = ioam_fill(hbh_off, self, hlim, fin.dut, fin.masks)
+        hbh = ioam6_lwt_hbh(self.trace_size, self.trace_type, self.namespace, data, remlen)
+        if overflow:
+            hbh.options[1].payload.overflow = 1
+        if self.mode == "inline":
+            top = decremented(fin.header)
+            top.nh = NEXTHDR_HOP
+            hbh.nh = ip_in.nh
+            return top / hbh / fin.l4
+        inner = decremented(ip_in)
+        src = outer_src(self.tunsrc, fin.dut, fin.ip_offset, fin.masks, "outer_ipv6.src")
+        top = IPv6(tc=ip_in.tc, fl=ip_in.fl, hlim=hlim, src=src, dst=self.tundst, nh=NEXTHDR_HOP)
+        hbh.nh = IPPROTO_IPV6
+        return top / hbh / inner
+
+
+def ioam_fill(
+    hbh_offset: int, route: Ioam6Route, hop_limit: int, dut: DutFacts, masks: Masks
+) -> tuple[bytes | None, int | None, int]:
+    """Node data, RemainingLen and Overflow after the DUT's ioam6_fill_trace_data."""
+    size = route.trace_size
+    remlen = size // 4
+    if not dut.ioam_namespace_configured:
+        return None, None, 0
+    sclen = 1 if route.trace_type & TRACE_TYPE_OSS_BIT else 0
+    need = trace_nodelen(route.trace_type) + sclen
+    if remlen < need:
+        return None, None, 1  # no room: the node sets Overflow and writes nothing
+    facts = dut.ioam_node
+    start = remlen * 4 - need * 4
+    data = bytearray(size)
+    data_offset = hbh_offset + 2 + 2 + IOAM6_OPTION_HDR_LEN + IOAM6_TRACE_HDR_LEN
+    values = {
+        "hop_lim_node_id": (hop_limit << 24) | facts.node_id,
+        "ingress_egress_if_id": (facts.ingress_if_id << 16) | facts.egress_if_id,
+        "transit_delay": 0xFFFFFFFF,
+        "namespace_data": facts.namespace_data,
+        "checksum_complement": 0xFFFFFFFF,
+        "hop_lim_node_id_wide": (hop_limit << 56) | facts.node_id_wide,
+        "ingress_egress_if_id_wide": (facts.ingress_if_id_wide << 32) | facts.egress_if_id_wide,
+        "namespace_data_wide": facts.namespace_data_wide,
+        "buffer_occupancy": 0xFFFFFFFF,
+        "opaque_state_snapshot": 0x00FFFFFF,
+    }
+    for f in node_data_fields(route.trace_type):
+        where = start + f.offset
+        if f.name in ("timestamp_secs", "timestamp_frac", "queue_depth"):
+            why = "qdisc backlog" if f.name == "queue_depth" else "the DUT's clock"
+            masks.add(f"ioam.node.{f.name}", data_offset + where, f.length, f"run time: {why}")
+            continue
+        value = values.get(f.name, 0xFFFFFFFF)  # undefined bits: IOAM6_U32_UNAVAILABLE
+        data[where : where + f.length] = value.to_bytes(f.length, "big")
+    return bytes(data), remlen - need, 0

@@ -1,9 +1,20 @@
 """What a DUT route does to a packet: any of the routes, and the baseline without encap.
 
 Each encapsulation's route lives in its protocol's module, beside its header (:mod:`.ioam6`,
-:mod:`.srv6`, :mod:`.rpl`): a frozen dataclass that checks the kernel's limits when it is made,
-knows the bytes it inserts and its ``ip route`` arguments. This module gathers them (a new
-tunnel type adds its class to :data:`ROUTE_CLASSES`), and turns routes into JSON and back.
+:mod:`.srv6`, :mod:`.rpl`): a frozen dataclass that checks the kernel's limits when it is made
+and answers everything the layers above ask of a route, so none of them branches on the
+protocol:
+
+- ``modes`` and ``swept(mode, param, ...)``: the route of a point of a sweep;
+- ``inserted_bytes(src, dst)``: what it adds to a packet;
+- ``encap_args()``, ``dut_setup_args()``, ``dut_teardown_args()``, ``shown_tokens()``: its
+  ``ip route`` arguments, what the DUT needs around it, what ``ip route show`` prints back;
+- ``ioam_namespace``: the IOAM namespace the DUT must know (None for the others);
+- ``output_packet(ForwardInput)``: the packet the DUT forwards (:mod:`.forwarding`).
+
+This module gathers them (a new tunnel type adds its class to :data:`ROUTE_CLASSES` and, when
+it can be swept, :data:`SWEPT_ROUTE_CLASSES`), builds the route of a swept point
+(:func:`sized_route`) and turns routes into JSON and back.
 """
 
 from __future__ import annotations
@@ -12,7 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
+from scapy.packet import Packet
+
 from ..errors import ParameterError
+from .forwarding import ForwardInput, decremented
 from .ioam6 import IOAM6_MODES, Ioam6Route
 from .rpl import RplRoute
 from .srv6 import SEG6_MODES, Seg6Route
@@ -26,6 +40,12 @@ class PlainRoute:
 
     protocol: ClassVar[str] = "ipv6"
     mode: ClassVar[str] = "none"
+    modes: ClassVar[tuple[str, ...]] = ("none",)
+    ioam_namespace: ClassVar[int | None] = None
+    """No IOAM namespace is needed."""
+
+    def check(self) -> None:
+        """Nothing to check: there are no fields."""
 
     def inserted_bytes(self, src: str | None = None, dst: str | None = None) -> int:
         """Nothing is inserted."""
@@ -34,6 +54,22 @@ class PlainRoute:
     def encap_args(self) -> list[str]:
         """No ``encap`` part."""
         return []
+
+    def dut_setup_args(self) -> list[list[str]]:
+        """Nothing to set up before the route."""
+        return []
+
+    def dut_teardown_args(self) -> list[list[str]]:
+        """Nothing to take down after the route."""
+        return []
+
+    def shown_tokens(self) -> list[str]:
+        """No encap to look for in ``ip -6 route show``."""
+        return []
+
+    def output_packet(self, fin: ForwardInput) -> Packet:
+        """The forwarded packet: ip6_forward's hop-limit decrement only."""
+        return decremented(fin.ip)
 
 
 Route = PlainRoute | Ioam6Route | Seg6Route | RplRoute
@@ -46,6 +82,13 @@ ROUTE_CLASSES: dict[str, type] = {
     "rpl": RplRoute,
 }
 """Route class per protocol name (``route.protocol``)."""
+
+SWEPT_ROUTE_CLASSES: dict[str, type[Ioam6Route | Seg6Route | RplRoute]] = {
+    "seg6": Seg6Route,
+    "ioam6": Ioam6Route,
+    "rpl": RplRoute,
+}
+"""The encapsulations a sweep varies (by segments or trace size), each with ``swept()``."""
 
 
 def route_to_dict(route: Route) -> dict[str, object]:
@@ -82,18 +125,14 @@ def sized_route(
 ) -> Route:
     """The route of a swept point: ``param`` segments ``<segment_prefix>1, 2, ...`` (seg6, and
     rpl unless ``rpl_segments`` gives them) or ``param`` bytes of IOAM trace (ioam6, with
-    ``tundst`` as outer destination outside inline mode)."""
-    segs = tuple(f"{segment_prefix}{i + 1:x}" for i in range(param))
-    if protocol == "seg6":
-        return Seg6Route(mode=mode, segments=segs)  # type: ignore[arg-type]
-    if protocol == "ioam6":
-        outer = None if mode == "inline" else tundst
-        return Ioam6Route(mode=mode, trace_size=param, tundst=outer)  # type: ignore[arg-type]
-    if protocol == "rpl":
-        if mode != "inline":
-            raise ParameterError("mode", mode, "inline (RPL's only mode)", "use --mode inline")
-        return RplRoute(segments=tuple(rpl_segments) if rpl_segments is not None else segs)
-    raise ParameterError("protocol", protocol, "one of seg6, ioam6, rpl")
+    ``tundst`` as outer destination outside inline mode). Each protocol's ``swept`` builds it;
+    the route checks the kernel's limits as it is made.
+
+    The one way a sweep's route is built, for the model, the probe and the lab's rounds."""
+    cls = SWEPT_ROUTE_CLASSES.get(protocol)
+    if cls is None:
+        raise ParameterError("protocol", protocol, f"one of {', '.join(SWEPT_ROUTE_CLASSES)}")
+    return cls.swept(mode, param, segment_prefix, tundst, rpl_segments)
 
 
 def check_route(route: Route) -> Route:
@@ -103,8 +142,7 @@ def check_route(route: Route) -> Route:
         raise ParameterError(
             "route", route, "must be a PlainRoute, Ioam6Route, Seg6Route or RplRoute"
         )
-    if not isinstance(route, PlainRoute):
-        route.check()
+    route.check()
     return route
 
 

@@ -30,6 +30,8 @@ from scapy.layers import inet6
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrRouting, _IPv6ExtHdr
 from scapy.packet import Packet
 
+from ..errors import ParameterError
+from .forwarding import NEXTHDR_ROUTING, ForwardInput
 from .validate import check_iproute2_segs, check_segment_list
 
 IPV6_SRCRT_TYPE_3 = 3
@@ -231,9 +233,41 @@ class RplRoute:
 
     protocol: ClassVar[str] = "rpl"
     mode: ClassVar[str] = "inline"
+    modes: ClassVar[tuple[str, ...]] = ("inline",)
+    ioam_namespace: ClassVar[int | None] = None
+    """No IOAM namespace is needed."""
 
     def __post_init__(self) -> None:
         self.check()
+
+    @classmethod
+    def swept(
+        cls,
+        mode: str,
+        param: int,
+        segment_prefix: str,
+        tundst: str,
+        segments: Sequence[str] | None = None,
+    ) -> RplRoute:
+        """The route of a swept point: ``segments`` when given, else ``param`` segments
+        ``<segment_prefix>1, 2, ...`` in hex (inline only; ``tundst`` is not used)."""
+        if mode != "inline":
+            raise ParameterError("mode", mode, "inline (RPL's only mode)", "use --mode inline")
+        if segments is None:
+            segments = [f"{segment_prefix}{i + 1:x}" for i in range(param)]
+        return cls(segments=tuple(segments))
+
+    def dut_setup_args(self) -> list[list[str]]:
+        """Nothing to set up before the route."""
+        return []
+
+    def dut_teardown_args(self) -> list[list[str]]:
+        """Nothing to take down after the route."""
+        return []
+
+    def shown_tokens(self) -> list[str]:
+        """Words ``ip -6 route show`` prints for this encap (checked after installing)."""
+        return ["encap rpl", *self.segments]
 
     def check(self) -> None:
         """Segments against the header's limits (ParameterError naming the field)."""
@@ -248,3 +282,16 @@ class RplRoute:
     def encap_args(self) -> list[str]:
         """``encap rpl segs S1,S2,...`` (iproute2 6.1, within its silent limits)."""
         return ["encap", "rpl", "segs", check_iproute2_segs(self.segments)]
+
+    def output_packet(self, fin: ForwardInput) -> Packet:
+        """The forwarded packet: rpl is an input lwt, inserted before ip6_forward decrements
+        the hop limit; the new destination is the last segment given."""
+        comp = rpl_compress(self.segments, fin.ip.dst)
+        srh = rpl_lwt_srh(self.segments, fin.ip.dst)
+        top = fin.header.copy()
+        top.dst = comp.new_dst
+        top.hlim = fin.ip.hlim - 1
+        top.nh = NEXTHDR_ROUTING
+        top.plen = None
+        srh.nh = fin.ip.nh
+        return top / srh / fin.l4

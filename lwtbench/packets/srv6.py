@@ -25,15 +25,16 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from scapy.layers import inet6
-from scapy.layers.inet6 import IPv6ExtHdrSegmentRouting
+from scapy.layers.inet6 import IPv6, IPv6ExtHdrSegmentRouting
 from scapy.layers.l2 import Ether
+from scapy.packet import Packet
 
 from ..errors import ParameterError
+from .forwarding import IPPROTO_IPV6, NEXTHDR_ROUTING, DutFacts, ForwardInput, Masks, outer_src
 from .overhead import IPV6_HDR_LEN
 from .validate import check_iproute2_segs, check_segment_list
 
 SEG6_MODES: tuple[str, ...] = ("encap", "encap.red", "inline", "l2encap", "l2encap.red")
-IPPROTO_IPV6 = 41
 IPPROTO_ETHERNET = 143
 """Next Header value for an Ethernet frame (RFC 8986 section 10.1)."""
 SRH_MAX_ENTRIES = 127
@@ -163,9 +164,38 @@ class Seg6Route:
     """Segments in travel order, as given to iproute2 (first segment first)."""
 
     protocol: ClassVar[str] = "seg6"
+    modes: ClassVar[tuple[str, ...]] = SEG6_MODES
+    ioam_namespace: ClassVar[int | None] = None
+    """No IOAM namespace is needed."""
 
     def __post_init__(self) -> None:
         self.check()
+
+    @classmethod
+    def swept(
+        cls,
+        mode: str,
+        param: int,
+        segment_prefix: str,
+        tundst: str,
+        segments: Sequence[str] | None = None,
+    ) -> Seg6Route:
+        """The route of a swept point: ``param`` segments ``<segment_prefix>1, 2, ...`` in hex
+        (``tundst`` is not used: the first segment is the outer destination)."""
+        segs = tuple(f"{segment_prefix}{i + 1:x}" for i in range(param))
+        return cls(mode=mode, segments=segs)  # type: ignore[arg-type]
+
+    def dut_setup_args(self) -> list[list[str]]:
+        """Nothing to set up before the route."""
+        return []
+
+    def dut_teardown_args(self) -> list[list[str]]:
+        """Nothing to take down after the route."""
+        return []
+
+    def shown_tokens(self) -> list[str]:
+        """Words ``ip -6 route show`` prints for this encap (checked after installing)."""
+        return ["encap seg6", f"mode {self.mode} ", *self.segments]
 
     def check(self) -> None:
         """Mode and segments against the SRH's limits (ParameterError naming the field)."""
@@ -181,3 +211,46 @@ class Seg6Route:
         extra = 1 if self.mode == "inline" else 0
         segs = check_iproute2_segs(self.segments, extra_entries=extra)
         return ["encap", "seg6", "mode", self.mode, "segs", segs]
+
+    def output_packet(self, fin: ForwardInput) -> Packet:
+        """The forwarded packet: seg6 is an input lwt, so ip6_forward then decrements the
+        hop limit of the new (outer) header only; encap copies the inner traffic class, flow
+        label and hop limit into the outer header (__seg6_do_srh_encap)."""
+        ip_in, segs = fin.ip, self.segments
+        if self.mode == "inline":
+            srh = seg6_srh("inline", segs, inner_dst=ip_in.dst)
+            top = fin.header.copy()
+            top.dst = segs[0]
+            top.hlim = ip_in.hlim - 1
+            top.nh = NEXTHDR_ROUTING
+            top.plen = None
+            srh.nh = ip_in.nh
+            return top / srh / fin.l4
+        l2 = is_l2(self.mode)
+        proto = IPPROTO_ETHERNET if l2 else IPPROTO_IPV6
+        inner = fin.eth.copy() if l2 else ip_in.copy()
+        srh = seg6_srh(self.mode, segs)
+        fl = seg6_flowlabel(ip_in, fin.dut, fin.ip_offset, fin.masks)
+        src = outer_src(None, fin.dut, fin.ip_offset, fin.masks, "outer_ipv6.src")
+        top = IPv6(
+            tc=ip_in.tc,
+            fl=fl,
+            hlim=ip_in.hlim - 1,  # copied from the inner header, then ip6_forward
+            src=src,
+            dst=segs[0],
+            nh=proto if srh is None else NEXTHDR_ROUTING,
+        )
+        if srh is None:
+            return top / inner
+        srh.nh = proto
+        return top / srh / inner
+
+
+def seg6_flowlabel(inner: IPv6, dut: DutFacts, offset: int, masks: Masks) -> int:
+    """The outer flow label seg6_make_flowlabel writes (masked when it is a hash)."""
+    if dut.seg6_flowlabel == 0:
+        return inner.fl
+    if dut.seg6_flowlabel < 0:
+        return 0
+    masks.add("outer_ipv6.fl", offset + 1, b"\x0f\xff\xff", "hash of the flow (seg6_flowlabel > 0)")
+    return 0

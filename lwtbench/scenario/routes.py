@@ -8,7 +8,6 @@ Commands are argument lists; nothing here runs them (testbeds do, locally or ove
 from __future__ import annotations
 
 from ..packets.iproute2 import encap_args
-from ..packets.route import Ioam6Route
 from .point import ScenarioPoint
 
 Command = list[str]
@@ -36,32 +35,18 @@ def route_show(point: ScenarioPoint, netns: str | None = None) -> Command:
     return [*_ip(netns), "-6", "route", "show", f"{point.dst}/128"]
 
 
-def ioam_namespace_add(namespace: int, netns: str | None = None) -> Command:
-    """``ip ioam namespace add N``: the ioam6 lwt refuses a route whose namespace is unknown."""
-    return [*_ip(netns), "ioam", "namespace", "add", str(namespace)]
-
-
-def ioam_namespace_del(namespace: int, netns: str | None = None) -> Command:
-    return [*_ip(netns), "ioam", "namespace", "del", str(namespace)]
-
-
 def setup_commands(
     point: ScenarioPoint, dev: str, via: str | None = None, netns: str | None = None
 ) -> list[Command]:
     """Everything that installs the point's route, in order."""
-    cmds = []
-    if isinstance(point.route, Ioam6Route):
-        cmds.append(ioam_namespace_add(point.route.namespace, netns))
-    cmds.append(route_add(point, dev, via, netns))
-    return cmds
+    before = [[*_ip(netns), *args] for args in point.route.dut_setup_args()]
+    return [*before, route_add(point, dev, via, netns)]
 
 
 def teardown_commands(point: ScenarioPoint, netns: str | None = None) -> list[Command]:
     """Everything that removes what :func:`setup_commands` installed, in reverse order."""
-    cmds = [route_del(point, netns)]
-    if isinstance(point.route, Ioam6Route):
-        cmds.append(ioam_namespace_del(point.route.namespace, netns))
-    return cmds
+    after = [[*_ip(netns), *args] for args in point.route.dut_teardown_args()]
+    return [route_del(point, netns), *after]
 
 
 def _ip(netns: str | None) -> list[str]:

@@ -22,39 +22,31 @@ import ctypes
 import os
 import select
 import socket
-import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from ..errors import PrivilegeError
+from ..netns import (
+    CommandError,
+    IpRunner,
+    add_netns,
+    add_veth,
+    del_netns,
+    local_ip,
+    netns_name,
+    netns_sysctl,
+)
 from ..packets.expected import Comparison, DutFacts, IoamNodeFacts, compare, expected_output
 from ..packets.frames import FrameSpec, build_frames
 from ..packets.iproute2 import encap_args
 from ..packets.route import Ioam6Route, PlainRoute, Route, RplRoute, Seg6Route
 from ..packets.segments import rpl_segments, seg6_segments
 
-IpRunner = Callable[[Sequence[str]], str]
-"""Runs ``ip <args>`` on the machine under test and returns its standard output."""
-
 CLONE_NEWNET = 0x40000000
 ETH_P_ALL = 0x0003
 NETNS_RUN_DIR = "/run/netns"
-
-
-class CommandError(RuntimeError):
-    """An ``ip`` command failed; the message holds the command and its error output."""
-
-
-def local_ip(args: Sequence[str]) -> str:
-    """The default runner: ``ip`` on this machine, as an argument list."""
-    cmd = ["ip", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise CommandError(f"{' '.join(cmd)}: exit {proc.returncode}: {proc.stderr.strip()}")
-    return proc.stdout
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -115,9 +107,9 @@ class VethLab:
         addresses: LabAddresses | None = None,
     ) -> None:
         self.ip = ip
-        tag = tag or uuid.uuid4().hex[:8]
-        self.dut_ns = f"lwtb-{tag}-dut"
-        self.gen_ns = f"lwtb-{tag}-gen"
+        # Named by the harness (process id in the name) unless a tag is given.
+        self.dut_ns = f"lwtb-{tag}-dut" if tag else netns_name("lwtb-check-", "dut")
+        self.gen_ns = f"lwtb-{tag}-gen" if tag else netns_name("lwtb-check-", "gen")
         self.mtu = mtu
         self.addr = addresses or LabAddresses()
         self._up = False
@@ -130,21 +122,15 @@ class VethLab:
             )
         a = self.addr
         try:
-            self.ip(["netns", "add", self.dut_ns])
-            self.ip(["netns", "add", self.gen_ns])
             self._up = True
+            add_netns(self.dut_ns, self.ip)
+            add_netns(self.gen_ns, self.ip)
             # The generator side must stay silent: no IPv6 there at all.
             for key in ("all", "default"):
                 self._sysctl(self.gen_ns, f"net.ipv6.conf.{key}.disable_ipv6", "1")
             self._sysctl(self.dut_ns, "net.ipv6.conf.all.forwarding", "1")
-            self.ip(
-                ["link", "add", "tx0", "netns", self.gen_ns, "type", "veth",
-                 "peer", "name", "in0", "netns", self.dut_ns]
-            )  # fmt: skip
-            self.ip(
-                ["link", "add", "rx0", "netns", self.gen_ns, "type", "veth",
-                 "peer", "name", "out0", "netns", self.dut_ns]
-            )  # fmt: skip
+            add_veth(self.gen_ns, "tx0", "in0", self.dut_ns, ip=self.ip)
+            add_veth(self.gen_ns, "rx0", "out0", self.dut_ns, ip=self.ip)
             for ns, dev, mac in (
                 (self.gen_ns, "tx0", a.tx_mac),
                 (self.gen_ns, "rx0", a.rx_mac),
@@ -174,8 +160,7 @@ class VethLab:
         if not self._up:
             return
         for ns in (self.dut_ns, self.gen_ns):
-            with suppress(CommandError):
-                self.ip(["netns", "del", ns])
+            del_netns(ns, self.ip)
         self._up = False
 
     def __enter__(self) -> VethLab:
@@ -186,7 +171,7 @@ class VethLab:
         self.teardown()
 
     def _sysctl(self, ns: str, key: str, value: str) -> None:
-        self.ip(["netns", "exec", ns, "sysctl", "-qw", f"{key}={value}"])
+        netns_sysctl(ns, key, value, self.ip)
 
     # -- what the tests need ---------------------------------------------------------------
     def dut_facts(self) -> DutFacts:
@@ -243,12 +228,13 @@ class VethLab:
 
     def install_route(self, route: Route, dst: str) -> list[str]:
         """Route ``dst``/128 through ``route`` on the DUT; returns the ``ip`` arguments used."""
+        encap = encap_args(route)
         args = [
-            "-n", self.dut_ns, "-6", "route", "replace", f"{dst}/128", *encap_args(route),
+            "-n", self.dut_ns, "-6", "route", "replace", f"{dst}/128", *encap,
             "via", self.addr.next_hop, "dev", "out0",
         ]  # fmt: skip
         self.ip(args)
-        if not isinstance(route, PlainRoute):
+        if encap:
             # iproute2 can exit 0 yet install the route without its encap (buffer overflow).
             shown = self.ip(["-n", self.dut_ns, "-6", "route", "show", f"{dst}/128"])
             if "encap" not in shown:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 from ..errors import InputFileError, ParameterError
 from ..packets.expected import DutFacts
 from ..packets.frames import DEFAULT_DST
-from ..packets.route import Ioam6Route, Route, RplRoute
+from ..packets.route import Ioam6Route, Route, RplRoute, route_to_dict
 from ..packets.rpl import rpl_compress
 from ..packets.segments import rpl_segments
 from .kernelcheck import CaseResult, VethLab, check_case
@@ -127,12 +127,9 @@ def uml_cases(protocol: str) -> list[UmlCase]:
 
 def route_json(route: Route) -> dict[str, object]:
     """The route's parameters as JSON (protocol, mode and the dataclass fields)."""
-    out: dict[str, object] = {"protocol": route.protocol, "mode": route.mode}
-    out.update({k: v for k, v in vars(route).items()})
-    if isinstance(route, Ioam6Route):
-        out["trace_type"] = f"{route.trace_type:#08x}"
-    if isinstance(route, RplRoute):
-        out["segments"] = list(route.segments)
+    out = route_to_dict(route)
+    if isinstance(out.get("trace_type"), int):  # IOAM's bit mask reads best in hex
+        out["trace_type"] = f"{out['trace_type']:#08x}"
     return out
 
 

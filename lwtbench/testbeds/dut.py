@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import LwtbenchError, ParameterError
-from ..packets.route import Ioam6Route, RplRoute, Seg6Route
 from ..scenario import routes
 from ..scenario.point import ScenarioPoint
 
@@ -393,14 +392,7 @@ class Dut:
     @staticmethod
     def verify_route(point: ScenarioPoint, shown: str) -> None:
         """Check that ``ip -6 route show`` prints the encap the point asked for."""
-        route = point.route
-        tokens: list[str] = []
-        if isinstance(route, Seg6Route):
-            tokens = ["encap seg6", f"mode {route.mode} ", *route.segments]
-        elif isinstance(route, RplRoute):
-            tokens = ["encap rpl", *route.segments]
-        elif isinstance(route, Ioam6Route):
-            tokens = ["encap ioam6", f"mode {route.mode}", f"size {route.trace_size}"]
+        tokens = point.route.shown_tokens()
         missing = [t for t in tokens if t not in shown + " "]
         if not shown or missing:
             raise DutError(

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import PrivilegeError
+from ..netns import add_veth, namespaces, netns_sysctl
 from ..packets.route import Route, sized_route
 from ..scenario import routes
 from ..scenario.point import ScenarioPoint
@@ -145,20 +146,15 @@ def _run(*argv: str) -> str:
 
 
 @contextmanager
-def probe_namespaces(tag: str) -> Iterator[dict[str, str]]:
+def probe_namespaces() -> Iterator[dict[str, str]]:
     """gen -> dut -> sink namespaces over veth, removed on exit (failures included)."""
-    ns = {k: f"lwtb-probe-{k}-{tag}" for k in ("gen", "dut", "sink")}
-    try:
-        for name in ns.values():
-            _run("ip", "netns", "add", name)
+    with namespaces("lwtb-probe-", ("gen", "dut", "sink")) as ns:
         for name in ns.values():
             for key in ("all.accept_dad", "default.accept_dad"):
                 _sysctl(name, f"net.ipv6.conf.{key}", "0")
         _sysctl(ns["dut"], "net.ipv6.conf.all.forwarding", "1")
-        _run("ip", "-n", ns["gen"], "link", "add", "g0", "type", "veth", "peer", "name", "d0",
-             "address", "02:00:00:00:00:d0", "netns", ns["dut"])  # fmt: skip
-        _run("ip", "-n", ns["dut"], "link", "add", "d1", "type", "veth", "peer", "name", "s0",
-             "address", "02:00:00:00:00:50", "netns", ns["sink"])  # fmt: skip
+        add_veth(ns["gen"], "g0", "d0", ns["dut"], peer_mac="02:00:00:00:00:d0")
+        add_veth(ns["dut"], "d1", "s0", ns["sink"], peer_mac="02:00:00:00:00:50")
         cmds = [
             (ns["gen"], "link set g0 mtu 9000 up"),
             (ns["gen"], "-6 addr add 2001:db8:fe::2/64 dev g0 nodad"),
@@ -176,13 +172,10 @@ def probe_namespaces(tag: str) -> Iterator[dict[str, str]]:
         for name, cmd in cmds:
             _run("ip", "-n", name, *cmd.split())
         yield ns
-    finally:
-        for name in ns.values():
-            subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
 
 
 def _sysctl(netns: str, key: str, value: str) -> None:
-    _run("ip", "netns", "exec", netns, "sysctl", "-qw", f"{key}={value}")
+    netns_sysctl(netns, key, value)
 
 
 def _forwarded(netns: str) -> int:
@@ -233,13 +226,13 @@ def run_probe(
     release = os.uname().release
     report_points: list[ProbePoint] = []
     forwarding_ok: bool | None = None
-    with tracefs_mounted() as mount_problem, probe_namespaces(str(os.getpid())) as ns:
+    with tracefs_mounted() as mount_problem, probe_namespaces() as ns:
         problem = mount_problem or tracing_problem()
         if problem:
             untested.append(f"reallocation counts: {problem}")
-        if protocol == "ioam6":
-            # The ioam6 lwt refuses a route whose IOAM namespace is unknown (ip-ioam(8)).
-            subprocess.run(routes.ioam_namespace_add(123, ns["dut"]), capture_output=True)
+        # What the routes need first (ioam6: its IOAM namespace, which the lwt requires).
+        for args in probe_route(protocol, mode, params[0]).dut_setup_args():
+            subprocess.run(["ip", "-n", ns["dut"], *args], capture_output=True, check=False)
         for p in params:
             point = ScenarioPoint(probe_route(protocol, mode, p), "param", p, frame_size)
             try:

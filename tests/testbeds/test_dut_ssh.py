@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from lwtbench.netns import add_veth, namespaces
 from lwtbench.packets.route import Seg6Route
 from lwtbench.scenario.point import ScenarioPoint
 from lwtbench.testbeds.dut import Dut, DutError
@@ -82,27 +83,11 @@ def sshd(tmp_path_factory):
 @pytest.fixture
 def dut_netns():
     need_root()
-    ns = f"lwtb-dut-{os.getpid()}"
-    gen = f"lwtb-gen-{os.getpid()}"  # the generator's side of both links
-    try:
-        _sh("ip", "netns", "add", ns)
-        _sh("ip", "netns", "add", gen)
+    # The DUT's namespace and the generator's side of both links, named with this pid.
+    with namespaces("lwtb-ssh-", ("dut", "gen")) as names:
+        ns, gen = names["dut"], names["gen"]
         for dev, peer in (("lwtb-in", "lwtb-gin"), ("lwtb-out", "lwtb-gout")):
-            _sh(
-                "ip",
-                "-n",
-                ns,
-                "link",
-                "add",
-                dev,
-                "type",
-                "veth",
-                "peer",
-                "name",
-                peer,
-                "netns",
-                gen,
-            )
+            add_veth(ns, dev, peer, gen)
             _sh("ip", "-n", ns, "link", "set", dev, "up")
             _sh("ip", "-n", gen, "link", "set", peer, "up")
             # veth starts with GRO off; turn it on so the testbed's "off" is a real change.
@@ -110,9 +95,6 @@ def dut_netns():
         _sh("ip", "-n", ns, "-6", "addr", "add", "2001:db8:ff::1/64", "dev", "lwtb-out", "nodad")
         _sh("ip", "-n", gen, "-6", "addr", "add", "2001:db8:ff::2/64", "dev", "lwtb-gout", "nodad")
         yield ns
-    finally:
-        subprocess.run(["ip", "netns", "del", ns], check=False)
-        subprocess.run(["ip", "netns", "del", gen], check=False)
 
 
 def make_config(sshd, ns, known="known_hosts") -> DutConfig:

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-KERNELS = ("vanilla", "debian-6.12", "fixed", "debian-6.1", "as-merged", "debian-7.2")
-"""Kernel variants the lab builds and boots as User-Mode Linux: every variant of
-:mod:`lwtbench.kernel.variants` (spelled out, not imported, to keep this module light for the
-UML init; a test checks the two lists agree). Each is built only when a campaign uses it."""
+from ...variant_names import BUILT_VARIANTS
+
+KERNELS = BUILT_VARIANTS
+"""Kernel variants the lab builds and boots as User-Mode Linux: every variant the project
+builds (:mod:`lwtbench.variant_names`, standard library only, light enough for the UML init).
+Each is built only when a campaign uses it."""
 
 
 @dataclass(frozen=True)

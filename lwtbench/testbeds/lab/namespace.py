@@ -4,10 +4,15 @@ AF_PACKET generator program that sends into it (constant code, parameters as arg
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
-
+from ...netns import (
+    CommandError,
+    add_netns,
+    add_veth,
+    del_netns,
+    local_ip,
+    netns_name,
+    netns_sysctl,
+)
 from .cleanup import NETNS_PREFIX
 from .errors import LabError
 
@@ -30,21 +35,19 @@ AF_PACKET_SENDER = (
 
 
 def vector_host_netns() -> str:
-    """A host namespace holding the veth pair of the vector path, IPv6 off (no chatter)."""
-    # Named with this process's id: a namespace of a dead run is found and removed (cleanup).
-    name = f"{NETNS_PREFIX}{os.getpid()}-{time.monotonic_ns() % 100000}"
-    subprocess.run(["ip", "netns", "add", name], check=True, capture_output=True)
+    """A host namespace holding the veth pair of the vector path, IPv6 off (no chatter).
+
+    The session removes it when it closes (:func:`lwtbench.netns.del_netns`); the harness
+    also removes it when the process exits, and its name (this process's id) lets
+    ``lwtbench lab cleanup`` find it after a ``kill -9``."""
+    name = add_netns(netns_name(NETNS_PREFIX, "host"))
     try:
-        for cmd in (
-            ["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"],
-            ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"],
-            ["ip", "link", "add", VECTOR_HOST_SIDE, "type", "veth", "peer", "name",
-             VECTOR_UML_SIDE],
-            ["ip", "link", "set", VECTOR_HOST_SIDE, "up"],
-            ["ip", "link", "set", VECTOR_UML_SIDE, "up"],
-        ):  # fmt: skip
-            subprocess.run(["ip", "netns", "exec", name, *cmd], check=True, capture_output=True)
-    except subprocess.CalledProcessError as exc:
-        subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
-        raise LabError(f"vector path set-up failed: {exc.stderr}") from exc
+        netns_sysctl(name, "net.ipv6.conf.default.disable_ipv6", "1")
+        netns_sysctl(name, "net.ipv6.conf.all.disable_ipv6", "1")
+        add_veth(name, VECTOR_HOST_SIDE, VECTOR_UML_SIDE)
+        for dev in (VECTOR_HOST_SIDE, VECTOR_UML_SIDE):
+            local_ip(["-n", name, "link", "set", dev, "up"])
+    except CommandError as exc:
+        del_netns(name)
+        raise LabError(f"vector path set-up failed: {exc}") from exc
     return name

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ...errors import ParameterError
-from ...packets.route import Ioam6Route
 from ...scenario import routes
 from ...scenario.point import ScenarioPoint
 from ...search.trial import TrialResult
@@ -144,12 +143,9 @@ class LabTestbed:
     def prepare(self, point: ScenarioPoint) -> Iterator[LabMeasurer]:
         if self.session is None:
             raise LabError("prepare() before use_kernel(): no lab kernel is running")
-        if isinstance(point.route, Ioam6Route) and point.route.namespace not in (
-            self.ioam_namespaces
-        ):
-            raise ParameterError(
-                "namespace", point.route.namespace, f"one of {self.ioam_namespaces}"
-            )
+        needed = point.route.ioam_namespace
+        if needed is not None and needed not in self.ioam_namespaces:
+            raise ParameterError("namespace", needed, f"one of {self.ioam_namespaces}")
         self.session.install(point)
         count = None
         if self.site_lines is not None:
@@ -220,4 +216,5 @@ def host_cpu() -> str:
 
 def ioam_namespaces_of(points: list[ScenarioPoint]) -> tuple[int, ...]:
     """IOAM namespaces the DUT must know before the points' routes can be installed."""
-    return tuple(sorted({p.route.namespace for p in points if isinstance(p.route, Ioam6Route)}))
+    needed = {p.route.ioam_namespace for p in points}
+    return tuple(sorted(n for n in needed if n is not None))
