@@ -117,8 +117,9 @@ def _notes(rows: pd.DataFrame, ordered: bool = True) -> str:
     if not ordered:  # address sets have no neighbours: only vanilla vs patched is labelled
         bases = [b for b in bases if b != "neighbours"]
     marks = (
-        "Filled markers: median over repetitions of the highest forwarded rate of each rate "
-        "search; bars: first to third quartile of the repetitions; open circles: each one."
+        "Filled markers: median over repetitions of each rate search's throughput (MLRsearch's "
+        "conditional throughput for its goal); bars: first to third quartile of the "
+        "repetitions; open circles: each one."
     )
     return " ".join([marks, *(drop_note(b) for b in bases)])
 
@@ -129,7 +130,7 @@ def ioam_rate_vs_trace_size(
     predicted: Mapping | None = None,
     row_labels: Mapping[str, str] | None = None,
 ) -> plt.Figure:
-    """IOAM: forwarded rate against pre-allocated trace size, inline and encap panels (C4)."""
+    """IOAM: search throughput against pre-allocated trace size, inline and encap panels (C4)."""
     return _panels(
         per_rep,
         "ioam6",
@@ -148,7 +149,7 @@ def srv6_rate_vs_segments(
     predicted: Mapping | None = None,
     row_labels: Mapping[str, str] | None = None,
 ) -> plt.Figure:
-    """SRv6: forwarded rate against segment count for encap, encap.red and inline (C2, C5)."""
+    """SRv6: search throughput against segment count for encap, encap.red and inline (C2, C5)."""
     return _panels(
         per_rep,
         "seg6",
@@ -168,7 +169,7 @@ def rpl_rate_per_address_set(
     row_labels: Mapping[str, str] | None = None,
     set_sizes: Mapping[str, int] | None = None,
 ) -> plt.Figure:
-    """RPL inline: forwarded rate per address set (compressible or not), per kernel (C8).
+    """RPL inline: search throughput per address set (compressible or not), per kernel (C8).
 
     The campaign sweeps named address sets (``address_set`` label): how many segments and how
     well they compress against the destination sets the inserted bytes (RFC 6554 CmprI/CmprE).

@@ -184,17 +184,17 @@ def _rounds(ctx: Context):
 FIGURES: tuple[tuple[str, str, Callable[[Context], tuple]], ...] = (
     (
         "ioam_rate_vs_trace_size",
-        "IOAM: forwarded rate vs pre-allocated trace size (inline, encap)",
+        "IOAM: search throughput vs pre-allocated trace size (inline, encap)",
         _rate_figure(ioam_rate_vs_trace_size, "ioam6"),
     ),
     (
         "srv6_rate_vs_segments",
-        "SRv6: forwarded rate vs segments (encap, encap.red, inline)",
+        "SRv6: search throughput vs segments (encap, encap.red, inline)",
         _rate_figure(srv6_rate_vs_segments, "seg6"),
     ),
     (
         "rpl_rate_per_address_set",
-        "RPL: forwarded rate per address set",
+        "RPL: search throughput per address set",
         _rate_figure(rpl_rate_per_address_set, "rpl"),
     ),
     ("baseline_loss_vs_load", "Baseline: plain IPv6 loss vs offered load", _baseline),
@@ -213,20 +213,23 @@ FIGURES: tuple[tuple[str, str, Callable[[Context], tuple]], ...] = (
 
 CAPTIONS: dict[str, str] = {
     "ioam_rate_vs_trace_size": (
-        "Highest forwarded rate of IPv6 packets into which the router inserts an IOAM "
+        "Search throughput (the highest rate the DUT forwards within the search's loss goal) "
+        "of IPv6 packets into which the router inserts an IOAM "
         "pre-allocated trace (inline: a hop-by-hop option in the packet itself; encap: in a new "
         "outer IPv6 header), against the trace size, per kernel (claim C4). Grey bands: sizes "
         "at which the headroom model predicts two head reallocations per packet on vanilla."
     ),
     "srv6_rate_vs_segments": (
-        "Highest forwarded rate of IPv6 packets the router steers through an SRv6 segment "
+        "Search throughput (the highest rate the DUT forwards within the search's loss goal) "
+        "of IPv6 packets the router steers through an SRv6 segment "
         "list (encap: new outer header and SRH; encap.red: a reduced SRH, the first "
         "segment carried only as the outer destination; inline: SRH inserted in the packet), "
         "against the number of segments, per kernel (claims C2, C5). Grey bands: segment "
         "counts at which the headroom model predicts two head reallocations per packet on vanilla."
     ),
     "rpl_rate_per_address_set": (
-        "Highest forwarded rate of IPv6 packets into which the router inserts an RPL source "
+        "Search throughput (the highest rate the DUT forwards within the search's loss goal) "
+        "of IPv6 packets into which the router inserts an RPL source "
         "routing header (RFC 6554), per address set: the number of segments and how many "
         "octets they share with the destination set the header's size (claim C8). Grey band: "
         "a set the headroom model predicts two reallocations per packet for on vanilla."
