@@ -39,6 +39,8 @@ VARIANT_MARKERS: dict[str, str] = {
     "vanilla": "s",
     "debian-6.12": "^",
     "debian-6.1": "v",
+    "as-merged": "D",
+    "debian-7.2": "P",
     "fixed": "o",
     "mitigated": "o",
     "patched": "o",

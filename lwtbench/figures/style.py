@@ -23,6 +23,8 @@ VARIANT_COLOURS: dict[str, str] = {
     "debian-6.12": "#009E73",
     "fixed": "#0072B2",
     "debian-6.1": "#CC79A7",
+    "as-merged": "#56B4E9",
+    "debian-7.2": "#E69F00",
     "model": "#999999",
 }
 COLUMN_WIDTH_IN = 3.5

@@ -16,6 +16,8 @@ KERNEL_LABELS: dict[str, str] = {
     "fixed": "patched (fixed: 6.12.117 + ioam6 patch)",
     "patched": "patched (the campaign's patched kernel)",
     "debian-6.1": "Debian 6.1.192 (ioam6 not patched)",
+    "as-merged": "patched (series as merged, before the Jan 2025 dst-ref-loop fix)",
+    "debian-7.2": "patched (Debian 7.2.13, upstream's ioam6 fix)",
 }
 """Legend text of each kernel variant name, in model and data figures alike."""
 
@@ -24,6 +26,8 @@ KERNEL_ORDER: tuple[str, ...] = (
     "debian-6.12",
     "debian-6.1",
     "mitigated",
+    "as-merged",
+    "debian-7.2",
     "fixed",
     "patched",
 )

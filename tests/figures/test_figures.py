@@ -609,3 +609,14 @@ def test_the_shipped_rate_figures_draw_every_measured_point_of_every_run():
                 }
         assert drawn == expected, name
         plt.close(fig)
+
+
+def test_every_kernel_the_project_builds_has_a_label_a_colour_and_a_marker():
+    from lwtbench.figures.common import VARIANT_MARKERS
+    from lwtbench.figures.style import VARIANT_COLOURS
+    from lwtbench.figures.vocabulary import KERNEL_LABELS, KERNEL_ORDER
+    from lwtbench.kernel.variants import VARIANT_NAMES
+
+    for name in VARIANT_NAMES:
+        assert name in KERNEL_LABELS and name in KERNEL_ORDER, name
+        assert name in VARIANT_COLOURS and name in VARIANT_MARKERS, name
