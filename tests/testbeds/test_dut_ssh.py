@@ -81,7 +81,8 @@ def sshd(tmp_path_factory):
 
 
 @pytest.fixture
-def dut_netns():
+def dut_links():
+    """(DUT namespace, generator namespace) joined by lwtb-in/lwtb-gin and lwtb-out/lwtb-gout."""
     need_root()
     # The DUT's namespace and the generator's side of both links, named with this pid.
     with namespaces("lwtb-ssh-", ("dut", "gen")) as names:
@@ -94,7 +95,12 @@ def dut_netns():
             _sh("ip", "netns", "exec", ns, "ethtool", "-K", dev, "gro", "on")
         _sh("ip", "-n", ns, "-6", "addr", "add", "2001:db8:ff::1/64", "dev", "lwtb-out", "nodad")
         _sh("ip", "-n", gen, "-6", "addr", "add", "2001:db8:ff::2/64", "dev", "lwtb-gout", "nodad")
-        yield ns
+        yield ns, gen
+
+
+@pytest.fixture
+def dut_netns(dut_links):
+    return dut_links[0]
 
 
 def make_config(sshd, ns, known="known_hosts") -> DutConfig:

@@ -19,7 +19,6 @@ Without a TRex install these tests are deselected (never skipped) and the run sa
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -31,7 +30,7 @@ from lwtbench.testbeds.trex import TrexWorker, input_frames, preflight
 from lwtbench.testbeds.trex.install import find_trex
 from lwtbench.testbeds.trex.server import ServerSettings, TrexServer
 from lwtbench.testbeds.trex.testbed import TrexMeasurer, measure_ceiling, point_measurer
-from tests.testbeds.test_dut_ssh import _sh, dut_netns, make_config, sshd  # noqa: F401
+from tests.testbeds.test_dut_ssh import _sh, dut_links, dut_netns, make_config, sshd  # noqa: F401
 
 pytestmark = [pytest.mark.trex, pytest.mark.root, pytest.mark.slow]
 
@@ -41,10 +40,10 @@ def _mac(ns: str, dev: str) -> str:
 
 
 @pytest.fixture
-def trex_setup(sshd, dut_netns):  # noqa: F811 - fixtures imported from test_dut_ssh
+def trex_setup(sshd, dut_links, dut_netns):  # noqa: F811 - fixtures imported from test_dut_ssh
     install = find_trex()
     assert install is not None, "conftest deselects these tests when there is no TRex"
-    gen_ns = f"lwtb-gen-{os.getpid()}"
+    gen_ns = dut_links[1]
     dut = make_config(sshd, dut_netns)
     dut = replace(
         dut,

@@ -210,6 +210,21 @@ def _result(dev: str) -> str:
     return next((ln for ln in read(dev).splitlines() if ln.startswith("Result:")), "")
 
 
+def _run_result(dev: str, timeout_s: float = 5.0) -> str:
+    """The device's Result line once it reports the run ("... usec, N (...)").
+
+    "start" normally returns when the run is over, but on a loaded host it was seen to return
+    while the device still showed the result of the last command written ("OK: delay=0"):
+    wait for the run's own line, so the counters read after it cover the whole run.
+    """
+    deadline = time.monotonic() + timeout_s
+    result = _result(dev)
+    while "usec" not in result and time.monotonic() < deadline:
+        time.sleep(0.01)
+        result = _result(dev)
+    return result
+
+
 def pktgen_setup(job: dict) -> None:
     """One pktgen device on g0, freshly built skbs (no clone, not shared: issue 5)."""
     write(f"{PKTGEN}/kpktgend_0", "rem_device_all")
@@ -244,6 +259,7 @@ def send(req: dict) -> dict:
     fwd0, bytes0 = dut_forwarded(), dut_out_bytes()
     # pgctrl drops the last byte as the newline (pgctrl_write); "start" returns when done.
     write(f"{PKTGEN}/pgctrl", "start\n")
+    result = _run_result(dev)
     tx1 = counter(GEN_DEV, "tx_packets")
     rx1 = counter(SINK_DEV, "rx_packets")
     for _ in range(200):  # the last packets may still be in a softirq backlog
@@ -256,9 +272,9 @@ def send(req: dict) -> dict:
         rx1 = counter(SINK_DEV, "rx_packets")
     forwarded = dut_forwarded() - fwd0
     out_bytes = dut_out_bytes() - bytes0
-    result = next(line for line in read(dev).splitlines() if line.startswith("Result:"))
     # "Result: OK: 3160(c3140+d19) usec, 40000 (1514byte,0frags)"
-    elapsed_us = int(result.split("OK:")[1].split("(")[0]) if "OK:" in result else -1
+    head = result.split("OK:", 1)[1].split("(", 1)[0].strip() if "OK:" in result else ""
+    elapsed_us = int(head) if head.isdigit() else -1
     return {
         "generated": int(req["count"]),
         "sent": tx1 - tx0,
