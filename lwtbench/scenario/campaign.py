@@ -227,15 +227,19 @@ def plan_round(
     measured on every kernel before the next block starts, so a slow phase of the host (tens
     of seconds) falls on every kernel of the points it hits, as the paired rounds do
     (:mod:`lwtbench.runs.rounds`). The kernel order flips every block (A B, B A, ...), which
-    saves the boot between blocks."""
+    saves the boot between blocks; counted across the full rounds before this one, so a round
+    starts on the kernel the previous one ended on (an adaptive round of fewer points may
+    cost one boot more)."""
     rng = random.Random(f"{seed}:{repetition}")
     points = [p for p in campaign.points if point_ids is None or p.point_id in point_ids]
     rng.shuffle(points)
     out = []
     size = campaign.block_points
+    before = repetition * -(-len(campaign.points) // size)  # blocks of the full rounds before
     for b, start in enumerate(range(0, len(points), size)):
         block = points[start : start + size]
-        kernels = campaign.kernels if b % 2 == 0 else tuple(reversed(campaign.kernels))
+        flip = (before + b) % 2
+        kernels = tuple(reversed(campaign.kernels)) if flip else campaign.kernels
         for kernel in kernels:
             out += [
                 PlannedSearch(kernel, repetition, p)
