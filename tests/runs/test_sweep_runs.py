@@ -165,3 +165,44 @@ def test_adaptive_points_looks_only_at_rounds_before(tmp_path):
 def test_bad_sweep_settings_name_the_key(changes, message):
     with pytest.raises(InputFileError, match=message):
         campaign(**changes)
+
+
+def test_benchmark_acceptance_check_on_synthetic_rounds():
+    # Synthetic rates (made up): a double point told apart, one other point apart of 60.
+    from benchmarks.lab_sweep import acceptance
+
+    rates = {
+        "d": {"vanilla": [0.80e6, 0.81e6, 0.82e6], "fixed": [0.90e6, 0.91e6, 0.92e6]},
+        "x": {"vanilla": [0.80e6, 0.81e6, 0.82e6], "fixed": [0.90e6, 0.91e6, 0.92e6]},
+    }
+    same = {"vanilla": [0.90e6, 0.91e6, 0.92e6], "fixed": [0.905e6, 0.91e6, 0.915e6]}
+    rates |= {f"o{i}": same for i in range(59)}
+    check = acceptance(rates, {"d"})
+    assert check.doubles == {"d": True} and check.others_apart == ["x"] and check.others == 60
+    assert check.passed  # 1/60 = 1.7 % <= 2 %
+    rates["y"] = rates["x"]
+    assert not acceptance(rates, {"d"}).passed  # 2/61 = 3.3 %
+    assert not acceptance({"d": same}, {"d"}).passed
+
+
+def test_benchmark_subset_keeps_matching_points_and_records_them():
+    from benchmarks.lab_sweep import cross_check_points, subset
+    from lwtbench.scenario.campaign import load_campaign
+
+    full = load_campaign("lab-sweep")
+    part = subset(full, r"seg6/encap/segments=1[234]/|ioam6/inline/trace_size=240/|compress-8")
+    ids = [p.point_id for p in part.points]
+    assert sorted(ids) == sorted(
+        [
+            "seg6/encap/segments=12/fs=1514",
+            "seg6/encap/segments=13/fs=1514",
+            "seg6/encap/segments=14/fs=1514",
+            "ioam6/inline/trace_size=240/fs=1514",
+            "rpl/inline/address_set=compress-8-30seg/fs=1514,address_set=compress-8-30seg",
+        ]
+    )
+    # The subset is in the campaign content run.json stores, with the sweeps' own kernels.
+    assert part.kernels_for(part.points[0]) == ("vanilla", "fixed")
+    assert parse_campaign(part.raw, "again").points == part.points
+    near = cross_check_points(part, {"seg6/encap/segments=13/fs=1514"}, 6)
+    assert [p.param for p in near] == [12, 13, 14]
