@@ -403,6 +403,14 @@ def format_plan(
         f"  search: {campaign.search.describe()['method']} goal {campaign.search.goal_label}",
         f"  searches: {len(searches)}  kernel switches: {_switches(searches)}"
         + ("" if remaining is None else " (left to run on resume)"),
+        *(
+            [
+                f"  adaptive rounds: up to {campaign.max_repetitions} where kernels are not yet "
+                f"told apart or together (not counted above)"
+            ]
+            if campaign.max_repetitions
+            else []
+        ),
         *estimate_campaign(campaign).lines(),
         "  first searches:",
     ]

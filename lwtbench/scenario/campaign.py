@@ -22,6 +22,12 @@ Example (see ``campaigns/quick.yaml``)::
         modes: [encap]
         segments: [12, 13, 14]
 
+Whole sweeps (``campaigns/lab-sweep.yaml``) use ``order: interleaved`` (rounds outermost,
+points in blocks of ``block_points`` measured on every kernel in turn), ``max_repetitions``
+(adaptive rounds: :mod:`lwtbench.runs.adaptive`) and ``search: {method: saturation,
+max_load_pps, duration_s, warmup_s, min_loss_ratio}`` (one burst above capacity per point and
+round: :mod:`lwtbench.search.saturation`).
+
 A sweep may name its own ``kernels:`` (some of the campaign's): its points are then measured
 on those kernels only (``paper.yaml`` measures Debian's kernels at the trigger points alone).
 """
