@@ -30,6 +30,7 @@ from pathlib import Path
 
 from lwtbench.analysis.dataset import load_dataset
 from lwtbench.analysis.predictions import lab_reallocs
+from lwtbench.results.load import load_run
 from lwtbench.runs.adaptive import APART, compare, rate_estimate
 from lwtbench.runs.rates import start_run
 from lwtbench.scenario.campaign import Campaign, load_campaign, parse_campaign
@@ -186,6 +187,16 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"searches: {summary.searches_run} ({min(rounds)}-{max(rounds)} rounds a point "
         f"and kernel), wall time {wall / 60:.1f} min (goal <= 60 min for the whole campaign)"
+    )
+    searches = load_run(summary.directory).searches
+    unsaturated = [
+        rec.search_id
+        for rec in searches
+        if not rec.goals.get("saturation", {}).get("attributes", {}).get("saturating", True)
+    ]
+    print(
+        f"bursts not saturating (rate only a lower bound): {len(unsaturated)}"
+        + (f": {', '.join(unsaturated[:5])}" if unsaturated else "")
     )
     check = acceptance(rates, doubles)
     for line in check.lines():
