@@ -21,6 +21,9 @@ import math
 import numpy as np
 import pandas as pd
 
+SATURATION_SEARCH = "saturation"
+"""``search`` column of saturation trials (lwtbench.search.saturation.SEARCH_NAME)."""
+
 POINT_KEYS: tuple[str, ...] = (
     "run_id",
     "protocol",
@@ -84,9 +87,10 @@ def measured_trials(trials: pd.DataFrame) -> pd.DataFrame:
 
 
 def rate_search_points(trials: pd.DataFrame) -> pd.DataFrame:
-    """Rows of points that were measured at two or more offered loads (a rate search).
+    """Rows of points that were measured at two or more offered loads (a rate search), or by
+    a saturation trial (one load above capacity: :mod:`lwtbench.search.saturation`).
 
-    A point measured at a single load (e.g. the lab's reallocation counts at a low fixed
+    A point measured at a single low load (e.g. the lab's reallocation counts at a fixed
     rate) says nothing about the highest forwarded rate, so it is left out of rate figures.
     """
     trials = measured_trials(trials)
@@ -94,7 +98,10 @@ def rate_search_points(trials: pd.DataFrame) -> pd.DataFrame:
         return trials
     keys = [k for k in (*_keys(trials), "repetition") if k in trials.columns]
     loads = trials.groupby(keys, dropna=False)["intended_load_pps"].transform("nunique")
-    return trials[loads >= 2]
+    saturation = (
+        trials["search"].astype(str).eq(SATURATION_SEARCH) if "search" in trials.columns else False
+    )
+    return trials[(loads >= 2) | saturation]
 
 
 def max_rate_per_repetition(trials: pd.DataFrame, loss_tolerance: float = 0.0) -> pd.DataFrame:

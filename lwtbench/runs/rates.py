@@ -22,18 +22,29 @@ from ..errors import InputFileError, ParameterError
 from ..results.load import load_provenance
 from ..results.schema import SearchRecord, TrialRow
 from ..results.store import RunStore, utc_now
-from ..scenario.campaign import Campaign, PlannedSearch, SearchSpec, parse_campaign, plan
-from ..search.mlr import mlr_search
+from ..scenario.campaign import (
+    Campaign,
+    PlannedSearch,
+    SearchSpec,
+    parse_campaign,
+    plan,
+    plan_round,
+)
 from ..search.outcome import SearchOutcome
 from ..search.recording import RecordingMeasurer
-from ..search.stepped import stepped_sweep
 from ..search.trial import Measurer, TrialResult
 from ..testbeds.base import Testbed, TestbedFactory
 from ..testbeds.testbed_file import read_testbed_yaml
+from .adaptive import points_needing_rounds
 from .lock import run_lock
 from .provenance import check_resume_inputs, run_inputs, run_provenance
 
 Progress = Callable[[str], None]
+
+ExpectApart = Callable[[str], bool]
+"""Point id -> whether a difference between kernels is expected there (e.g. the headroom
+model predicts a double reallocation on one kernel only); adaptive rounds continue at such
+a point until its intervals are apart. Must be a pure function: a resume replans from it."""
 
 
 @dataclass(frozen=True)
@@ -60,17 +71,16 @@ def run_search(spec: SearchSpec, measurer: Measurer) -> SearchOutcome:
     A measurer may say the highest load worth asking for (``max_load_pps``: TRex's measured
     ceiling); a campaign maximum above it is lowered to it (the search records the value)."""
     ceiling = getattr(measurer, "max_load_pps", None)
-    if spec.mlr is not None:
+    if ceiling and spec.mlr is not None and spec.mlr.max_load_pps > ceiling:
         mlr = spec.mlr
-        if ceiling and mlr.max_load_pps > ceiling:
-            low = mlr.min_load_pps if mlr.min_load_pps < ceiling else ceiling / 10
-            mlr = replace(mlr, max_load_pps=float(ceiling), min_load_pps=low)
-        return mlr_search(measurer, mlr)
-    assert spec.stepped is not None
-    stepped = spec.stepped
-    if ceiling and stepped.max_load_pps > ceiling:
-        stepped = replace(stepped, max_load_pps=float(ceiling))
-    return stepped_sweep(measurer, stepped)
+        low = mlr.min_load_pps if mlr.min_load_pps < ceiling else ceiling / 10
+        spec = replace(spec, mlr=replace(mlr, max_load_pps=float(ceiling), min_load_pps=low))
+    if ceiling and spec.stepped is not None and spec.stepped.max_load_pps > ceiling:
+        spec = replace(spec, stepped=replace(spec.stepped, max_load_pps=float(ceiling)))
+    if ceiling and spec.saturation is not None and spec.saturation.load_pps > ceiling:
+        # Above the generator's ceiling, its shortfall would count as the DUT's loss.
+        spec = replace(spec, saturation=replace(spec.saturation, load_pps=float(ceiling)))
+    return spec.run(measurer)
 
 
 def default_run_name() -> str:
@@ -84,10 +94,13 @@ def start_run(
     run_name: str | None = None,
     progress: Progress | None = None,
     testbed_file: Path | str | None = None,
+    expect_apart: ExpectApart | None = None,
 ) -> RunSummary:
     """Create ``data_root/<campaign>/<run>`` and run the whole campaign, holding its lock.
 
     ``testbed_file`` is hashed into run.json so that a resume on another testbed is refused.
+    ``expect_apart`` steers adaptive rounds (campaigns with ``max_repetitions``); a resume
+    must be given the same one.
     """
     seed = campaign.seed if campaign.seed is not None else random.SystemRandom().randrange(2**32)
     directory = Path(data_root) / campaign.name / (run_name or default_run_name())
@@ -100,7 +113,7 @@ def start_run(
     )
     with run_lock(directory):
         store = RunStore.create(directory, provenance)
-        return _execute(store, campaign, seed, factory, progress)
+        return _execute(store, campaign, seed, factory, progress, expect_apart)
 
 
 def testbed_inputs(testbed_file: Path | str | None) -> dict[str, object]:
@@ -162,6 +175,7 @@ def resume_run(
     progress: Progress | None = None,
     testbed_file: Path | str | None = None,
     campaign: Campaign | None = None,
+    expect_apart: ExpectApart | None = None,
 ) -> RunSummary:
     """Continue a run: the campaign and seed come from its run.json, not from the file.
 
@@ -171,7 +185,7 @@ def resume_run(
     with run_lock(directory, create=False):
         recorded, seed, _prov = check_resume(directory, testbed_file, campaign)
         store = RunStore.open(Path(directory))
-        return _execute(store, recorded, seed, factory, progress)
+        return _execute(store, recorded, seed, factory, progress, expect_apart)
 
 
 def _execute(
@@ -180,18 +194,78 @@ def _execute(
     seed: int,
     factory: TestbedFactory,
     progress: Progress | None,
+    expect_apart: ExpectApart | None = None,
 ) -> RunSummary:
     say = progress or (lambda _msg: None)
     searches = plan(campaign, seed)
     finished = store.finished_search_ids()
     todo = [s for s in searches if s.search_id not in finished]
     say(f"{store.directory}: {len(searches)} searches, {len(searches) - len(todo)} already done")
-    measured = replayed = ran = 0
-    if not todo:
-        return RunSummary(store.directory, len(searches), 0, len(searches), 0, 0)
-    testbed = factory()
+    runner = _Runner(store, campaign, factory, say)
     try:
-        missing = [k for k in campaign.kernels if k not in testbed.kernel_variants()]
+        runner.run(todo)
+        total, skipped = len(searches), len(searches) - len(todo)
+        # Adaptive rounds: each decided from the rounds before it only, so a resume replans
+        # the same rounds from the store and skips the searches already finished.
+        for rep in range(campaign.repetitions, campaign.max_repetitions or 0):
+            wanted = set(adaptive_points(store, campaign, rep, seed, expect_apart))
+            if not wanted:
+                break
+            extra = plan_round(campaign, seed, rep, wanted)
+            left = [s for s in extra if s.search_id not in finished]
+            say(f"round {rep}: {len(wanted)} points need another round")
+            runner.run(left)
+            total += len(extra)
+            skipped += len(extra) - len(left)
+    finally:
+        runner.close()
+    return RunSummary(store.directory, total, runner.ran, skipped, runner.measured, runner.replayed)
+
+
+def adaptive_points(
+    store: RunStore,
+    campaign: Campaign,
+    repetition: int,
+    seed: int,
+    expect_apart: ExpectApart | None = None,
+) -> list[str]:
+    """Point ids that get round ``repetition``: decided by :mod:`lwtbench.runs.adaptive` from
+    the search throughputs of the rounds before it (later rounds, e.g. half-finished on a
+    resume, are not looked at)."""
+    rates: dict[str, dict[str, list[float]]] = {}
+    for rec in store.searches:
+        if rec.repetition >= repetition:
+            continue
+        for result in rec.goals.values():
+            value = result.get("throughput_pps") if isinstance(result, dict) else None
+            if value is not None:
+                per_kernel = rates.setdefault(rec.point_id, {})
+                per_kernel.setdefault(rec.kernel_variant, []).append(float(value))
+    # Only points that had every previous round (one that stopped needing rounds stays out).
+    rates = {pid: ks for pid, ks in rates.items() if all(len(v) == repetition for v in ks.values())}
+    return points_needing_rounds(rates, expect_apart, seed)
+
+
+class _Runner:
+    """Runs planned searches in order on one testbed, made on first need, switching kernels
+    when the plan does."""
+
+    def __init__(
+        self, store: RunStore, campaign: Campaign, factory: TestbedFactory, say: Progress
+    ) -> None:
+        self.store = store
+        self.campaign = campaign
+        self.factory = factory
+        self.say = say
+        self.testbed: Testbed | None = None
+        self.current: str | None = None
+        self.release = ""
+        self.measured = self.replayed = self.ran = 0
+
+    def _open(self) -> Testbed:
+        testbed = self.factory()
+        self.testbed = testbed
+        missing = [k for k in self.campaign.kernels if k not in testbed.kernel_variants()]
         if missing:
             raise ParameterError(
                 "kernels",
@@ -203,35 +277,39 @@ def _execute(
         # analysis looks for them; a key the runner owns is never overwritten.
         owned = {"campaign", "search", "project", "kernels", "resumes", "schema_version"}
         for key, value in testbed.provenance().items():
-            store.provenance[key if key not in owned else f"testbed_{key}"] = value
-        store.write_provenance()
-        current: str | None = None
-        release = ""
-        for ps in todo:
-            if ps.kernel_variant != current:
-                say(f"kernel {ps.kernel_variant}: switching")
+            self.store.provenance[key if key not in owned else f"testbed_{key}"] = value
+        self.store.write_provenance()
+        return testbed
+
+    def run(self, todo: list[PlannedSearch]) -> None:
+        if not todo:
+            return
+        testbed = self.testbed or self._open()
+        store = self.store
+        for n, ps in enumerate(todo, 1):
+            if ps.kernel_variant != self.current:
+                self.say(f"kernel {ps.kernel_variant}: switching")
                 facts = testbed.use_kernel(ps.kernel_variant)
-                release = str(facts.get("release", ""))
-                if not release:
+                self.release = str(facts.get("release", ""))
+                if not self.release:
                     raise ParameterError(
                         "use_kernel()", facts, "must report the booted 'release' (uname -r)"
                     )
                 kernels = dict(store.provenance.get("kernels", {}))  # type: ignore[arg-type]
                 boots = list(kernels.get(ps.kernel_variant, {}).get("boots", []))
                 boots.append({"at": utc_now(), **facts})
-                kernels[ps.kernel_variant] = {"release": release, "boots": boots}
+                kernels[ps.kernel_variant] = {"release": self.release, "boots": boots}
                 store.update_provenance("kernels", kernels)
-                current = ps.kernel_variant
-            m, r = _one_search(store, campaign, ps, release, testbed)
-            measured += m
-            replayed += r
-            ran += 1
-            say(f"[{ran}/{len(todo)}] {ps.search_id}: {m} trials measured, {r} replayed")
-    finally:
-        testbed.close()
-    return RunSummary(
-        store.directory, len(searches), ran, len(searches) - len(todo), measured, replayed
-    )
+                self.current = ps.kernel_variant
+            m, r = _one_search(store, self.campaign, ps, self.release, testbed)
+            self.measured += m
+            self.replayed += r
+            self.ran += 1
+            self.say(f"[{n}/{len(todo)}] {ps.search_id}: {m} trials measured, {r} replayed")
+
+    def close(self) -> None:
+        if self.testbed is not None:
+            self.testbed.close()
 
 
 def _one_search(
@@ -239,7 +317,6 @@ def _one_search(
 ) -> tuple[int, int]:
     point = ps.point
     spec = campaign.search
-    search_name = "mlrsearch" if spec.mlr is not None else "stepped"
     context = {
         "point_id": point.point_id,
         "protocol": point.protocol,
@@ -268,10 +345,7 @@ def _one_search(
         store.append_trial(row)
         measured += 1
 
-    from ..search.mlr import SEARCH_NAME as MLR_NAME
-    from ..search.stepped import SEARCH_NAME as STEPPED_NAME
-
-    outcome_name = MLR_NAME if search_name == "mlrsearch" else STEPPED_NAME
+    outcome_name = search_name(spec)
     with testbed.prepare(point) as measurer:
         recording = RecordingMeasurer(measurer, on_trial=commit, replay=replay)
         outcome = run_search(spec, recording)
@@ -291,6 +365,17 @@ def _one_search(
         )
     )
     return measured, recording.replayed
+
+
+def search_name(spec: SearchSpec) -> str:
+    """The controller name recorded in each trial row (``search`` column)."""
+    from ..search.mlr import SEARCH_NAME as MLR_NAME
+    from ..search.saturation import SEARCH_NAME as SATURATION_NAME
+    from ..search.stepped import SEARCH_NAME as STEPPED_NAME
+
+    if spec.mlr is not None:
+        return MLR_NAME
+    return SATURATION_NAME if spec.saturation is not None else STEPPED_NAME
 
 
 def _switches(searches: list[PlannedSearch]) -> int:
@@ -318,6 +403,14 @@ def format_plan(
         f"  search: {campaign.search.describe()['method']} goal {campaign.search.goal_label}",
         f"  searches: {len(searches)}  kernel switches: {_switches(searches)}"
         + ("" if remaining is None else " (left to run on resume)"),
+        *(
+            [
+                f"  adaptive rounds: up to {campaign.max_repetitions} where kernels are not yet "
+                f"told apart or together (not counted above)"
+            ]
+            if campaign.max_repetitions
+            else []
+        ),
         *estimate_campaign(campaign).lines(),
         "  first searches:",
     ]

@@ -22,6 +22,12 @@ Example (see ``campaigns/quick.yaml``)::
         modes: [encap]
         segments: [12, 13, 14]
 
+Whole sweeps (``campaigns/lab-sweep.yaml``) use ``order: interleaved`` (rounds outermost,
+points in blocks of ``block_points`` measured on every kernel in turn), ``max_repetitions``
+(adaptive rounds: :mod:`lwtbench.runs.adaptive`) and ``search: {method: saturation,
+max_load_pps, duration_s, warmup_s, min_loss_ratio}`` (one burst above capacity per point and
+round: :mod:`lwtbench.search.saturation`).
+
 A sweep may name its own ``kernels:`` (some of the campaign's): its points are then measured
 on those kernels only (``paper.yaml`` measures Debian's kernels at the trigger points alone).
 """
@@ -52,8 +58,11 @@ from ..packets.route import (
     check_route,
 )
 from ..packets.srv6 import SRH_MAX_ENTRIES as SEG6_SEGMENTS_MAX
-from ..search.mlr import GOALS, MlrSettings
-from ..search.stepped import SteppedSettings
+from ..search.mlr import GOALS, MlrSettings, mlr_search
+from ..search.outcome import SearchOutcome
+from ..search.saturation import SaturationSettings, saturation_search
+from ..search.stepped import SteppedSettings, stepped_sweep
+from ..search.trial import Measurer
 from ..validation import (
     Bool,
     Ipv6,
@@ -93,11 +102,22 @@ class SearchSpec:
     """How each point's rate is searched."""
 
     method: str
-    """``mlrsearch`` or ``stepped``."""
+    """``mlrsearch``, ``stepped`` or ``saturation``."""
     mlr: MlrSettings | None = None
     """Settings when ``method`` is ``mlrsearch``."""
     stepped: SteppedSettings | None = None
     """Settings when ``method`` is ``stepped``."""
+    saturation: SaturationSettings | None = None
+    """Settings when ``method`` is ``saturation`` (one burst above capacity per search)."""
+
+    def run(self, measurer: Measurer) -> SearchOutcome:
+        """Run this controller against ``measurer``."""
+        if self.mlr is not None:
+            return mlr_search(measurer, self.mlr)
+        if self.saturation is not None:
+            return saturation_search(measurer, self.saturation)
+        assert self.stepped is not None
+        return stepped_sweep(measurer, self.stepped)
 
     def describe(self) -> dict[str, object]:
         if self.mlr is not None:
@@ -109,6 +129,8 @@ class SearchSpec:
                 "warmup_s": self.mlr.warmup_s,
                 "search_duration_max_s": self.mlr.search_duration_max_s,
             }
+        if self.saturation is not None:
+            return {"method": self.method, **self.saturation.attributes()}
         assert self.stepped is not None
         return {"method": self.method, **self.stepped.attributes()}
 
@@ -116,6 +138,8 @@ class SearchSpec:
     def goal_label(self) -> str:
         if self.mlr is not None:
             return "+".join(self.mlr.goals)
+        if self.saturation is not None:
+            return "saturation"
         assert self.stepped is not None
         return f"stepped-{self.stepped.loss_ratio:g}"
 
@@ -131,9 +155,11 @@ class Campaign:
     kernels: tuple[str, ...]
     """Kernel variant names, measured interleaved (A B A B ...) across repetitions."""
     repetitions: int
-    """Searches per point and kernel."""
+    """Searches per point and kernel (with :attr:`max_repetitions`: the base rounds)."""
     order: str
-    """``random`` (shuffled with :attr:`seed`) or ``sequential``."""
+    """``random`` (shuffled with :attr:`seed`), ``sequential`` or ``interleaved`` (rounds
+    outermost; within a round the points, shuffled, go in blocks of :attr:`block_points`,
+    each block measured on every kernel in turn: see :func:`plan_round`)."""
     seed: int | None
     """Seed of the random order; None means one is drawn when the run starts (and recorded)."""
     search: SearchSpec
@@ -148,6 +174,13 @@ class Campaign:
     """``point_id`` -> the kernels measured there, for points listed only by sweeps with
     their own ``kernels:`` (e.g. Debian's kernels at the trigger points alone); every other
     point is measured on every kernel of :attr:`kernels`."""
+    block_points: int = 8
+    """``order: interleaved``: points measured on one kernel before the next kernel measures
+    the same points (a kernel switch is a boot, about 1 s in the lab)."""
+    max_repetitions: int | None = None
+    """Adaptive rounds (``order: interleaved`` only): after :attr:`repetitions` rounds, points
+    whose kernels are not yet told apart or together get more rounds, up to this many
+    (:mod:`lwtbench.runs.adaptive`). None: exactly :attr:`repetitions` rounds."""
 
     def kernels_for(self, point: ScenarioPoint) -> tuple[str, ...]:
         """The kernels ``point`` is measured on."""
@@ -172,7 +205,15 @@ class PlannedSearch:
 
 def plan(campaign: Campaign, seed: int) -> list[PlannedSearch]:
     """Every search of the campaign in run order: repetitions outermost, then kernels (ABAB,
-    so slow drifts of the testbed hit every kernel alike), points shuffled per block."""
+    so slow drifts of the testbed hit every kernel alike), points shuffled per block.
+
+    With ``order: interleaved``, the base rounds of :func:`plan_round` (adaptive rounds past
+    them are planned by the runner from the results)."""
+    if campaign.order == "interleaved":
+        out = []
+        for rep in range(campaign.repetitions):
+            out += plan_round(campaign, seed, rep)
+        return out
     rng = random.Random(seed)
     out = []
     for rep in range(campaign.repetitions):
@@ -181,6 +222,36 @@ def plan(campaign: Campaign, seed: int) -> list[PlannedSearch]:
             if campaign.order == "random":
                 rng.shuffle(points)
             out += [PlannedSearch(kernel, rep, p) for p in points]
+    return out
+
+
+def plan_round(
+    campaign: Campaign, seed: int, repetition: int, point_ids: set[str] | None = None
+) -> list[PlannedSearch]:
+    """One round of ``order: interleaved``: the points (all, or those of ``point_ids``),
+    shuffled with the seed and the round index, in blocks of ``block_points``; each block is
+    measured on every kernel before the next block starts, so a slow phase of the host (tens
+    of seconds) falls on every kernel of the points it hits, as the paired rounds do
+    (:mod:`lwtbench.runs.rounds`). The kernel order flips every block (A B, B A, ...), which
+    saves the boot between blocks; counted across the full rounds before this one, so a round
+    starts on the kernel the previous one ended on (an adaptive round of fewer points may
+    cost one boot more)."""
+    rng = random.Random(f"{seed}:{repetition}")
+    points = [p for p in campaign.points if point_ids is None or p.point_id in point_ids]
+    rng.shuffle(points)
+    out = []
+    size = campaign.block_points
+    before = repetition * -(-len(campaign.points) // size)  # blocks of the full rounds before
+    for b, start in enumerate(range(0, len(points), size)):
+        block = points[start : start + size]
+        flip = (before + b) % 2
+        kernels = tuple(reversed(campaign.kernels)) if flip else campaign.kernels
+        for kernel in kernels:
+            out += [
+                PlannedSearch(kernel, repetition, p)
+                for p in block
+                if kernel in campaign.kernels_for(p)
+            ]
     return out
 
 
@@ -243,7 +314,7 @@ class _GoalOverride(Strict):
 
 
 class _Search(Strict):
-    method: choice("mlrsearch", "stepped") = "mlrsearch"
+    method: choice("mlrsearch", "stepped", "saturation") = "mlrsearch"
     goals: list[choice(*GOALS)] = Field(default_factory=lambda: ["ndr", "pdr"], min_length=1)
     min_load_pps: _LOAD | None = None
     max_load_pps: _LOAD | None = None
@@ -255,6 +326,7 @@ class _Search(Strict):
     duration_s: number_in(0, 3600, lo_open=True) | None = None
     loss_ratio: number_in(0, 1) | None = None
     sweeps_per_search: int_in(1, 1000) | None = None
+    min_loss_ratio: number_in(0, 1, lo_open=True) | None = None
 
 
 class _Addresses(Strict):
@@ -271,7 +343,9 @@ class _CampaignFile(Strict):
     frame_size: int_sweep(*FRAME_SIZE_RANGE) = Field(default_factory=lambda: [1514])
     repetitions: int_in(1, 10_000) = 1
     kernels: list[_NAME] = Field(default_factory=lambda: ["running"], min_length=1)
-    order: choice("random", "sequential") = "random"
+    order: choice("random", "sequential", "interleaved") = "random"
+    block_points: int_in(1, 100_000) | None = None
+    max_repetitions: int_in(1, 10_000) | None = None
     seed: int_in(0, 2**63 - 1) | None = None
     search: _Search | None = None
     addresses: _Addresses = Field(default_factory=_Addresses)
@@ -300,6 +374,23 @@ def _search(c: _CampaignFile, source: object) -> SearchSpec:
         return InputFileError(source, f"search.{key}: {problem}", fix)
 
     given = spec.model_dump(exclude_none=True, exclude={"method", "goals", "goal_overrides"})
+    if "min_loss_ratio" in given and spec.method != "saturation":
+        raise fail("min_loss_ratio", "is a setting of the saturation method", "drop it")
+    if spec.method == "saturation":
+        allowed = {"max_load_pps", "duration_s", "warmup_s", "min_loss_ratio"}
+        extra = sorted(set(given) - allowed)
+        if extra or spec.goal_overrides or (c.search and "goals" in c.search.model_fields_set):
+            raise fail(
+                extra[0] if extra else "goals",
+                "is not a setting of the saturation method",
+                f"give only {', '.join(sorted(allowed))}",
+            )
+        if "max_load_pps" in given:
+            given["load_pps"] = given.pop("max_load_pps")
+        try:
+            return SearchSpec(method="saturation", saturation=SaturationSettings(**given))
+        except ParameterError as exc:
+            raise fail("saturation", str(exc), "fix the value") from None
     if spec.method == "mlrsearch":
         extra = sorted(
             set(given) - {"min_load_pps", "max_load_pps", "warmup_s", "search_duration_max_s"}
@@ -446,6 +537,22 @@ def parse_campaign(data: object, source: Path | str = "<campaign>") -> Campaign:
     c = validate(_CampaignFile, data, source, _FIX, _PROTOCOLS)
     assert isinstance(data, dict)
     points, point_kernels = _points(c, source)
+    if c.order != "interleaved" and (c.block_points or c.max_repetitions):
+        key = "block_points" if c.block_points else "max_repetitions"
+        raise InputFileError(source, f"{key}: needs order: interleaved", "set it or drop the key")
+    if c.max_repetitions is not None and c.max_repetitions < c.repetitions:
+        raise InputFileError(
+            source,
+            f"max_repetitions: {c.max_repetitions} is below repetitions ({c.repetitions})",
+            "raise it, or drop it for a fixed number of rounds",
+        )
+    if c.max_repetitions is not None and c.repetitions < 2:
+        raise InputFileError(
+            source,
+            "repetitions: adaptive rounds need at least 2 base rounds (an interval of one "
+            "value says nothing)",
+            "set repetitions: 3",
+        )
     return Campaign(
         name=c.name,
         source=str(source),
@@ -458,6 +565,8 @@ def parse_campaign(data: object, source: Path | str = "<campaign>") -> Campaign:
         description=c.description,
         raw=data,
         point_kernels=point_kernels,
+        block_points=c.block_points or 8,
+        max_repetitions=c.max_repetitions,
     )
 
 
@@ -482,7 +591,9 @@ def estimate_trial_time_s(campaign: Campaign) -> float:
     """
     searches = len(campaign.points) * len(campaign.kernels) * campaign.repetitions
     spec = campaign.search
-    if spec.mlr is not None:
+    if spec.saturation is not None:
+        per = spec.saturation.duration_s + spec.saturation.warmup_s
+    elif spec.mlr is not None:
         per = 0.0
         for _, goal in spec.mlr.search_goals():
             per += 2 * goal.duration_sum + 3 * goal.initial_trial_duration

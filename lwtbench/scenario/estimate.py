@@ -15,9 +15,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ..search.mlr import mlr_search
 from ..search.simulated import SimulatedDut
-from ..search.stepped import stepped_sweep
 from .campaign import Campaign, SearchSpec
 
 PAPER_BASELINE_PPS = 1_000_000.0
@@ -130,11 +128,7 @@ def search_cost(
     totals, trials = [], []
     for seed in range(simulations):
         dut = SimulatedDut(capacity_pps, seed=seed, jitter=0.005)
-        if search.mlr is not None:
-            outcome = mlr_search(dut, search.mlr)
-        else:
-            assert search.stepped is not None
-            outcome = stepped_sweep(dut, search.stepped)
+        outcome = search.run(dut)
         totals.append(sum(t.duration_s for t in outcome.trials))
         trials.append(len(outcome.trials))
     return SearchCost(

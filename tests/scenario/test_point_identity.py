@@ -70,6 +70,7 @@ def small(name: str) -> dict:
     """The shipped campaign with every point and kernel, one repetition, a short search."""
     raw = dict(load_campaign(name).raw)
     raw["repetitions"] = 1
+    raw.pop("max_repetitions", None)  # adaptive rounds need 2 base rounds
     raw["seed"] = 7
     raw["search"] = {"method": "mlrsearch", "goals": ["fast"]}
     return raw

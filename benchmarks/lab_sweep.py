@@ -1,0 +1,228 @@
+"""Wall time of the paper's full sweeps in the lab, and whether they tell the kernels apart.
+
+    sudo .venv/bin/python -m benchmarks.lab_sweep [--campaign lab-sweep] [--points REGEX]
+        [--cross-check 6] [--nic i40e] [--flavour timing] [--data DIR]
+
+Runs the ``lab-sweep`` campaign (saturation bursts, interleaved rounds, adaptive repetitions:
+lwtbench.search.saturation, lwtbench.runs.adaptive) through the campaign runner, with the
+headroom model's predictions steering the adaptive rounds: where the model predicts a
+different reallocation count on two kernels, rounds continue until their intervals are apart
+(or the campaign's maximum). Prints the wall time and the acceptance check of issue 12: the
+95 % intervals of vanilla and fixed apart at every point where vanilla reallocates twice, and
+apart at no more than 2 % of the other points. Then cross-checks the saturation rate against
+MLRsearch (the ``lab-rates`` campaign's goal) at a sample of points: the vanilla double points
+and their neighbours, one search per kernel, printed as ratios. ``--points`` keeps the points
+whose id matches a regular expression (a quick subset). Goal (issue 12): <= 60 min on 2 cores
+for the whole campaign. Results go to a temporary folder unless ``--data`` is given: a
+benchmark run is not shipped data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lwtbench.analysis.dataset import load_dataset
+from lwtbench.analysis.predictions import lab_reallocs
+from lwtbench.results.load import load_run
+from lwtbench.runs.adaptive import APART, compare, rate_estimate
+from lwtbench.runs.rates import start_run
+from lwtbench.scenario.campaign import Campaign, load_campaign, parse_campaign
+from lwtbench.scenario.point import ScenarioPoint
+from lwtbench.testbeds.lab.nic import nic_profile
+from lwtbench.testbeds.lab.testbed import LabTestbed, ioam_namespaces_of
+
+ALLOWED_APART_SHARE = 0.02
+"""Issue 12: intervals apart at no more than 2 % of the points without a vanilla double."""
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """The acceptance check of a sweep: vanilla against fixed, point by point."""
+
+    doubles: dict[str, bool]
+    """Vanilla double point -> whether the intervals of vanilla and fixed are apart."""
+    others_apart: list[str]
+    """Other points where the intervals are apart."""
+    others: int
+    """Other points compared."""
+
+    @property
+    def passed(self) -> bool:
+        share = len(self.others_apart) / self.others if self.others else 0.0
+        return all(self.doubles.values()) and share <= ALLOWED_APART_SHARE
+
+    def lines(self) -> list[str]:
+        missed = [p for p, apart in self.doubles.items() if not apart]
+        share = len(self.others_apart) / self.others if self.others else 0.0
+        return [
+            f"vanilla double points apart: {sum(self.doubles.values())}/{len(self.doubles)}"
+            + (f" (not apart: {', '.join(missed)})" if missed else ""),
+            f"other points apart: {len(self.others_apart)}/{self.others} = {share:.1%} "
+            f"(allowed {ALLOWED_APART_SHARE:.0%})"
+            + (f": {', '.join(self.others_apart)}" if self.others_apart else ""),
+            f"acceptance: {'PASS' if self.passed else 'FAIL'}",
+        ]
+
+
+def subset(campaign: Campaign, pattern: str | None) -> Campaign:
+    """The campaign with only the points whose id matches ``pattern``, written back into its
+    file content (one sweep per protocol and mode), so run.json records what was run."""
+    if not pattern:
+        return campaign
+    keep = re.compile(pattern)
+    sweeps = []
+    for sweep in campaign.raw["sweeps"]:
+        one = parse_campaign(campaign.raw | {"sweeps": [sweep], "name": "x"}, campaign.source)
+        kept = [p for p in one.points if keep.search(p.point_id)]
+        modes = sorted({p.mode for p in kept})
+        for mode in modes:
+            values = [p for p in kept if p.mode == mode]
+            part = {k: v for k, v in sweep.items() if k not in ("modes", "address_sets")}
+            if sweep["protocol"] in ("ioam6", "seg6"):
+                key = "trace_size" if sweep["protocol"] == "ioam6" else "segments"
+                part |= {"modes": [mode], key: [p.param for p in values]}
+            elif sweep["protocol"] == "rpl":
+                names = {p.labels["address_set"] for p in values}
+                part["address_sets"] = {n: sweep["address_sets"][n] for n in sorted(names)}
+            sweeps.append(part)
+    if not sweeps:
+        raise SystemExit(f"--points {pattern!r} matches no point of {campaign.name}")
+    return parse_campaign(campaign.raw | {"sweeps": sweeps}, f"{campaign.source} (--points)")
+
+
+def predicted_reallocs(campaign: Campaign, headroom: int) -> dict[str, dict[str, int]]:
+    """Point id -> kernel -> the headroom model's reallocations per packet (a prediction)."""
+    return {
+        p.point_id: {
+            k: lab_reallocs(p.route, k, headroom, p.src, p.dst) for k in campaign.kernels_for(p)
+        }
+        for p in campaign.points
+    }
+
+
+def acceptance(rates: dict[str, dict[str, list[float]]], doubles: set[str]) -> Acceptance:
+    """Vanilla against fixed at every point measured on both with two rounds or more."""
+    at_doubles: dict[str, bool] = {}
+    others_apart: list[str] = []
+    others = 0
+    for pid, per_kernel in sorted(rates.items()):
+        v, f = per_kernel.get("vanilla", []), per_kernel.get("fixed", [])
+        if len(v) < 2 or len(f) < 2:
+            continue
+        apart = compare(rate_estimate(v), rate_estimate(f)) == APART
+        if pid in doubles:
+            at_doubles[pid] = apart
+        else:
+            others += 1
+            if apart:
+                others_apart.append(pid)
+    return Acceptance(at_doubles, others_apart, others)
+
+
+def rates_of(root: Path) -> dict[str, dict[str, list[float]]]:
+    """Point id -> kernel -> the rate of each round (search throughput), as the analysis
+    reads it from the stored runs."""
+    searches = load_dataset(root).searches.dropna(subset=["throughput_pps"])
+    out: dict[str, dict[str, list[float]]] = {}
+    for pid, kernel, rate in zip(
+        searches["point_id"], searches["kernel_variant"], searches["throughput_pps"], strict=True
+    ):
+        out.setdefault(pid, {}).setdefault(kernel, []).append(float(rate))
+    return out
+
+
+def cross_check_points(campaign: Campaign, doubles: set[str], limit: int) -> list[ScenarioPoint]:
+    """The vanilla double points and their neighbours in the same sweep, at most ``limit``."""
+    points = list(campaign.points)
+    chosen: list[ScenarioPoint] = []
+    for i, p in enumerate(points):
+        if p.point_id not in doubles:
+            continue
+        for q in points[max(0, i - 1) : i + 2]:
+            same = (q.protocol, q.mode) == (p.protocol, p.mode)
+            if same and q not in chosen:
+                chosen.append(q)
+    return chosen[:limit]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--campaign", default="lab-sweep")
+    parser.add_argument("--points", help="regular expression over point ids (a subset)")
+    parser.add_argument("--cross-check", type=int, default=6, help="points (0: none)")
+    parser.add_argument("--nic", default="i40e")
+    parser.add_argument("--flavour", default="timing", choices=("timing", "counting"))
+    parser.add_argument("--data", help="keep the runs here (default: a temporary folder)")
+    args = parser.parse_args(argv)
+
+    campaign = subset(load_campaign(args.campaign), args.points)
+    headroom = nic_profile(args.nic).forward_headroom
+    model = predicted_reallocs(campaign, headroom)
+    doubles = {pid for pid, ks in model.items() if ks.get("vanilla", 0) >= 2}
+    differ = {pid for pid, ks in model.items() if len(set(ks.values())) > 1}
+    namespaces = ioam_namespaces_of(list(campaign.points)) or (123,)
+
+    def factory() -> LabTestbed:
+        return LabTestbed(args.nic, args.flavour, campaign.kernels, namespaces)
+
+    root = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="lwtb-sweep-"))
+    started = time.monotonic()
+    summary = start_run(
+        campaign, factory, root / "sweep", "bench", expect_apart=differ.__contains__
+    )
+    wall = time.monotonic() - started
+    rates = rates_of(root / "sweep")
+    rounds = [len(v) for ks in rates.values() for v in ks.values()]
+    print(
+        f"campaign {campaign.name}: {len(campaign.points)} points, kernels "
+        f"{', '.join(campaign.kernels)}, nic {args.nic}, flavour {args.flavour}"
+    )
+    print(
+        f"searches: {summary.searches_run} ({min(rounds)}-{max(rounds)} rounds a point "
+        f"and kernel), wall time {wall / 60:.1f} min (goal <= 60 min for the whole campaign)"
+    )
+    searches = load_run(summary.directory).searches
+    unsaturated = [
+        rec.search_id
+        for rec in searches
+        if not rec.goals.get("saturation", {}).get("attributes", {}).get("saturating", True)
+    ]
+    print(
+        f"bursts not saturating (rate only a lower bound): {len(unsaturated)}"
+        + (f": {', '.join(unsaturated[:5])}" if unsaturated else "")
+    )
+    check = acceptance(rates, doubles)
+    for line in check.lines():
+        print(line)
+    print(f"run: {summary.directory}")
+
+    sample = cross_check_points(campaign, doubles, args.cross_check)
+    if sample:
+        ids = "|".join(re.escape(p.point_id) + "$" for p in sample)
+        mlr_raw = load_campaign("lab-rates").raw["search"]
+        mlr = subset(campaign, ids)
+        raw = {k: v for k, v in mlr.raw.items() if k not in ("block_points", "max_repetitions")}
+        raw |= {"name": f"{campaign.name}-mlr", "search": mlr_raw, "order": "random"}
+        mlr = parse_campaign(raw | {"repetitions": 1}, f"{campaign.source} (MLRsearch)")
+        started = time.monotonic()
+        start_run(mlr, factory, root / "mlr", "bench")
+        took = time.monotonic() - started
+        print(f"MLRsearch cross-check ({took:.0f} s): saturation median / MLRsearch throughput")
+        for pid, per_kernel in sorted(rates_of(root / "mlr").items()):
+            for kernel, mlr_rates in sorted(per_kernel.items()):
+                sat = rates.get(pid, {}).get(kernel, [])
+                if sat and mlr_rates[0] > 0:
+                    ratio = statistics.median(sat) / statistics.median(mlr_rates)
+                    print(f"  {pid} {kernel}: {ratio:.3f}")
+    return 0 if check.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

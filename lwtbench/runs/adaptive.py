@@ -1,0 +1,117 @@
+"""Rounds of a sweep: robust statistics per point and kernel, and where to measure more.
+
+A lab host has slow phases (1.3-2x for tens of seconds) that hit one measurement and not
+its neighbour, so a mean with a Student-t interval over a few repetitions moves with one slow
+repetition. Per point and kernel the rounds are summarised by their **median**, quartiles
+(what the figures draw) and a seeded percentile-**bootstrap 95 % interval of the median**
+(:func:`lwtbench.runs.pairedrounds.median_with_ci`). With 3 rounds that interval is the range
+of the rounds (the bootstrap median of 3 values falls on the lowest or the highest one more
+than 2.5 % of the time), so "apart" then means every round of one kernel beat every round of
+the other.
+
+**Adaptive repetitions.** Every point gets the campaign's base rounds (3); a point gets
+another round, up to the campaign's ``max_repetitions``, only while its comparison between
+two kernels is undecided:
+
+- *apart*: the two intervals do not overlap (a difference is shown);
+- *overlapping*: each kernel's median lies inside the other's interval (no difference beyond
+  the noise, shown both ways);
+- *undecided*: anything else (the intervals touch but one median is outside the other's
+  interval). More rounds narrow both intervals until one of the first two holds.
+
+A point where a difference is expected (the headroom model predicts a double reallocation on
+one kernel and not on the other; the caller says which points) also gets rounds while its
+intervals are not yet apart. Rounds go where the answer is close, instead of everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+from .pairedrounds import median_with_ci
+
+APART = "apart"
+OVERLAPPING = "overlapping"
+UNDECIDED = "undecided"
+
+
+@dataclass(frozen=True)
+class RateEstimate:
+    """The rounds of one point on one kernel, summarised."""
+
+    median_pps: float
+    """Median forwarded rate over the rounds, packets per second."""
+    q1_pps: float
+    """First quartile (linear interpolation, as the figures draw it)."""
+    q3_pps: float
+    """Third quartile."""
+    ci_low_pps: float
+    """Lower end of the bootstrap 95 % interval of the median."""
+    ci_high_pps: float
+    """Upper end of that interval."""
+    rounds: int
+    """Rounds summarised."""
+
+    def contains(self, value: float) -> bool:
+        return self.ci_low_pps <= value <= self.ci_high_pps
+
+
+def rate_estimate(rates_pps: Sequence[float], seed: int = 0) -> RateEstimate:
+    """Median, quartiles and the seeded bootstrap 95 % interval of the median of ``rates_pps``
+    (at least 2 rounds)."""
+    ci = median_with_ci(rates_pps, confidence=0.95, resamples=10_000, seed=seed)
+    q1, q3 = np.quantile(np.asarray(rates_pps, dtype=float), [0.25, 0.75])
+    return RateEstimate(
+        median_pps=ci.median_excess,
+        q1_pps=float(q1),
+        q3_pps=float(q3),
+        ci_low_pps=ci.ci_low,
+        ci_high_pps=ci.ci_high,
+        rounds=ci.rounds,
+    )
+
+
+def compare(a: RateEstimate, b: RateEstimate) -> str:
+    """:data:`APART`, :data:`OVERLAPPING` or :data:`UNDECIDED` (see the module docstring)."""
+    if a.ci_high_pps < b.ci_low_pps or b.ci_high_pps < a.ci_low_pps:
+        return APART
+    if a.contains(b.median_pps) and b.contains(a.median_pps):
+        return OVERLAPPING
+    return UNDECIDED
+
+
+def needs_more(estimates: Mapping[str, RateEstimate], expect_apart: bool = False) -> bool:
+    """Whether a point with these per-kernel estimates needs another round: some pair of
+    kernels is undecided, or a difference is expected and no pair is apart yet."""
+    pairs = [compare(a, b) for a, b in combinations(estimates.values(), 2)]
+    if UNDECIDED in pairs:
+        return True
+    return expect_apart and APART not in pairs
+
+
+def points_needing_rounds(
+    rates: Mapping[str, Mapping[str, Sequence[float]]],
+    expect_apart: Callable[[str], bool] | None = None,
+    seed: int = 0,
+) -> list[str]:
+    """Point ids (of ``rates``: point id -> kernel -> rate of each round) that need another
+    round, in the order given. A point with fewer than 2 rounds on some kernel is left out
+    (nothing to compare yet: the base rounds come first)."""
+    out = []
+    for point_id, per_kernel in rates.items():
+        if len(per_kernel) < 2 or any(len(v) < 2 for v in per_kernel.values()):
+            continue
+        estimates = {k: rate_estimate(v, seed) for k, v in per_kernel.items()}
+        if needs_more(estimates, bool(expect_apart and expect_apart(point_id))):
+            out.append(point_id)
+    return out
+
+
+def chunks(items: Sequence, size: int) -> Iterable[Sequence]:
+    """``items`` in consecutive slices of ``size`` (the last one shorter)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,208 @@
+"""Interleaved rounds with saturation trials and adaptive repetitions, run by the campaign
+runner on the simulated testbed (a made-up DUT model: nothing here is a measurement), then
+read back by the analysis."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+
+from lwtbench.analysis.dataset import load_dataset
+from lwtbench.analysis.rates import throughput_per_repetition
+from lwtbench.errors import InputFileError
+from lwtbench.runs.rates import adaptive_points, resume_run, start_run
+from lwtbench.scenario.campaign import parse_campaign, plan
+from lwtbench.testbeds.simulated import SimulatedTestbed
+
+CAMPAIGN = {
+    "name": "sweep-test",
+    "kernels": ["vanilla", "fixed"],
+    "repetitions": 3,
+    "max_repetitions": 6,
+    "order": "interleaved",
+    "block_points": 2,
+    "seed": 4,
+    "search": {"method": "saturation", "max_load_pps": 3e6, "duration_s": 0.1},
+    "sweeps": [{"protocol": "seg6", "modes": ["encap"], "segments": [1, 2, 3, 4]}],
+}
+WATCHED = "seg6/encap/segments=2/fs=1514"
+
+
+def factory(factors: dict[str, float]):
+    return lambda: SimulatedTestbed(base_capacity_pps=1e6, kernel_factors=dict(factors))
+
+
+def campaign(**changes):
+    return parse_campaign(CAMPAIGN | changes, "test")
+
+
+def test_interleaved_plan_alternates_kernels_per_block():
+    c = campaign()
+    round0 = [s for s in plan(c, 4) if s.repetition == 0]
+    assert [s.kernel_variant for s in round0] == ["vanilla"] * 2 + ["fixed"] * 4 + ["vanilla"] * 2
+    # Each block is the same points on both kernels.
+    assert [s.point for s in round0[:2]] == [s.point for s in round0[2:4]]
+    assert len(plan(c, 4)) == 3 * 4 * 2
+    # Rounds are shuffled differently, reproducibly.
+    orders = [[s.point.point_id for s in plan(c, 4) if s.repetition == r] for r in range(3)]
+    assert len({tuple(o) for o in orders}) > 1
+    assert plan(c, 4) == plan(campaign(), 4)
+
+
+def rounds_per_point(directory) -> dict[tuple[str, str], int]:
+    ds = load_dataset(directory.parent.parent)
+    per = throughput_per_repetition(ds.searches, ds.trials)
+    counts = per.groupby(["protocol", "param", "kernel_variant"]).size()
+    return {(f"segments={p}", k): int(n) for (_, p, k), n in counts.items()}
+
+
+def test_adaptive_rounds_go_only_where_a_difference_is_expected_and_not_shown(tmp_path):
+    # Equal kernels, no jitter: every point's intervals overlap, so no point is undecided;
+    # the watched point is expected apart, so it gets rounds up to max_repetitions.
+    summary = start_run(
+        campaign(),
+        factory({"vanilla": 1.0, "fixed": 1.0}),
+        tmp_path,
+        "r",
+        expect_apart=lambda pid: pid == WATCHED,
+    )
+    assert summary.searches_total == summary.searches_run == 3 * 4 * 2 + 3 * 2
+    counts = rounds_per_point(summary.directory)
+    assert counts.pop(("segments=2", "vanilla")) == counts.pop(("segments=2", "fixed")) == 6
+    assert set(counts.values()) == {3}
+    # The analysis reads single-load saturation rows: one throughput per round, the capacity.
+    ds = load_dataset(tmp_path)
+    per = throughput_per_repetition(ds.searches, ds.trials)
+    assert len(per) == 30
+    model = SimulatedTestbed(base_capacity_pps=1e6)
+    capacity = {p.point_id: model.capacity_pps(p) for p in campaign().points}
+    for seg, rate in zip(per["param"], per["throughput_pps"], strict=True):
+        assert rate == pytest.approx(capacity[f"seg6/encap/segments={seg}/fs=1514"], rel=1e-4)
+
+
+def test_kernels_apart_need_no_more_rounds(tmp_path):
+    summary = start_run(
+        campaign(),
+        factory({"vanilla": 0.8, "fixed": 1.0}),
+        tmp_path,
+        "r",
+        expect_apart=lambda pid: True,
+    )
+    assert summary.searches_total == 3 * 4 * 2
+    assert set(rounds_per_point(summary.directory).values()) == {3}
+
+
+class Interrupted(RuntimeError):
+    pass
+
+
+def test_a_resumed_adaptive_run_ends_with_the_same_searches(tmp_path):
+    factors = {"vanilla": 1.0, "fixed": 1.0}
+    whole = start_run(campaign(), factory(factors), tmp_path / "a", "r", expect_apart=_watched)
+    done_ids = [s.search_id for s in load_searches(whole.directory)]
+
+    calls = {"n": 0}
+
+    def breaking():
+        testbed = SimulatedTestbed(base_capacity_pps=1e6, kernel_factors=dict(factors))
+        inner = testbed.prepare
+
+        @contextmanager
+        def prepare(point):
+            calls["n"] += 1
+            if calls["n"] == 27:  # inside the first adaptive round
+                raise Interrupted("stopped")
+            with inner(point) as m:
+                yield m
+
+        testbed.prepare = prepare
+        return testbed
+
+    with pytest.raises(Interrupted):
+        start_run(campaign(), breaking, tmp_path / "b", "r", expect_apart=_watched)
+    run_b = tmp_path / "b" / "sweep-test" / "r"
+    resumed = resume_run(run_b, factory(factors), expect_apart=_watched)
+    assert resumed.searches_skipped == 26
+    assert sorted(s.search_id for s in load_searches(run_b)) == sorted(done_ids)
+
+
+def _watched(pid: str) -> bool:
+    return pid == WATCHED
+
+
+def load_searches(directory):
+    from lwtbench.results.load import load_run
+
+    return load_run(directory).searches
+
+
+def test_adaptive_points_looks_only_at_rounds_before(tmp_path):
+    summary = start_run(
+        campaign(), factory({"vanilla": 1.0, "fixed": 1.0}), tmp_path, "r", expect_apart=_watched
+    )
+    from lwtbench.results.store import RunStore
+
+    store = RunStore.open(summary.directory)
+    for rep in range(3, 6):
+        assert adaptive_points(store, campaign(), rep, 4, _watched) == [WATCHED]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"order": "random"}, "block_points: needs order: interleaved"),
+        ({"max_repetitions": 2}, "max_repetitions: 2 is below repetitions"),
+        ({"repetitions": 1, "max_repetitions": 3}, "at least 2 base rounds"),
+        (
+            {"search": {"method": "saturation", "goals": ["ndr"]}},
+            "goals: is not a setting of the saturation method",
+        ),
+        ({"search": {"method": "saturation", "min_load_pps": 5}}, "min_load_pps"),
+        ({"search": {"method": "mlrsearch", "min_loss_ratio": 0.1}}, "min_loss_ratio"),
+    ],
+)
+def test_bad_sweep_settings_name_the_key(changes, message):
+    with pytest.raises(InputFileError, match=message):
+        campaign(**changes)
+
+
+def test_benchmark_acceptance_check_on_synthetic_rounds():
+    # Synthetic rates (made up): a double point told apart, one other point apart of 60.
+    from benchmarks.lab_sweep import acceptance
+
+    rates = {
+        "d": {"vanilla": [0.80e6, 0.81e6, 0.82e6], "fixed": [0.90e6, 0.91e6, 0.92e6]},
+        "x": {"vanilla": [0.80e6, 0.81e6, 0.82e6], "fixed": [0.90e6, 0.91e6, 0.92e6]},
+    }
+    same = {"vanilla": [0.90e6, 0.91e6, 0.92e6], "fixed": [0.905e6, 0.91e6, 0.915e6]}
+    rates |= {f"o{i}": same for i in range(59)}
+    check = acceptance(rates, {"d"})
+    assert check.doubles == {"d": True} and check.others_apart == ["x"] and check.others == 60
+    assert check.passed  # 1/60 = 1.7 % <= 2 %
+    rates["y"] = rates["x"]
+    assert not acceptance(rates, {"d"}).passed  # 2/61 = 3.3 %
+    assert not acceptance({"d": same}, {"d"}).passed
+
+
+def test_benchmark_subset_keeps_matching_points_and_records_them():
+    from benchmarks.lab_sweep import cross_check_points, subset
+    from lwtbench.scenario.campaign import load_campaign
+
+    full = load_campaign("lab-sweep")
+    part = subset(full, r"seg6/encap/segments=1[234]/|ioam6/inline/trace_size=240/|compress-8")
+    ids = [p.point_id for p in part.points]
+    assert sorted(ids) == sorted(
+        [
+            "seg6/encap/segments=12/fs=1514",
+            "seg6/encap/segments=13/fs=1514",
+            "seg6/encap/segments=14/fs=1514",
+            "ioam6/inline/trace_size=240/fs=1514",
+            "rpl/inline/address_set=compress-8-30seg/fs=1514,address_set=compress-8-30seg",
+        ]
+    )
+    # The subset is in the campaign content run.json stores, with the sweeps' own kernels.
+    assert part.kernels_for(part.points[0]) == ("vanilla", "fixed")
+    assert parse_campaign(part.raw, "again").points == part.points
+    near = cross_check_points(part, {"seg6/encap/segments=13/fs=1514"}, 6)
+    assert [p.param for p in near] == [12, 13, 14]
