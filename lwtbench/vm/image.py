@@ -12,6 +12,7 @@ packages, the configuration written into the tree, the public key), so a second
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -263,10 +264,20 @@ def create_image(
     key = ensure_ssh_key(root)
     inputs = image_inputs(key)
     final = root / "images" / inputs.key()
-    if (final / "manifest.json").is_file() and not force:
-        _say(progress, f"cached image {final}")
-        return _load(final, key)
-    mirror = mirror or apt_mirror()
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # one builder per image: a second process waits, then finds the image built
+    with (final.parent / f"{inputs.key()}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (final / "manifest.json").is_file() and not force:
+            _say(progress, f"cached image {final}")
+            return _load(final, key)
+        return _build(inputs, key, final, mirror or apt_mirror(), progress)
+
+
+def _build(
+    inputs: ImageInputs, key: SshKey, final: Path, mirror: str, progress: Progress | None
+) -> VmImage:
+    root = final.parent.parent
     work = root / "images" / f"{inputs.key()}.tmp"
     shutil.rmtree(work, ignore_errors=True)
     tree = work / "tree"
