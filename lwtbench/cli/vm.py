@@ -52,15 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub,
         "start",
         help="boot the image under QEMU and wait until SSH answers (creates the image first)",
-        examples=("lwtbench vm start", "lwtbench vm start --name dut2 --nic e1000e --json"),
+        examples=("lwtbench vm start", "lwtbench vm start --name dut2 --json"),
     )
     _add_name(start)
-    start.add_argument(
-        "--nic",
-        choices=("virtio-net-pci", "e1000e"),
-        default="virtio-net-pci",
-        help="model of the three NICs (default: virtio-net-pci)",
-    )
     start.add_argument("--memory", type=int, default=1024, metavar="MB", help="guest memory")
     start.add_argument("--cpus", type=int, default=2, metavar="N", help="guest CPUs")
     start.add_argument(
@@ -116,7 +110,6 @@ def cmd_start(args: argparse.Namespace) -> int:
         name=args.name,
         memory_mb=args.memory,
         cpus=args.cpus,
-        nic_model=args.nic,
         accel="kvm" if kvm_usable() else "tcg",
     )
     machine = start_machine(image, config, timeout_s=args.timeout, progress=_progress)

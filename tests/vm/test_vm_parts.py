@@ -118,6 +118,10 @@ def test_qemu_command_nics_and_accelerator(tmp_path):
     kvm = qemu_command(_image(tmp_path), MachineConfig(name="t1", accel="kvm"), tmp_path, 1)
     assert "q35,accel=kvm" in kvm and kvm[kvm.index("-cpu") + 1] == "host"
     assert MachineConfig(name="t2").taps() != taps
+    # the image's kernel has no e1000e driver: the management NIC stays virtio-net
+    e1k = qemu_command(_image(tmp_path), MachineConfig(nic_model="e1000e"), tmp_path, 1)
+    e1k_devices = [e1k[i + 1] for i, a in enumerate(e1k) if a == "-device"]
+    assert [d.split(",")[0] for d in e1k_devices] == ["virtio-net-pci", "e1000e", "e1000e"]
 
 
 def test_machine_name_must_be_a_folder_name():
