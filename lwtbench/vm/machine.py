@@ -301,16 +301,20 @@ def _wait_ssh(
                 f"QEMU (pid {machine.pid}) exited before SSH answered; console:\n"
                 + _tail(Path(machine.console_log))
             )
-        proc = subprocess.run(
-            machine.ssh_command("uname", "-r"),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
-        if proc.returncode == 0:
-            return proc.stdout.strip()
-        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else last
+        try:
+            proc = subprocess.run(
+                machine.ssh_command("uname", "-r"),
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=60,
+            )
+        except subprocess.TimeoutExpired:  # sshd accepted but the slow guest did not answer
+            last = "ssh gave no answer within 60 s"
+        else:
+            if proc.returncode == 0:
+                return proc.stdout.strip()
+            last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else last
         _say(progress, f"{machine.name}: waiting for SSH ({time.monotonic() - start:.0f} s)")
         time.sleep(3)
     stop_machine(machine.name)

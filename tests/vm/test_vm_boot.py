@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from lwtbench.errors import LwtbenchError
 from lwtbench.vm.image import MGMT_MAC, apt_mirror, cached_image, create_image
 from lwtbench.vm.machine import (
     TEST_MACS,
@@ -82,3 +83,14 @@ def test_boot_to_ssh_and_stop(image):
     for tap in machine.taps:
         assert not Path("/sys/class/net", tap).exists()
     assert not (machine_dir(name) / "overlay.qcow2").exists()
+
+
+def test_no_ssh_in_time_stops_the_machine_and_says_why(image):
+    name = f"u{os.getpid()}"
+    config = MachineConfig(name=name, accel="kvm" if kvm_usable() else "tcg")
+    with pytest.raises(LwtbenchError, match=r"no SSH answer within 2 s.*stopped it") as err:
+        start_machine(image, config, timeout_s=2)
+    assert "Console:" in str(err.value)
+    assert stop_machine(name) is False  # already stopped by start_machine
+    for tap in config.taps():
+        assert not Path("/sys/class/net", tap).exists()
