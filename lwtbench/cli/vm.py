@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 from .common import add_command, add_json, print_json
 
@@ -52,9 +53,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub,
         "start",
         help="boot the image under QEMU and wait until SSH answers (creates the image first)",
-        examples=("lwtbench vm start", "lwtbench vm start --name dut2 --json"),
+        examples=(
+            "lwtbench vm start",
+            "lwtbench vm start --name dut2 --json",
+            "lwtbench vm start --kernel-deb /var/cache/lwtbench/build/vanilla/linux-image-*.deb",
+        ),
     )
     _add_name(start)
+    start.add_argument(
+        "--kernel-deb",
+        metavar="FILE",
+        help="boot the vmlinuz of this linux-image .deb (e.g. from 'lwtbench kernel build "
+        "--target deb') instead of the image's Debian kernel (direct boot, no initramfs)",
+    )
     start.add_argument("--memory", type=int, default=1024, metavar="MB", help="guest memory")
     start.add_argument("--cpus", type=int, default=2, metavar="N", help="guest CPUs")
     start.add_argument(
@@ -102,11 +113,14 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_start(args: argparse.Namespace) -> int:
+    from ..vm.debkernel import kernel_from_deb
     from ..vm.image import create_image
     from ..vm.machine import MachineConfig, kvm_usable, start_machine
 
     image = create_image(progress=_progress)
+    kernel = str(kernel_from_deb(Path(args.kernel_deb))) if args.kernel_deb else None
     config = MachineConfig(
+        kernel=kernel,
         name=args.name,
         memory_mb=args.memory,
         cpus=args.cpus,

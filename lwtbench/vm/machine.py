@@ -70,6 +70,9 @@ class MachineConfig:
     """QEMU device of the two test NICs (one of NIC_MODELS)."""
     accel: str = "tcg"
     """``kvm`` or ``tcg`` (QEMU's emulation)."""
+    kernel: str | None = None
+    """A kernel to boot instead of the image's own, with no initramfs: its disk, ext4 and
+    virtio-net drivers must be built in (the project's DUT config does)."""
     kvm_fallback: bool = True
     """With ``kvm``: start under TCG when QEMU cannot run the VM with KVM."""
 
@@ -161,10 +164,11 @@ def qemu_command(image: VmImage, config: MachineConfig, folder: Path, ssh_port: 
         "-daemonize",
         "-pidfile",
         str(folder / "qemu.pid"),
-        "-kernel",
-        str(image.kernel),
-        "-initrd",
-        str(image.initrd),
+        *(
+            ["-kernel", config.kernel]
+            if config.kernel
+            else ["-kernel", str(image.kernel), "-initrd", str(image.initrd)]
+        ),
         "-append",
         "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0",
         "-drive",

@@ -118,6 +118,9 @@ def test_qemu_command_nics_and_accelerator(tmp_path):
     kvm = qemu_command(_image(tmp_path), MachineConfig(name="t1", accel="kvm"), tmp_path, 1)
     assert "q35,accel=kvm" in kvm and kvm[kvm.index("-cpu") + 1] == "host"
     assert MachineConfig(name="t2").taps() != taps
+    assert cmd[cmd.index("-kernel") + 1] == str(tmp_path / "vmlinuz") and "-initrd" in cmd
+    own = qemu_command(_image(tmp_path), MachineConfig(kernel="/k/vmlinuz-x"), tmp_path, 1)
+    assert own[own.index("-kernel") + 1] == "/k/vmlinuz-x" and "-initrd" not in own
     # the image's kernel has no e1000e driver: the management NIC stays virtio-net
     e1k = qemu_command(_image(tmp_path), MachineConfig(nic_model="e1000e"), tmp_path, 1)
     e1k_devices = [e1k[i + 1] for i, a in enumerate(e1k) if a == "-device"]
