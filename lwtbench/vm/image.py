@@ -194,13 +194,22 @@ def ensure_ssh_key(root: Path | None = None) -> SshKey:
     folder = (root or vm_root()) / "ssh"
     private = folder / "id_ed25519"
     public = folder / "id_ed25519.pub"
-    if not (private.is_file() and public.is_file()):
-        folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)
-        private.unlink(missing_ok=True)
-        public.unlink(missing_ok=True)
-        cmd = ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "lwtbench-vm"]
-        subprocess.run([*cmd, "-f", str(private)], check=True, capture_output=True)
+    if private.is_file() and public.is_file():
+        return SshKey(private, public)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    with (folder / "keygen.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # concurrent first uses: one generates, all see it
+        if not (private.is_file() and public.is_file()):
+            private.unlink(missing_ok=True)
+            public.unlink(missing_ok=True)
+            cmd = ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "lwtbench-vm"]
+            subprocess.run(
+                [*cmd, "-f", str(private)],
+                check=True,
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+            )
     return SshKey(private, public)
 
 
