@@ -27,6 +27,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "lwtbench.cli.lab",  # lab run, probe
     "lwtbench.cli.run",  # run, preflight (TRex + DUT)
     "lwtbench.cli.trex",  # trex build | use | show
+    "lwtbench.cli.vm",  # vm create | start | stop | show
     "lwtbench.cli.analysis",  # figures, claims
 )
 

@@ -10,6 +10,7 @@ prepared tree per Debian source shared by the variants built from it.
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import shutil
@@ -149,7 +150,7 @@ def build_deb(
             X86_MAKE_ARGS,
             ["bindeb-pkg"],
             log_path,
-            jobs=jobs or 1,
+            jobs=jobs or os.cpu_count() or 1,  # --jobs' documented default: all CPUs
             progress=progress,
         )
         build_s = time.time() - start

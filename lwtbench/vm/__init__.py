@@ -1,0 +1,7 @@
+"""A virtual DUT: a Debian 12 disk image built from Debian's packages (:mod:`.image`), and a
+QEMU virtual machine running it with two test NICs on tap devices (:mod:`.machine`).
+
+Must not import: ``lwtbench.packets``, ``lwtbench.model``, ``lwtbench.search``,
+``lwtbench.scenario``, ``lwtbench.results``, ``lwtbench.testbeds``, ``lwtbench.selfcheck``,
+``lwtbench.runs``, ``lwtbench.analysis``, ``lwtbench.figures``, ``lwtbench.cli``.
+"""

@@ -1,0 +1,374 @@
+"""The virtual DUT's disk image: Debian 12 from Debian's own packages, cached by its inputs.
+
+``debootstrap`` installs the packages from the mirror this machine's apt already uses (read
+from /etc/apt/sources.list* when the image is built, so no host name is written in the
+project), the project's SSH key is authorised for root, and ``mkfs.ext4 -d`` turns the tree
+into a raw ext4 disk without mounting anything (no loop device needed). The image boots by
+QEMU's direct kernel boot: its own Debian kernel and initramfs are copied out next to it.
+Everything lands in ``<cache>/vm/images/<key>/``, where the key hashes every input (suite,
+packages, the configuration written into the tree, the public key), so a second
+``create`` returns the cached image and a changed input builds a new one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..errors import InputFileError, LwtbenchError
+from ..kernel.build import cache_root
+
+Progress = Callable[[str], None]
+
+SUITE = "bookworm"
+"""Debian 12."""
+
+PACKAGES: tuple[str, ...] = (
+    "systemd-sysv",  # init; systemd-networkd configures the management NIC
+    "udev",
+    "dbus",
+    "openssh-server",
+    "iproute2",
+    "ethtool",
+    "kmod",
+    "procps",
+    "linux-image-cloud-amd64",  # Debian's 6.1 kernel with virtio built for VMs
+    "initramfs-tools",
+)
+"""Installed on top of debootstrap's minbase variant."""
+
+IMAGE_SIZE = "2G"
+"""Size of the raw ext4 disk (sparse; the installed tree takes about a fifth of it)."""
+
+MGMT_MAC = "52:54:00:4c:57:01"
+"""MAC of the management NIC (QEMU user networking, SSH forwarded); the guest runs DHCP on
+this NIC only, so the two test NICs stay unconfigured for the experiment."""
+
+HOSTNAME = "lwtbench-dut"
+
+RECIPE_VERSION = 1
+"""Bumped when the way the tree is configured changes (part of the cache key)."""
+
+GUEST_FILES: dict[str, str] = {
+    "etc/hostname": f"{HOSTNAME}\n",
+    "etc/hosts": f"127.0.0.1 localhost\n127.0.1.1 {HOSTNAME}\n::1 localhost\n",
+    "etc/fstab": "/dev/vda / ext4 defaults,errors=remount-ro 0 1\n",
+    "etc/systemd/network/10-lwtbench-mgmt.network": (
+        f"[Match]\nMACAddress={MGMT_MAC}\n\n[Network]\nDHCP=ipv4\n"
+    ),
+}
+"""Files written into the tree (relative to its root)."""
+
+ENABLED_UNITS: tuple[str, ...] = ("systemd-networkd.service",)
+"""Units enabled by the symlink ``systemctl enable`` would make (no chroot needed)."""
+
+
+@dataclass(frozen=True)
+class SshKey:
+    """The project's SSH key for the virtual DUT (generated once, in the cache)."""
+
+    private: Path
+    public: Path
+
+
+@dataclass(frozen=True)
+class ImageInputs:
+    """Everything the image is built from; its hash names the cached image."""
+
+    suite: str
+    packages: tuple[str, ...]
+    guest_files: dict[str, str]
+    enabled_units: tuple[str, ...]
+    authorized_key: str
+    size: str
+    recipe_version: int = RECIPE_VERSION
+
+    def key(self) -> str:
+        """First 16 hex digits of the SHA-256 of the inputs (the mirror is not one: any
+        Debian mirror serves the same packages)."""
+        blob = json.dumps(asdict(self), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class VmImage:
+    """A built disk image and what boots it."""
+
+    directory: Path
+    disk: Path
+    """Raw ext4 disk (the whole device is the root filesystem: root=/dev/vda)."""
+    kernel: Path
+    initrd: Path
+    kernel_release: str
+    """``uname -r`` of the image's own Debian kernel."""
+    host_key: str
+    """The guest's SSH host public key (``ssh-ed25519 AAAA...``), for a known_hosts file."""
+    ssh_key: SshKey
+    manifest: dict[str, object] = field(default_factory=dict)
+
+
+def vm_root() -> Path:
+    """``<cache>/vm``: images, the SSH key, running machines."""
+    return cache_root() / "vm"
+
+
+def _say(progress: Progress | None, line: str) -> None:
+    if progress is not None:
+        progress(line)
+
+
+def _run(cmd: list[str], log: Path, what: str) -> None:
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(f"$ {' '.join(cmd)}\n")
+        fh.flush()
+        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, check=False)
+    if proc.returncode != 0:
+        raise LwtbenchError(f"{what} failed (exit {proc.returncode}); see the log {log}")
+
+
+SOURCES_DIR = Path("/etc/apt")
+
+
+def apt_mirror(suite: str = SUITE, apt_dir: Path = SOURCES_DIR) -> str:
+    """The Debian mirror this machine's apt uses for ``suite`` (main component).
+
+    Reads one-line ``deb URI SUITE COMPONENTS`` entries (sources.list, *.list) and deb822
+    stanzas (*.sources); ignores ``-security``/``-updates`` suites and disabled files.
+    """
+    files = [apt_dir / "sources.list", *sorted((apt_dir / "sources.list.d").glob("*"))]
+    for path in files:
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix == ".sources":
+            for stanza in re.split(r"\n\s*\n", text):
+                fields = _deb822(stanza)
+                if fields.get("Enabled", "yes").lower() == "no":
+                    continue
+                if "deb" not in fields.get("Types", "").split():
+                    continue
+                if (
+                    suite in fields.get("Suites", "").split()
+                    and "main" in fields.get("Components", "").split()
+                ):
+                    return fields["URIs"].split()[0]
+        elif path.name == "sources.list" or path.suffix == ".list":
+            for line in text.splitlines():
+                words = re.sub(r"\[[^]]*\]", "", line.split("#", 1)[0]).split()
+                if (
+                    len(words) >= 4
+                    and words[0] == "deb"
+                    and words[2] == suite
+                    and ("main" in words[3:])
+                ):
+                    return words[1]
+    raise InputFileError(
+        apt_dir,
+        f"no apt source for Debian '{suite}' main in sources.list or sources.list.d",
+        f"add a Debian mirror for {suite} to apt's sources (the image is built from it)",
+    )
+
+
+def _deb822(stanza: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for line in stanza.splitlines():
+        if line.startswith("#") or ":" not in line or line[:1].isspace():
+            continue
+        name, value = line.split(":", 1)
+        fields[name.strip()] = value.strip()
+    return fields
+
+
+def ensure_ssh_key(root: Path | None = None) -> SshKey:
+    """The project's ed25519 key (``<cache>/vm/ssh/id_ed25519``), generated on first use."""
+    folder = (root or vm_root()) / "ssh"
+    private = folder / "id_ed25519"
+    public = folder / "id_ed25519.pub"
+    if private.is_file() and public.is_file():
+        return SshKey(private, public)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    with (folder / "keygen.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # concurrent first uses: one generates, all see it
+        if not (private.is_file() and public.is_file()):
+            private.unlink(missing_ok=True)
+            public.unlink(missing_ok=True)
+            cmd = ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "lwtbench-vm"]
+            subprocess.run(
+                [*cmd, "-f", str(private)],
+                check=True,
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+            )
+    return SshKey(private, public)
+
+
+def image_inputs(key: SshKey) -> ImageInputs:
+    return ImageInputs(
+        suite=SUITE,
+        packages=PACKAGES,
+        guest_files=dict(GUEST_FILES),
+        enabled_units=ENABLED_UNITS,
+        authorized_key=key.public.read_text(encoding="utf-8").strip(),
+        size=IMAGE_SIZE,
+    )
+
+
+REQUIRED_TOOLS = {
+    "debootstrap": "debootstrap",
+    "mkfs.ext4": "e2fsprogs",
+    "ssh-keygen": "openssh-client",
+}
+
+
+def check_tools(tools: dict[str, str]) -> None:
+    """Every command exists, or one error naming the Debian packages to install."""
+    missing = sorted({pkg for cmd, pkg in tools.items() if shutil.which(cmd) is None})
+    if missing:
+        raise LwtbenchError(
+            f"missing commands for the virtual DUT: install the Debian packages "
+            f"{' '.join(missing)} (env/setup.sh installs them from env/apt-packages.txt)"
+        )
+
+
+def cached_image(root: Path | None = None) -> VmImage | None:
+    """The image for the current inputs, if it was built."""
+    key = ensure_ssh_key(root)
+    directory = (root or vm_root()) / "images" / image_inputs(key).key()
+    return _load(directory, key) if (directory / "manifest.json").is_file() else None
+
+
+def _load(directory: Path, key: SshKey) -> VmImage:
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    return VmImage(
+        directory=directory,
+        disk=directory / "disk.raw",
+        kernel=directory / "vmlinuz",
+        initrd=directory / "initrd.img",
+        kernel_release=str(manifest["kernel_release"]),
+        host_key=str(manifest["host_key"]),
+        ssh_key=key,
+        manifest=manifest,
+    )
+
+
+def create_image(
+    *, force: bool = False, mirror: str | None = None, progress: Progress | None = None
+) -> VmImage:
+    """Build (or return the cached) Debian 12 image for the virtual DUT. Needs root."""
+    if os.geteuid() != 0:
+        raise LwtbenchError("lwtbench vm create needs root (debootstrap installs as root)")
+    check_tools(REQUIRED_TOOLS)
+    root = vm_root()
+    key = ensure_ssh_key(root)
+    inputs = image_inputs(key)
+    final = root / "images" / inputs.key()
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # one builder per image: a second process waits, then finds the image built
+    with (final.parent / f"{inputs.key()}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (final / "manifest.json").is_file() and not force:
+            _say(progress, f"cached image {final}")
+            return _load(final, key)
+        return _build(inputs, key, final, mirror or apt_mirror(), progress)
+
+
+def _build(
+    inputs: ImageInputs, key: SshKey, final: Path, mirror: str, progress: Progress | None
+) -> VmImage:
+    root = final.parent.parent
+    work = root / "images" / f"{inputs.key()}.tmp"
+    shutil.rmtree(work, ignore_errors=True)
+    tree = work / "tree"
+    tree.mkdir(parents=True)
+    log = work / "build.log"
+    start = time.monotonic()
+    _say(progress, f"debootstrap {SUITE} from {mirror} into {tree} (log {log})")
+    _run(
+        [
+            "debootstrap",
+            "--variant=minbase",
+            "--components=main",
+            f"--include={','.join(PACKAGES)}",
+            SUITE,
+            str(tree),
+            mirror,
+        ],
+        log,
+        "debootstrap",
+    )
+    debootstrap_s = time.monotonic() - start
+    _say(progress, f"debootstrap done in {debootstrap_s:.0f} s; configuring the tree")
+    _configure_tree(tree, inputs)
+    release, kernel, initrd = _guest_kernel(tree)
+    shutil.copy2(kernel, work / "vmlinuz")
+    shutil.copy2(initrd, work / "initrd.img")
+    host_key = (tree / "etc/ssh/ssh_host_ed25519_key.pub").read_text().split()[:2]
+    # the downloaded .debs are not needed inside the image
+    for deb in (tree / "var/cache/apt/archives").glob("*.deb"):
+        deb.unlink()
+    _say(progress, "mkfs.ext4 -d: the tree becomes the raw disk")
+    disk = work / "disk.raw"
+    _run(
+        ["mkfs.ext4", "-q", "-F", "-L", "lwtb-root", "-d", str(tree), str(disk), IMAGE_SIZE],
+        log,
+        "mkfs.ext4",
+    )
+    shutil.rmtree(tree)
+    manifest = {
+        "inputs": asdict(inputs),
+        "key": inputs.key(),
+        "mirror": mirror,
+        "kernel_release": release,
+        "host_key": " ".join(host_key),
+        "debootstrap_s": round(debootstrap_s, 1),
+        "build_s": round(time.monotonic() - start, 1),
+        "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "boot": "QEMU direct kernel boot of the image's own kernel and initramfs",
+    }
+    (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    shutil.rmtree(final, ignore_errors=True)
+    work.rename(final)
+    _say(progress, f"image {final} built in {manifest['build_s']} s")
+    return _load(final, key)
+
+
+def _configure_tree(tree: Path, inputs: ImageInputs) -> None:
+    for rel, text in inputs.guest_files.items():
+        path = tree / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    ssh_dir = tree / "root/.ssh"
+    ssh_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(ssh_dir, 0o700)
+    auth = ssh_dir / "authorized_keys"
+    auth.write_text(inputs.authorized_key + "\n", encoding="utf-8")
+    os.chmod(auth, 0o600)
+    wants = tree / "etc/systemd/system/multi-user.target.wants"
+    wants.mkdir(parents=True, exist_ok=True)
+    for unit in inputs.enabled_units:
+        link = wants / unit
+        if not link.is_symlink():
+            link.symlink_to(f"/lib/systemd/system/{unit}")
+
+
+def _guest_kernel(tree: Path) -> tuple[str, Path, Path]:
+    kernels = sorted((tree / "boot").glob("vmlinuz-*"))
+    if not kernels:
+        raise LwtbenchError(f"no kernel in {tree / 'boot'} after debootstrap")
+    kernel = kernels[-1]
+    release = kernel.name.removeprefix("vmlinuz-")
+    initrd = tree / "boot" / f"initrd.img-{release}"
+    if not initrd.is_file():
+        raise LwtbenchError(f"no initramfs {initrd} after debootstrap")
+    return release, kernel, initrd

@@ -1,0 +1,378 @@
+"""Running the virtual DUT: QEMU with a management NIC (SSH forwarded to 127.0.0.1) and two
+test NICs on tap devices of the host.
+
+Each machine has a folder ``<cache>/vm/machines/<name>/`` holding a copy-on-write overlay of
+the cached image (the image itself never changes; a fresh ``start`` begins from it), QEMU's
+pid file, the serial console log and ``state.json``. The NICs are virtio-net: the guest's
+paravirtual driver costs the least emulation under QEMU's TCG (no KVM here), it is the
+driver of most cloud and lab VMs, and the image's own kernel (Debian's cloud kernel) has it,
+while it has no e1000e driver at all (its drivers/net/ethernet/intel holds ixgbevf only). The
+emulated Intel e1000e is a ``nic_model`` for the test NICs once a kernel with the driver runs
+(the project's DUT config builds it in); the management NIC stays virtio-net.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from ..errors import LwtbenchError, ParameterError
+from ..paths import PLAIN_NAME_RE
+from .image import MGMT_MAC, VmImage, check_tools, vm_root
+
+Progress = Callable[[str], None]
+
+QEMU = "qemu-system-x86_64"
+NIC_MODELS = ("virtio-net-pci", "e1000e")
+TEST_MACS = ("52:54:00:4c:57:11", "52:54:00:4c:57:12")
+"""MACs of the two test NICs (fixed, so the guest's names for them are stable)."""
+
+KVM_CREATE_VM = 0xAE01
+"""ioctl(KVM_CREATE_VM): what QEMU does first with /dev/kvm; it fails where KVM is unusable
+(no VT-x/AMD-V passed to this machine) even when /dev/kvm exists."""
+
+
+def kvm_usable(device: str = "/dev/kvm") -> bool:
+    """True when a VM can be created with KVM (QEMU then runs at native speed)."""
+    try:
+        fd = os.open(device, os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        vm_fd = fcntl.ioctl(fd, KVM_CREATE_VM, 0)
+    except OSError:
+        return False
+    else:
+        os.close(vm_fd)
+        return True
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class MachineConfig:
+    """How one virtual DUT runs."""
+
+    name: str = "dut"
+    memory_mb: int = 1024
+    cpus: int = 2
+    nic_model: str = "virtio-net-pci"
+    """QEMU device of the two test NICs (one of NIC_MODELS)."""
+    accel: str = "tcg"
+    """``kvm`` or ``tcg`` (QEMU's emulation)."""
+    kernel: str | None = None
+    """A kernel to boot instead of the image's own, with no initramfs: its disk, ext4 and
+    virtio-net drivers must be built in (the project's DUT config does)."""
+    kvm_fallback: bool = True
+    """With ``kvm``: start under TCG when QEMU cannot run the VM with KVM."""
+
+    def taps(self) -> tuple[str, str]:
+        """Host names of the two test taps: ``lwtv<6 hex of the name><0|1>`` (15 chars max)."""
+        tag = hashlib.sha256(self.name.encode()).hexdigest()[:6]
+        return (f"lwtv{tag}0", f"lwtv{tag}1")
+
+
+@dataclass(frozen=True)
+class RunningMachine:
+    """A started virtual DUT."""
+
+    name: str
+    pid: int
+    ssh_port: int
+    ssh_user: str
+    ssh_key: str
+    known_hosts: str
+    taps: tuple[str, str]
+    accel: str
+    nic_model: str
+    image: str
+    kernel_release: str
+    """``uname -r`` the guest answered over SSH."""
+    boot_s: float
+    """From QEMU's start to the first SSH answer."""
+    console_log: str
+
+    def ssh_command(self, *remote: str) -> list[str]:
+        """The ``ssh`` argument list that runs ``remote`` as root in the guest."""
+        return [
+            "ssh",
+            "-i",
+            self.ssh_key,
+            "-p",
+            str(self.ssh_port),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            f"UserKnownHostsFile={self.known_hosts}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "ConnectTimeout=10",
+            f"{self.ssh_user}@127.0.0.1",
+            *remote,
+        ]
+
+
+def machine_dir(name: str) -> Path:
+    if not PLAIN_NAME_RE.match(name):
+        raise ParameterError(
+            "--name", name, "letters, digits, '.', '_', '+', '-' (a folder name)", "e.g. dut"
+        )
+    return vm_root() / "machines" / name
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (QEMU binds it a moment later)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def qemu_command(image: VmImage, config: MachineConfig, folder: Path, ssh_port: int) -> list[str]:
+    """QEMU's argument list: direct kernel boot of the image's kernel, serial console to a
+    file, the management NIC first (user networking, SSH on 127.0.0.1:ssh_port), then the two
+    test NICs on the taps."""
+    cpu = "host" if config.accel == "kvm" else "max"
+    cmd = [
+        QEMU,
+        "-name",
+        f"lwtbench-{config.name}",
+        "-machine",
+        f"q35,accel={config.accel}",
+        "-cpu",
+        cpu,
+        "-smp",
+        str(config.cpus),
+        "-m",
+        str(config.memory_mb),
+        "-display",
+        "none",
+        "-serial",
+        f"file:{folder / 'console.log'}",
+        "-monitor",
+        "none",
+        "-daemonize",
+        "-pidfile",
+        str(folder / "qemu.pid"),
+        *(
+            ["-kernel", config.kernel]
+            if config.kernel
+            else ["-kernel", str(image.kernel), "-initrd", str(image.initrd)]
+        ),
+        "-append",
+        "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0",
+        "-drive",
+        f"file={folder / 'overlay.qcow2'},if=virtio,format=qcow2",
+        "-netdev",
+        f"user,id=mgmt,hostfwd=tcp:127.0.0.1:{ssh_port}-:22",
+        "-device",
+        f"virtio-net-pci,netdev=mgmt,mac={MGMT_MAC}",
+    ]
+    for i, (tap, mac) in enumerate(zip(config.taps(), TEST_MACS, strict=True)):
+        cmd += [
+            "-netdev",
+            f"tap,id=test{i},ifname={tap},script=no,downscript=no",
+            "-device",
+            f"{config.nic_model},netdev=test{i},mac={mac}",
+        ]
+    return cmd
+
+
+def _ip(*args: str) -> None:
+    proc = subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise LwtbenchError(f"ip {' '.join(args)} failed: {proc.stderr.strip()}")
+
+
+def _link_exists(name: str) -> bool:
+    return Path("/sys/class/net", name).exists()
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_state(name: str) -> dict[str, object] | None:
+    path = machine_dir(name) / "state.json"
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def start_machine(
+    image: VmImage,
+    config: MachineConfig,
+    *,
+    timeout_s: float = 600.0,
+    progress: Progress | None = None,
+) -> RunningMachine:
+    """Start the VM from a fresh overlay of ``image`` and wait until SSH answers ``uname -r``."""
+    if os.geteuid() != 0:
+        raise LwtbenchError("lwtbench vm start needs root (it creates tap devices)")
+    if config.nic_model not in NIC_MODELS:
+        raise ParameterError("--nic", config.nic_model, f"one of {', '.join(NIC_MODELS)}")
+    check_tools({QEMU: "qemu-system-x86", "qemu-img": "qemu-utils", "ssh": "openssh-client"})
+    folder = machine_dir(config.name)
+    state = read_state(config.name)
+    if state and pid_alive(int(state["pid"])):  # type: ignore[arg-type]
+        raise LwtbenchError(
+            f"virtual DUT '{config.name}' is already running (pid {state['pid']}); "
+            f"'lwtbench vm stop --name {config.name}' first"
+        )
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    overlay = folder / "overlay.qcow2"
+    backing = ["-F", "raw", "-b", str(image.disk)]
+    subprocess.run(
+        ["qemu-img", "create", "-q", "-f", "qcow2", *backing, str(overlay)],
+        check=True,
+        capture_output=True,
+    )
+    for tap in config.taps():
+        if not _link_exists(tap):
+            _ip("tuntap", "add", "dev", tap, "mode", "tap")
+        _ip("link", "set", tap, "up")
+    port = free_port()
+    known_hosts = folder / "known_hosts"
+    known_hosts.write_text(f"[127.0.0.1]:{port} {image.host_key}\n", encoding="utf-8")
+    cmd = qemu_command(image, config, folder, port)
+    (folder / "qemu.cmd.json").write_text(json.dumps(cmd, indent=1) + "\n", encoding="utf-8")
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0 and config.accel == "kvm" and config.kvm_fallback:
+        # /dev/kvm can create a VM yet fail on a vCPU (nested virtualisation without the
+        # MSRs QEMU sets): emulate instead, and say so
+        why = proc.stderr.strip().splitlines()[0] if proc.stderr.strip() else "?"
+        _say(progress, f"{config.name}: KVM failed ({why}); falling back to TCG")
+        config = replace(config, accel="tcg")
+        cmd = qemu_command(image, config, folder, port)
+        (folder / "qemu.cmd.json").write_text(json.dumps(cmd, indent=1) + "\n", "utf-8")
+        start = time.monotonic()
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        _remove_taps(config)
+        raise LwtbenchError(f"{QEMU} failed to start: {proc.stderr.strip()}")
+    pid = int((folder / "qemu.pid").read_text().strip())
+    _say(progress, f"{config.name}: QEMU pid {pid} ({config.accel}), SSH on 127.0.0.1:{port}")
+    machine = RunningMachine(
+        name=config.name,
+        pid=pid,
+        ssh_port=port,
+        ssh_user="root",
+        ssh_key=str(image.ssh_key.private),
+        known_hosts=str(known_hosts),
+        taps=config.taps(),
+        accel=config.accel,
+        nic_model=config.nic_model,
+        image=str(image.directory),
+        kernel_release="",
+        boot_s=0.0,
+        console_log=str(folder / "console.log"),
+    )
+    release = _wait_ssh(machine, start, timeout_s, progress)
+    machine = RunningMachine(
+        **{**asdict(machine), "kernel_release": release, "boot_s": time.monotonic() - start}
+    )
+    (folder / "state.json").write_text(
+        json.dumps(asdict(machine), indent=2) + "\n", encoding="utf-8"
+    )
+    return machine
+
+
+def _wait_ssh(
+    machine: RunningMachine, start: float, timeout_s: float, progress: Progress | None
+) -> str:
+    last = ""
+    while time.monotonic() - start < timeout_s:
+        if not pid_alive(machine.pid):
+            raise LwtbenchError(
+                f"QEMU (pid {machine.pid}) exited before SSH answered; console:\n"
+                + _tail(Path(machine.console_log))
+            )
+        try:
+            proc = subprocess.run(
+                machine.ssh_command("uname", "-r"),
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=60,
+            )
+        except subprocess.TimeoutExpired:  # sshd accepted but the slow guest did not answer
+            last = "ssh gave no answer within 60 s"
+        else:
+            if proc.returncode == 0:
+                return proc.stdout.strip()
+            last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else last
+        _say(progress, f"{machine.name}: waiting for SSH ({time.monotonic() - start:.0f} s)")
+        time.sleep(3)
+    stop_machine(machine.name)
+    raise LwtbenchError(
+        f"virtual DUT '{machine.name}': no SSH answer within {timeout_s:.0f} s (last: {last}); "
+        f"stopped it. Console:\n" + _tail(Path(machine.console_log))
+    )
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    if not path.is_file():
+        return "(no console log)"
+    text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return "\n".join(text[-lines:])
+
+
+def _remove_taps(config: MachineConfig) -> None:
+    for tap in config.taps():
+        if _link_exists(tap):
+            _ip("link", "del", tap)
+
+
+def stop_machine(name: str, *, timeout_s: float = 20.0) -> bool:
+    """Stop the named VM (SIGTERM to its QEMU, by the pid it recorded), remove its taps and
+    overlay. Returns False when it was not running."""
+    folder = machine_dir(name)
+    pid_file = folder / "qemu.pid"
+    was_running = False
+    if pid_file.is_file():
+        pid = int(pid_file.read_text().strip())
+        if pid_alive(pid) and _is_our_qemu(pid, name):
+            was_running = True
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout_s
+            while pid_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if pid_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    _remove_taps(MachineConfig(name=name))
+    (folder / "overlay.qcow2").unlink(missing_ok=True)
+    (folder / "state.json").unlink(missing_ok=True)
+    pid_file.unlink(missing_ok=True)
+    return was_running
+
+
+def _is_our_qemu(pid: int, name: str) -> bool:
+    """The pid is still this machine's QEMU (not a recycled pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return f"lwtbench-{name}".encode() in cmdline
+
+
+def _say(progress: Progress | None, line: str) -> None:
+    if progress is not None:
+        progress(line)
