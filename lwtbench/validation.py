@@ -136,6 +136,10 @@ def text(pattern: str = r"^\S(.*\S)?$", what: str = "a non-empty string", max_le
     return Annotated[str, PlainValidator(check)]
 
 
+Name = text(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$", "a name of letters, digits, '.', '_', '+', '-'")
+"""A plain name (campaign, testbed, kernel variant): it becomes part of folder names and ids."""
+
+
 def choice(*allowed: str) -> Any:
     """One of ``allowed`` (strings)."""
 

@@ -66,6 +66,7 @@ from ..search.trial import Measurer
 from ..validation import (
     Bool,
     Ipv6,
+    Name,
     Strict,
     choice,
     int_in,
@@ -258,7 +259,6 @@ def plan_round(
 # --- the file's schema (pydantic) --------------------------------------------------------
 
 _FIX = "see lwtbench/scenario/campaigns/quick.yaml"
-_NAME = text(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$", "a name of letters, digits, '.', '_', '+', '-'")
 _SET_NAME = text(SET_NAME_RE.pattern, "a name of letters, digits, '.', '_', '+', '-'")
 _LOAD = number_in(0, 1e12, lo_open=True)
 
@@ -266,7 +266,7 @@ _LOAD = number_in(0, 1e12, lo_open=True)
 class _SweepBase(Strict):
     # A sweep may name its own kernels (some of the campaign's): its points are measured on
     # those alone (paper.yaml measures Debian's kernels at the trigger points only).
-    kernels: list[_NAME] | None = Field(default=None, min_length=1)
+    kernels: list[Name] | None = Field(default=None, min_length=1)
 
 
 class _Ipv6Sweep(_SweepBase):
@@ -338,11 +338,11 @@ class _Addresses(Strict):
 
 
 class _CampaignFile(Strict):
-    name: _NAME
+    name: Name
     description: str = ""
     frame_size: int_sweep(*FRAME_SIZE_RANGE) = Field(default_factory=lambda: [1514])
     repetitions: int_in(1, 10_000) = 1
-    kernels: list[_NAME] = Field(default_factory=lambda: ["running"], min_length=1)
+    kernels: list[Name] = Field(default_factory=lambda: ["running"], min_length=1)
     order: choice("random", "sequential", "interleaved") = "random"
     block_points: int_in(1, 100_000) | None = None
     max_repetitions: int_in(1, 10_000) | None = None
@@ -579,29 +579,3 @@ def load_campaign(path: Path | str) -> Campaign:
         shipped = ", ".join(sorted(x.stem for x in CAMPAIGN_DIR.glob("*.yaml")))
         raise InputFileError(p, "no such file", f"give a campaign file, or one of: {shipped}")
     return parse_campaign(load_yaml_file(p, "campaign"), p)
-
-
-def estimate_trial_time_s(campaign: Campaign) -> float:
-    """Rough traffic time of the whole campaign, for ``--dry-run`` (reboots excluded).
-
-    MLRsearch's trial count depends on the DUT; the estimate assumes each goal needs its
-    duration sum twice (lower and upper bound) plus three initial trials. For the default
-    ndr+pdr goals that is 90 s a search; on the seeded simulated DUT (0.3-3 Mpps) the searches
-    took 35-56 s of trials, so read it as an upper-side guess.
-    """
-    searches = len(campaign.points) * len(campaign.kernels) * campaign.repetitions
-    spec = campaign.search
-    if spec.saturation is not None:
-        per = spec.saturation.duration_s + spec.saturation.warmup_s
-    elif spec.mlr is not None:
-        per = 0.0
-        for _, goal in spec.mlr.search_goals():
-            per += 2 * goal.duration_sum + 3 * goal.initial_trial_duration
-        per += spec.mlr.warmup_s
-    else:
-        s = spec.stepped
-        assert s is not None
-        # Assume the DUT passes half of max load: that many coarse steps, then ~all fine steps.
-        steps = s.max_load_pps / 2 / s.coarse_step_pps + s.coarse_step_pps / s.fine_step_pps
-        per = steps * s.duration_s * s.repetitions
-    return searches * per

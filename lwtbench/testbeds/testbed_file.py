@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from pydantic import Field, PlainValidator, model_validator
 
 from ..errors import InputFileError
-from ..validation import Bool, Ipv6, Strict, choice, int_in, number_in, refuse, text, validate
+from ..validation import Bool, Ipv6, Name, Strict, choice, int_in, number_in, refuse, text, validate
 from ..yamlfile import load_yaml_file
 from .base import TestbedFactory
 from .kinds import kind_builder, known_kinds, register_kind
@@ -148,7 +148,6 @@ class TrexTestbedConfig:
 # --- the file's schema (pydantic); the dataclasses above are what callers get ------------
 
 _TESTBED_FIX = "see env/testbed.example.yaml"
-_NAME = text(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$", "a name of letters, digits, '.', '_', '+', '-'")
 # Host names and user names reach ssh and the TRex client as arguments: no leading '-' (an
 # option) and no blanks, whatever the argument-list discipline downstream.
 _HOST = text(r"^[A-Za-z0-9_.:%\[\]][A-Za-z0-9_.:%\[\]-]{0,252}$", "a host name or address")
@@ -218,12 +217,12 @@ class _DutFile(Strict):
     ssh: _SshFile
     ingress: _InterfaceFile
     egress: _InterfaceFile
-    kernels: dict[_NAME, _RELEASE] = Field(min_length=1)
-    grub_entries: dict[_NAME, _PATH] = Field(default_factory=dict)
+    kernels: dict[Name, _RELEASE] = Field(min_length=1)
+    grub_entries: dict[Name, _PATH] = Field(default_factory=dict)
     netns: _IFNAME | None = None
     forwarding_core: int_in(0, CPU_MAX) | None = None
     sysctls: dict[_SYSCTL, _SYSCTL_VALUE] = Field(default_factory=dict)
-    offloads: dict[_NAME, _ON_OFF] = Field(default_factory=dict)
+    offloads: dict[Name, _ON_OFF] = Field(default_factory=dict)
     single_queue: Bool = True
     reboot_timeout_s: number_in(0, 86400, lo_open=True) = 600.0
 
@@ -249,13 +248,13 @@ class _GeneratorFile(Strict):
     flows: int_in(1, 65535) = 1
     force: bool = False
     max_load_pps: number_in(0, 1e12, lo_open=True) | None = None
-    netns: _NAME | None = None
+    netns: Name | None = None
     late_tolerance_s: number_in(0, 3600) = 0.25
 
 
 class _TrexFile(Strict):
     kind: _KIND
-    name: _NAME | None = None
+    name: Name | None = None
     generator: _GeneratorFile
     dut: _DutFile
     facts: dict[str, Any] = Field(default_factory=dict)
@@ -263,9 +262,9 @@ class _TrexFile(Strict):
 
 class _SimulatedFile(Strict):
     kind: _KIND
-    name: _NAME | None = None
+    name: Name | None = None
     base_capacity_pps: number_in(0, 1e12, lo_open=True) = 1_000_000.0
-    kernel_factors: dict[_NAME, number_in(0, 1000, lo_open=True)] | None = Field(
+    kernel_factors: dict[Name, number_in(0, 1000, lo_open=True)] | None = Field(
         default=None, min_length=1
     )
     seed: int_in(0, 2**63 - 1) = 0

@@ -40,14 +40,12 @@ def lab_config(data: dict[str, Any], path: Path | str) -> LabTestbedConfig:
     from pydantic import Field
 
     from ...errors import InputFileError
-    from ...validation import Bool, Strict, choice, text, validate
+    from ...validation import Bool, Name, Strict, choice, validate
     from .nic import NIC_PROFILES
-
-    name_type = text(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$", "a name of letters, digits, '.', '_'")
 
     class LabFile(Strict):
         kind: choice("lab")
-        name: name_type | None = None
+        name: Name | None = None
         nic: choice(*NIC_PROFILES) = "i40e"
         flavour: choice("timing", "counting") = "timing"
         variants: list[choice(*KERNELS)] = Field(
