@@ -319,6 +319,12 @@ def keep_oldest(root: Path, campaign: str) -> None:
         shutil.rmtree(run)
 
 
+def on_kernel(search_id: str, kernel: str) -> str:
+    """``search_id`` (``<kernel>/<repetition>/<point>``) of the same search on ``kernel``: the
+    loader checks that a row's id names its kernel, so a tampered row moves both."""
+    return f"{kernel}/{search_id.split('/', 1)[1]}"
+
+
 def edit_csv(path: Path, edit) -> None:
     import pandas as pd
 
@@ -361,18 +367,17 @@ def test_swapped_rates_contradict_the_direction(tmp_path):
     run = only_run(root, RATES)
     swap = {"vanilla": "fixed", "fixed": "vanilla"}
 
-    def swap_id(search_id: str) -> str:
-        kernel, rest = search_id.split("/", 1)
-        return f"{swap.get(kernel, kernel)}/{rest}"
-
     def swap_rows(frame):
         frame["kernel_variant"] = frame["kernel_variant"].map(lambda v: swap.get(v, v))
-        frame["search_id"] = frame["search_id"].map(swap_id)
+        frame["search_id"] = [
+            on_kernel(sid, k)
+            for sid, k in zip(frame["search_id"], frame["kernel_variant"], strict=True)
+        ]
 
     def swap_search(rec):
         rec.update(kernel_variant=swap[rec["kernel_variant"]])
         if "search_id" in rec:
-            rec.update(search_id=swap_id(rec["search_id"]))
+            rec.update(search_id=on_kernel(rec["search_id"], rec["kernel_variant"]))
 
     edit_csv(run / "trials.csv", swap_rows)
     edit_searches(run, swap_search)
@@ -477,11 +482,11 @@ def test_other_kernel_variants_get_their_own_c7_and_f1_rows(tmp_path):
         path = only_run(root, campaign) / "trials.csv"
         frame = pd.read_csv(path, keep_default_na=False, dtype=str)
         extra = frame[frame["kernel_variant"].isin(list(names))].copy()
-        extra["search_id"] = [
-            f"{names[k]}/{sid.split('/', 1)[1]}"
-            for k, sid in zip(extra["kernel_variant"], extra["search_id"], strict=True)
-        ]
         extra["kernel_variant"] = extra["kernel_variant"].map(names)
+        extra["search_id"] = [
+            on_kernel(sid, k)
+            for sid, k in zip(extra["search_id"], extra["kernel_variant"], strict=True)
+        ]
         pd.concat([frame, extra]).to_csv(path, index=False)
     run = only_run(root, RATES_DEBIAN)
     lines = (run / "searches.jsonl").read_text().splitlines()
@@ -489,10 +494,9 @@ def test_other_kernel_variants_get_their_own_c7_and_f1_rows(tmp_path):
     for line in lines:
         rec = json.loads(line)
         if rec["kernel_variant"] in names:
-            old = rec["kernel_variant"]
-            rec["kernel_variant"] = names[old]
+            rec["kernel_variant"] = names[rec["kernel_variant"]]
             if "search_id" in rec:
-                rec["search_id"] = f"{names[old]}/{rec['search_id'].split('/', 1)[1]}"
+                rec["search_id"] = on_kernel(rec["search_id"], rec["kernel_variant"])
             extra_lines.append(json.dumps(rec))
     (run / "searches.jsonl").write_text("\n".join(lines + extra_lines) + "\n")
     r = rows(root)
