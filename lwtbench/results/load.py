@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputFileError
+from ..search.trial import search_id
 from .schema import COLUMNS, SCHEMA_VERSION, SearchRecord, TrialRow
 
 RUN_JSON = "run.json"
@@ -116,7 +117,7 @@ def check_trial(row: TrialRow) -> TrialRow:
         raise ValueError(f"point_id={row.point_id!r} does not start with protocol {row.protocol}")
     if not row.kernel_variant:
         raise ValueError("kernel_variant is empty")
-    expected_id = f"{row.kernel_variant}/{row.repetition}/{row.point_id}"
+    expected_id = search_id(row.kernel_variant, row.repetition, row.point_id)
     if row.search_id != expected_id:
         raise ValueError(f"search_id={row.search_id!r}: expected {expected_id!r}")
     for name in ("param", "repetition", "trial_index", "sent", "received"):
@@ -134,7 +135,7 @@ def check_trial(row: TrialRow) -> TrialRow:
 
 def check_search(record: SearchRecord) -> SearchRecord:
     """A finished search's results: every goal's throughput a finite rate >= 0 (or none)."""
-    expected_id = f"{record.kernel_variant}/{record.repetition}/{record.point_id}"
+    expected_id = search_id(record.kernel_variant, record.repetition, record.point_id)
     if record.search_id != expected_id:
         raise ValueError(f"search_id={record.search_id!r}: expected {expected_id!r}")
     if not isinstance(record.goals, dict):

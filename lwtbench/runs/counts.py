@@ -25,7 +25,7 @@ from ..results.schema import TrialRow
 from ..results.store import RunStore, utc_now
 from ..scenario.campaign import Campaign
 from ..scenario.point import ScenarioPoint
-from ..search.trial import TrialResult
+from ..search.trial import TrialResult, search_id
 from ..testbeds.lab import gcov
 from ..testbeds.lab.counting import PointCount, count_point
 from ..testbeds.lab.errors import LabError
@@ -100,7 +100,7 @@ def count_row(c: PointCount, kernel: LabKernel, release: str, nic: NicProfile) -
         kernel_variant=kernel.variant,
         kernel_release=release,
         repetition=0,
-        search_id=f"{kernel.variant}/0/{p.point_id}",
+        search_id=search_id(kernel.variant, 0, p.point_id),
         trial_index=0,
         search=SEARCH_NAME,
         goal=GOAL_NAME,

@@ -62,7 +62,7 @@ from ..search.mlr import GOALS, MlrSettings, mlr_search
 from ..search.outcome import SearchOutcome
 from ..search.saturation import SaturationSettings, saturation_search
 from ..search.stepped import SteppedSettings, stepped_sweep
-from ..search.trial import Measurer
+from ..search.trial import Measurer, search_id
 from ..validation import (
     Bool,
     Ipv6,
@@ -201,7 +201,7 @@ class PlannedSearch:
 
     @property
     def search_id(self) -> str:
-        return f"{self.kernel_variant}/{self.repetition}/{self.point.point_id}"
+        return search_id(self.kernel_variant, self.repetition, self.point.point_id)
 
 
 def plan(campaign: Campaign, seed: int) -> list[PlannedSearch]:

@@ -10,6 +10,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 
+def search_id(kernel_variant: str, repetition: int, point_id: str) -> str:
+    """The id of one search: ``<kernel>/<repetition>/<point_id>``, as the run plans it, the
+    store writes it and the loader checks it against each row."""
+    return f"{kernel_variant}/{repetition}/{point_id}"
+
+
 @dataclass(frozen=True)
 class TrialResult:
     """One trial: traffic at an intended load for a duration, counters read as differences."""
