@@ -231,7 +231,6 @@ def run_vm_counts(
             used = {*filter(None, str(testbed.get("accelerator") or "").split("+")), machine.accel}
             testbed["accelerator"] = "+".join(sorted(used))
             store.update_provenance("testbed", testbed)
-            # short paths: the SSH control socket's must fit a Unix socket name (108 B)
             with (
                 tempfile.TemporaryDirectory(prefix="lwtb-vm-") as workdir,
                 guest_session(machine, Path(deb), Path(workdir)) as session,

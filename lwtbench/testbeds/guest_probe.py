@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import tarfile
+import tempfile
 import time
 import zlib
 from collections import Counter
@@ -154,9 +156,12 @@ def skb_offsets(deb: Path, workdir: Path) -> SkbOffsets:
 class Guest:
     """Commands in the virtual DUT over one shared SSH connection."""
 
-    def __init__(self, machine: RunningMachine, control_dir: Path) -> None:
+    def __init__(self, machine: RunningMachine) -> None:
         self.machine = machine
-        self.control_path = control_dir / f"ssh-{machine.name}-%C"
+        # a short folder of its own: the control socket's path must fit a Unix socket name
+        # (108 B), which a pytest or data folder does not
+        self._dir = Path(tempfile.mkdtemp(prefix="lwtb-ssh-", dir="/tmp"))
+        self.control_path = self._dir / "%C"
 
     def _ssh(self, argv: tuple[str, ...]) -> list[str]:
         base = self.machine.ssh_command()
@@ -190,6 +195,7 @@ class Guest:
             check=False,
             timeout=30,
         )
+        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -452,7 +458,7 @@ def guest_session(
         notes.append("receive headroom not measured: no kernel package to read skb_push from")
     else:
         offsets = skb_offsets(kernel_deb, workdir)
-    guest = Guest(machine, workdir)
+    guest = Guest(machine)
     try:
         release = guest.run("uname", "-r").strip()
         tracers = guest.run("cat", f"{TRACEFS}/available_tracers").split()
