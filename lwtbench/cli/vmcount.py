@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import ParameterError
 from .common import add_command, add_json, print_json
-
-
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+from .vm import _progress
 
 
 def register_count(sub: argparse._SubParsersAction) -> None:

@@ -27,19 +27,19 @@ from ..errors import LwtbenchError, ParameterError
 from ..model.platforms import virtio_net_driver_for
 from ..model.variants import variant as model_variant
 from ..results.schema import TrialRow
-from ..results.store import RunStore, utc_now
+from ..results.store import RunStore
 from ..scenario.campaign import Campaign
 from ..search.trial import TrialResult, search_id
 from ..testbeds.guest_probe import GuestWindow, guest_session, measure_point
 from ..vm.debkernel import kernel_from_deb
 from ..vm.image import create_image
 from ..vm.machine import QEMU, MachineConfig, kvm_usable, start_machine, stop_machine
+from .counts import counted_row
 from .lock import run_lock
 from .provenance import point_inserted_bytes, run_inputs, run_provenance
 
 SEARCH_NAME = "vm-count"
 """``search`` column of the rows: one counted window per point, no rate search."""
-GOAL_NAME = "reallocs"
 TESTBED_KIND = "vm"
 LABEL = "virtual DUT (QEMU), not hardware"
 
@@ -69,11 +69,8 @@ class VmCountSummary:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def qemu_version() -> str:
@@ -136,23 +133,7 @@ def count_row(variant: str, release: str, point, window: GuestWindow) -> TrialRo
         reallocs_per_packet=window.reallocs_per_packet,
         extra=extra,
     )
-    return TrialRow.from_trial(
-        trial,
-        point_id=point.point_id,
-        protocol=point.protocol,
-        mode=point.mode,
-        param_name=point.param_name,
-        param=point.param,
-        frame_size=point.frame_size,
-        kernel_variant=variant,
-        kernel_release=release,
-        repetition=0,
-        search_id=search_id(variant, 0, point.point_id),
-        trial_index=0,
-        search=SEARCH_NAME,
-        goal=GOAL_NAME,
-        timestamp=utc_now(),
-    )
+    return counted_row(trial, point, variant, release, SEARCH_NAME)
 
 
 def vm_count_provenance(
