@@ -47,6 +47,7 @@ from ..packets.frames import FrameSpec, frame_bytes
 from ..scenario import routes
 from ..scenario.point import ScenarioPoint
 from ..vm.machine import TEST_MACS, RunningMachine
+from .probe import ProbePoint, ProbeReport, probe_route, verdict
 
 TRACEFS = "/sys/kernel/tracing"
 EVENT_GROUP = "lwtbench"
@@ -472,3 +473,46 @@ def guest_session(
         yield GuestProbeSession(guest, links, offsets, release, notes)
     finally:
         guest.close()
+
+
+def run_guest_probe(
+    machine: RunningMachine,
+    protocol: str,
+    mode: str,
+    param: int,
+    packets: int = 200,
+    frame_size: int = 128,
+    kernel_deb: Path | None = None,
+) -> ProbeReport:
+    """``lwtbench probe --vm``: the host probe's three points (N-1, N, N+1, IOAM by 4 B) and
+    its verdict, counted in the running virtual DUT with frames through its NIC."""
+    step = 4 if protocol == "ioam6" else 1
+    params = [p for p in (param - step, param, param + step) if p > 0]
+    points: list[ProbePoint] = []
+    untested: list[str] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="lwtb-vm-") as workdir,
+        guest_session(machine, kernel_deb, Path(workdir)) as session,
+    ):
+        untested += session.notes
+        for p in params:
+            point = ScenarioPoint(probe_route(protocol, mode, p), "param", p, frame_size)
+            w = measure_point(session.guest, session.links, session.offsets, point, packets)
+            # the head growths: tail-only calls (nhead 0, the SSH session) are no reallocation
+            calls = {"pskb_expand_head": w.reallocs, "skb_expand_head": w.trace.calls[TRACED[1]]}
+            points.append(ProbePoint(p, w.sent, w.forwarded, calls))
+            if w.trace.rx_headroom:
+                heads = ", ".join(f"{h} B x {n}" for h, n in w.trace.rx_headroom.items())
+                untested.append(f"{p}: headroom at IPv6 measured {heads}")
+        release = session.kernel_release
+    forwarding_ok = all(p.forwarded == p.sent for p in points)
+    return ProbeReport(
+        kernel_release=release,
+        protocol=protocol,
+        mode=mode,
+        param=param,
+        points=points,
+        forwarding_ok=forwarding_ok,
+        untested=untested,
+        verdict=verdict(param, points, forwarding_ok, untested),
+    )

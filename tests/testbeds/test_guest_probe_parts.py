@@ -4,6 +4,7 @@ kernel package, and the checks a virtual DUT count run makes before it boots any
 from __future__ import annotations
 
 import gzip
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -142,3 +143,14 @@ def test_cli_count_help_lists_it():
         check=True,
     ).stdout
     assert "--kernel-deb" in out and "virtual DUT" in out
+
+
+def test_probe_of_a_virtual_dut_that_is_not_running_is_refused(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "lwtbench", "probe", "--vm", "nosuch", "--segments", "5"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LWTBENCH_CACHE": str(tmp_path)},
+    )
+    assert proc.returncode == 2
+    assert "--vm" in proc.stderr and "lwtbench vm start" in proc.stderr
