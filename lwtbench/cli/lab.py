@@ -320,6 +320,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
         print(f"  {p.param}: {p.reallocs_per_packet:.2f} reallocations per forwarded packet")
     for u in report.untested:
         print(f"  not tested: {u}")
+    for n in report.notes:
+        print(f"  measured: {n}")
     print(f"verdict: {report.verdict}")
     return 0
 

@@ -490,6 +490,7 @@ def run_guest_probe(
     params = [p for p in (param - step, param, param + step) if p > 0]
     points: list[ProbePoint] = []
     untested: list[str] = []
+    notes: list[str] = []
     with (
         tempfile.TemporaryDirectory(prefix="lwtb-vm-") as workdir,
         guest_session(machine, kernel_deb, Path(workdir)) as session,
@@ -503,7 +504,7 @@ def run_guest_probe(
             points.append(ProbePoint(p, w.sent, w.forwarded, calls))
             if w.trace.rx_headroom:
                 heads = ", ".join(f"{h} B x {n}" for h, n in w.trace.rx_headroom.items())
-                untested.append(f"{p}: headroom at IPv6 measured {heads}")
+                notes.append(f"{p}: headroom at the IPv6 header of the frames received: {heads}")
         release = session.kernel_release
     forwarding_ok = all(p.forwarded == p.sent for p in points)
     return ProbeReport(
@@ -515,4 +516,5 @@ def run_guest_probe(
         forwarding_ok=forwarding_ok,
         untested=untested,
         verdict=verdict(param, points, forwarding_ok, untested),
+        notes=notes,
     )

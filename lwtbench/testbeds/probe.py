@@ -89,6 +89,8 @@ class ProbeReport:
     """Everything the probe could not do, each with its reason."""
     verdict: str = ""
     """One sentence for people."""
+    notes: list[str] = field(default_factory=list)
+    """What else was measured (the virtual DUT's receive headroom)."""
 
     def to_json(self) -> str:
         data = asdict(self)
