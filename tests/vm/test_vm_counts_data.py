@@ -96,3 +96,18 @@ def test_c6_is_contradicted_by_a_changed_virtual_dut_count(tmp_path):
     where = _c6(tmp_path / "data")
     assert where.verdict == "contradicted"
     assert "78 B/LL 32" in where.how
+
+
+def test_stamps_and_panels_say_virtual_dut():
+    from lwtbench.analysis.evidence import build_context
+    from lwtbench.figures.render import _panel_labels
+
+    ctx = build_context(DATA)
+    runs = [f"{r.parent.name}/{r.name}" for r in RUNS]
+    for run in runs:
+        assert ctx.data.testbed_of(run).startswith("virtual DUT (QEMU), not hardware")
+    labels = _panel_labels(ctx, runs)
+    assert sorted(labels.values()) == [
+        "virtual DUT virtio_net, 26 B at IPv6",
+        "virtual DUT virtio_net-copy, 78 B at IPv6",
+    ]
