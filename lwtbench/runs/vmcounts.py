@@ -200,9 +200,10 @@ def run_vm_counts(
         if not todo:
             continue
         started = time.monotonic()
+        kernel = kernel_from_deb(Path(deb))
         config = MachineConfig(
             name=settings.machine,
-            kernel=str(kernel_from_deb(Path(deb))),
+            kernel=str(kernel),
             accel="kvm" if kvm_usable() else "tcg",
         )
         machine = start_machine(image, config, timeout_s=settings.boot_timeout_s)
@@ -216,6 +217,12 @@ def run_vm_counts(
                 tempfile.TemporaryDirectory(prefix="lwtb-vm-") as workdir,
                 guest_session(machine, Path(deb), Path(workdir)) as session,
             ):
+                booted = kernel.name.removeprefix("vmlinuz-")
+                if session.kernel_release != booted:
+                    raise LwtbenchError(
+                        f"virtual DUT runs {session.kernel_release}, not {booted} from {deb}: "
+                        "refusing to record its counts under that package"
+                    )
                 packages = dict(store.provenance.get("kernels", {}))  # type: ignore[arg-type]
                 packages[variant] = {
                     "release": session.kernel_release,
