@@ -1,20 +1,24 @@
 """Wall time of the paper's full sweeps in the lab, and whether they tell the kernels apart.
 
     sudo .venv/bin/python -m benchmarks.lab_sweep [--campaign lab-sweep] [--points REGEX]
-        [--cross-check 6] [--nic i40e] [--flavour timing] [--data DIR]
+        [--cross-check 6] [--testbed env/testbed.lab.yaml] [--data DIR]
 
 Runs the ``lab-sweep`` campaign (saturation bursts, interleaved rounds, adaptive repetitions:
 lwtbench.search.saturation, lwtbench.runs.adaptive) through the campaign runner, with the
-headroom model's predictions steering the adaptive rounds: where the model predicts a
-different reallocation count on two kernels, rounds continue until their intervals are apart
-(or the campaign's maximum). Prints the wall time and the acceptance check of issue 12: the
-95 % intervals of vanilla and fixed apart at every point where vanilla reallocates twice, and
-apart at no more than 2 % of the other points. Then cross-checks the saturation rate against
-MLRsearch (the ``lab-rates`` campaign's goal) at a sample of points: the vanilla double points
-and their neighbours, one search per kernel, printed as ratios. ``--points`` keeps the points
-whose id matches a regular expression (a quick subset). Goal (issue 12): <= 60 min on 2 cores
-for the whole campaign. Results go to a temporary folder unless ``--data`` is given: a
-benchmark run is not shipped data.
+headroom model's predictions steering the adaptive rounds: where the model predicts a different
+reallocation count on two kernels, rounds continue until their intervals are apart (or the
+campaign's maximum). The steering is the one ``lwtbench run`` derives on a lab testbed file
+(lwtbench.cli.steering) and is recorded in run.json, so ``lwtbench run --resume`` continues a
+stopped benchmark run with the same rounds (``lwtbench run --testbed env/testbed.lab.yaml
+--resume DIR/sweep/lab-sweep/bench``: the run is made from the same testbed file as a CLI run).
+Prints the wall time and the acceptance check of issue 12: the 95 % intervals of vanilla and
+fixed apart at every point where vanilla reallocates twice, and apart at no more than 2 % of the
+other points. Then cross-checks the saturation rate against MLRsearch (the ``lab-rates``
+campaign's goal) at a sample of points: the vanilla double points and their neighbours, one
+search per kernel, printed as ratios. ``--points`` keeps the points whose id matches a regular
+expression (a quick subset). Goal (issue 12): <= 60 min on 2 cores for the whole campaign.
+Results go to a temporary folder unless ``--data`` is given: a benchmark run is not shipped
+data.
 """
 
 from __future__ import annotations
@@ -29,14 +33,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lwtbench.analysis.dataset import load_dataset
-from lwtbench.analysis.predictions import lab_reallocs
+from lwtbench.cli.steering import lab_predictions, testbed_steering
 from lwtbench.results.load import load_run
 from lwtbench.runs.adaptive import APART, compare, rate_estimate
+from lwtbench.runs.provenance import PROJECT_ROOT
 from lwtbench.runs.rates import start_run
 from lwtbench.scenario.campaign import Campaign, load_campaign, parse_campaign
 from lwtbench.scenario.point import ScenarioPoint
+from lwtbench.testbeds.lab.kind import lab_config
 from lwtbench.testbeds.lab.nic import nic_profile
-from lwtbench.testbeds.lab.testbed import LabTestbed, ioam_namespaces_of
+from lwtbench.testbeds.testbed_file import check_kernels, load_testbed_factory, read_testbed_yaml
 
 ALLOWED_APART_SHARE = 0.02
 """Issue 12: intervals apart at no more than 2 % of the points without a vanilla double."""
@@ -97,16 +103,6 @@ def subset(campaign: Campaign, pattern: str | None) -> Campaign:
     return parse_campaign(campaign.raw | {"sweeps": sweeps}, f"{campaign.source} (--points)")
 
 
-def predicted_reallocs(campaign: Campaign, headroom: int) -> dict[str, dict[str, int]]:
-    """Point id -> kernel -> the headroom model's reallocations per packet (a prediction)."""
-    return {
-        p.point_id: {
-            k: lab_reallocs(p.route, k, headroom, p.src, p.dst) for k in campaign.kernels_for(p)
-        }
-        for p in campaign.points
-    }
-
-
 def acceptance(rates: dict[str, dict[str, list[float]]], doubles: set[str]) -> Acceptance:
     """Vanilla against fixed at every point measured on both with two rounds or more."""
     at_doubles: dict[str, bool] = {}
@@ -157,32 +153,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--campaign", default="lab-sweep")
     parser.add_argument("--points", help="regular expression over point ids (a subset)")
     parser.add_argument("--cross-check", type=int, default=6, help="points (0: none)")
-    parser.add_argument("--nic", default="i40e")
-    parser.add_argument("--flavour", default="timing", choices=("timing", "counting"))
+    parser.add_argument(
+        "--testbed",
+        default=str(PROJECT_ROOT / "env" / "testbed.lab.yaml"),
+        help="a kind: lab testbed file (NIC profile, flavour, kernels)",
+    )
     parser.add_argument("--data", help="keep the runs here (default: a temporary folder)")
     args = parser.parse_args(argv)
 
     campaign = subset(load_campaign(args.campaign), args.points)
-    headroom = nic_profile(args.nic).forward_headroom
-    model = predicted_reallocs(campaign, headroom)
+    lab = lab_config(read_testbed_yaml(args.testbed), args.testbed)
+    check_kernels(campaign.kernels, campaign.source, args.testbed)
+    factory = load_testbed_factory(args.testbed)
+    model = lab_predictions(campaign, nic_profile(lab.nic).forward_headroom)
     doubles = {pid for pid, ks in model.items() if ks.get("vanilla", 0) >= 2}
-    differ = {pid for pid, ks in model.items() if len(set(ks.values())) > 1}
-    namespaces = ioam_namespaces_of(list(campaign.points)) or (123,)
-
-    def factory() -> LabTestbed:
-        return LabTestbed(args.nic, args.flavour, campaign.kernels, namespaces)
 
     root = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="lwtb-sweep-"))
     started = time.monotonic()
     summary = start_run(
-        campaign, factory, root / "sweep", "bench", expect_apart=differ.__contains__
+        campaign,
+        factory,
+        root / "sweep",
+        "bench",
+        testbed_file=args.testbed,
+        steering=testbed_steering(campaign, args.testbed),
     )
     wall = time.monotonic() - started
     rates = rates_of(root / "sweep")
     rounds = [len(v) for ks in rates.values() for v in ks.values()]
     print(
         f"campaign {campaign.name}: {len(campaign.points)} points, kernels "
-        f"{', '.join(campaign.kernels)}, nic {args.nic}, flavour {args.flavour}"
+        f"{', '.join(campaign.kernels)}, nic {lab.nic}, flavour {lab.flavour}"
     )
     print(
         f"searches: {summary.searches_run} ({min(rounds)}-{max(rounds)} rounds a point "
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         raw |= {"name": f"{campaign.name}-mlr", "search": mlr_raw, "order": "random"}
         mlr = parse_campaign(raw | {"repetitions": 1}, f"{campaign.source} (MLRsearch)")
         started = time.monotonic()
-        start_run(mlr, factory, root / "mlr", "bench")
+        start_run(mlr, factory, root / "mlr", "bench", testbed_file=args.testbed)
         took = time.monotonic() - started
         print(f"MLRsearch cross-check ({took:.0f} s): saturation median / MLRsearch throughput")
         for pid, per_kernel in sorted(rates_of(root / "mlr").items()):

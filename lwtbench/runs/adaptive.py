@@ -20,14 +20,20 @@ two kernels is undecided:
   interval). More rounds narrow both intervals until one of the first two holds.
 
 A point where a difference is expected (the headroom model predicts a double reallocation on
-one kernel and not on the other; the caller says which points) also gets rounds while its
-intervals are not yet apart. Rounds go where the answer is close, instead of everywhere.
+one kernel and not on the other) also gets rounds while its intervals are not yet apart.
+Rounds go where the answer is close, instead of everywhere.
+
+**Steering is part of the run.** Which points are expected apart is a :class:`Steering`: the
+caller derives it once (the runs package never imports the model; ``lwtbench run`` and
+``benchmarks/lab_sweep.py`` both use :func:`lwtbench.cli.steering.lab_steering`), the run records
+it in ``run.json`` (``adaptive``), and a resume reads it from there, so a resumed run plans the
+same rounds as the one that was stopped, whoever resumes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
@@ -58,6 +64,43 @@ class RateEstimate:
 
     def contains(self, value: float) -> bool:
         return self.ci_low_pps <= value <= self.ci_high_pps
+
+
+@dataclass(frozen=True)
+class Steering:
+    """Where adaptive rounds expect a difference between kernels, and why."""
+
+    expect_apart: frozenset[str] = field(default_factory=frozenset)
+    """Point ids where rounds continue until two kernels' intervals are apart."""
+    basis: str = "none"
+    """Where the set comes from, for a reader of run.json (e.g. the headroom model's
+    prediction at the lab's 206 B of forward headroom)."""
+
+    def __call__(self, point_id: str) -> bool:
+        return point_id in self.expect_apart
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``adaptive`` section of run.json."""
+        return {"expect_apart": sorted(self.expect_apart), "basis": self.basis}
+
+    @classmethod
+    def from_dict(cls, data: object) -> Steering:
+        """Read back :meth:`to_dict`; ``ValueError`` names what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("expected a mapping with expect_apart and basis")
+        ids, basis = data.get("expect_apart"), data.get("basis")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ValueError("expect_apart: expected a list of point ids")
+        if not isinstance(basis, str):
+            raise ValueError("basis: expected a text")
+        return cls(frozenset(ids), basis)
+
+
+def steering_from_predictions(predicted: Mapping[str, Mapping[str, int]], basis: str) -> Steering:
+    """The points where ``predicted`` (point id -> kernel -> reallocations per packet) differs
+    between two kernels: a different reallocation count is a different cost per packet."""
+    differ = {pid for pid, per in predicted.items() if len(set(per.values())) > 1}
+    return Steering(frozenset(differ), basis)
 
 
 def rate_estimate(rates_pps: Sequence[float], seed: int = 0) -> RateEstimate:
