@@ -113,8 +113,26 @@ def drop_basis(rows: pd.DataFrame) -> str:
     return patched if patched is not None and VANILLA in variants else "neighbours"
 
 
-def drop_note(basis: str) -> str:
+QUARTILES = "quartiles"
+"""Bars from the first to the third quartile of the repetitions (rate searches)."""
+BOOTSTRAP = "bootstrap"
+"""Bars for the bootstrap 95 % interval of the median of the rounds (the sweep method)."""
+
+
+def _bar_ends(interval: str) -> tuple[str, str]:
+    """Columns of :func:`median_summary` a panel's bars span."""
+    return ("ci_low", "ci_high") if interval == BOOTSTRAP else ("q1", "q3")
+
+
+def drop_note(basis: str, interval: str = QUARTILES) -> str:
     """The sentence under a rate figure that says how its drop labels were computed."""
+    if interval == BOOTSTRAP and basis != "neighbours":
+        name = kernel_label(basis)
+        return (
+            f"Numbers under points: drop of a kernel (in its colour) relative to {name}, "
+            f"100 (1 - median / median of {basis}) %, positive when slower; shown where at "
+            f"least {DROP_LABEL_MIN_PCT:g} % and the two kernels' 95 % intervals are apart."
+        )
     if basis == "neighbours":
         return (
             "Numbers under points: drop in % of the median relative to the mean of the medians "
@@ -147,9 +165,10 @@ def _gapped(params: Sequence[float], values: Sequence[float], sweep: Sequence[fl
     return full.index.to_numpy(dtype=float), full.to_numpy(dtype=float)
 
 
-def _drops_vs_patched(medians: pd.DataFrame, basis: str) -> pd.DataFrame:
+def _drops_vs_patched(medians: pd.DataFrame, basis: str, interval: str = QUARTILES) -> pd.DataFrame:
     """Per point and kernel other than ``basis``: drop of the medians in %, and whether it is
-    labelled (at least :data:`DROP_LABEL_MIN_PCT` and the quartile bars apart)."""
+    labelled (at least :data:`DROP_LABEL_MIN_PCT` and the bars apart)."""
+    low, high = _bar_ends(interval)
     base = medians[medians["kernel_variant"] == basis].set_index("param")
     rows = []
     for row in medians.itertuples(index=False):
@@ -157,7 +176,7 @@ def _drops_vs_patched(medians: pd.DataFrame, basis: str) -> pd.DataFrame:
             continue
         theirs = base.loc[row.param]
         drop = 100.0 * (1.0 - row.median / float(theirs["median"]))
-        apart = float(row.q3) < float(theirs["q1"])
+        apart = float(getattr(row, high)) < float(theirs[low])
         rows.append(
             (str(row.kernel_variant), row.param, drop, drop >= DROP_LABEL_MIN_PCT and apart)
         )
@@ -185,9 +204,11 @@ def plot_rate_panel(
     per_rep: pd.DataFrame,
     predicted: Sequence[int] = (),
     ordered: bool = True,
+    interval: str = QUARTILES,
 ) -> list[str]:
     """Search throughput (Mpps) per kernel variant of one run and mode: the median over
-    repetitions (marker, joined along a sweep), the first to third quartile (bar) and every
+    repetitions (marker, joined along a sweep), the first to third quartile (bar; with
+    ``interval`` :data:`BOOTSTRAP`, the bootstrap 95 % interval of the median) and every
     repetition (small open circle).
 
     ``per_rep`` has one row per point, kernel and repetition with ``throughput_pps``
@@ -213,11 +234,13 @@ def plot_rate_panel(
         # Nudge kernels sideways a little so their repetitions do not hide each other.
         dx = (i - (len(variants) - 1) / 2) * 0.15 * step
         x, y = _gapped(grp["param"], grp["median"] / 1e6, sweep if ordered else grp["param"])
-        # The middle half of the repetitions (first to third quartile), clipped to the panel.
+        # The middle half of the repetitions (first to third quartile), or the interval of
+        # the median, clipped to the panel.
+        low, high = _bar_ends(interval)
         ax.vlines(
             grp["param"] + dx,
-            (grp["q1"] / 1e6).clip(bottom, top),
-            (grp["q3"] / 1e6).clip(bottom, top),
+            (grp[low] / 1e6).clip(bottom, top),
+            (grp[high] / 1e6).clip(bottom, top),
             color=colour(str(variant)),
             lw=1.0 if dense else 1.6,
             alpha=0.6,
@@ -270,7 +293,7 @@ def plot_rate_panel(
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 4, 5, 10]))  # IOAM: 4 B steps
     basis = drop_basis(medians)
     if basis != "neighbours":
-        drops = _drops_vs_patched(medians, basis)
+        drops = _drops_vs_patched(medians, basis, interval)
     elif ordered:
         drops = _drops_vs_neighbours(medians, sweep)
     else:  # unordered categories (RPL's address sets) have no neighbours to compare with
