@@ -35,7 +35,15 @@ from pathlib import Path
 from lwtbench.analysis.dataset import load_dataset
 from lwtbench.cli.steering import lab_predictions, testbed_steering
 from lwtbench.results.load import load_run
-from lwtbench.runs.adaptive import APART, compare, rate_estimate
+from lwtbench.runs.adaptive import (
+    APART,
+    MIN_EFFECT,
+    MIN_PAIRED_ROUNDS,
+    compare,
+    paired_compare,
+    paired_ratios,
+    rate_estimate,
+)
 from lwtbench.runs.provenance import PROJECT_ROOT
 from lwtbench.runs.rates import start_run
 from lwtbench.scenario.campaign import Campaign, load_campaign, parse_campaign
@@ -134,6 +142,98 @@ def rates_of(root: Path) -> dict[str, dict[str, list[float]]]:
     return out
 
 
+def rounds_of(run_dir: Path) -> dict[str, dict[str, dict[int, float]]]:
+    """Point id -> kernel -> round -> rate, read from one stored run."""
+    out: dict[str, dict[str, dict[int, float]]] = {}
+    for rec in load_run(run_dir).searches:
+        for result in rec.goals.values():
+            value = result.get("throughput_pps") if isinstance(result, dict) else None
+            if value is not None:
+                per = out.setdefault(rec.point_id, {}).setdefault(rec.kernel_variant, {})
+                per[rec.repetition] = float(value)
+    return out
+
+
+def paired_acceptance(
+    rounds: dict[str, dict[str, dict[int, float]]], doubles: set[str]
+) -> Acceptance:
+    """The acceptance check with the paired rule: per round, vanilla's rate over fixed's (the
+    same block, seconds apart); apart when, with enough rounds, the interval of the median
+    ratio shows a difference of at least 3 % (:func:`lwtbench.runs.adaptive.paired_compare`)."""
+    at_doubles: dict[str, bool] = {}
+    others_apart: list[str] = []
+    others = 0
+    for pid, per_kernel in sorted(rounds.items()):
+        if "vanilla" not in per_kernel or "fixed" not in per_kernel:
+            continue
+        ratios = paired_ratios(per_kernel["vanilla"], per_kernel["fixed"])
+        apart = paired_compare(ratios) == APART
+        if pid in doubles:
+            at_doubles[pid] = apart
+        else:
+            others += 1
+            if apart:
+                others_apart.append(pid)
+    return Acceptance(at_doubles, others_apart, others)
+
+
+def run_doubles(run_dir: Path) -> set[str]:
+    """Vanilla's predicted double points of a stored run: its own campaign and the headroom
+    it recorded (dut.rx_headroom)."""
+    prov = load_run(run_dir).provenance
+    campaign = parse_campaign(prov["campaign"]["content"], f"{run_dir}/run.json")
+    model = lab_predictions(campaign, int(prov["dut"]["rx_headroom"]))
+    return {pid for pid, ks in model.items() if ks.get("vanilla", 0) >= 2}
+
+
+def reanalyse(run_dir: Path) -> list[str]:
+    """The acceptance of a stored sweep, as run and with the paired rule, with what decided
+    it: nothing is measured."""
+    rounds = rounds_of(run_dir)
+    doubles = run_doubles(run_dir)
+    lines = [f"run {run_dir}: {len(rounds)} points"]
+    plain = {pid: {k: list(v.values()) for k, v in ks.items()} for pid, ks in rounds.items()}
+    as_run = acceptance(plain, doubles)
+    lines += ["as run (vanilla and fixed intervals apart):", *as_run.lines()]
+    for pid in sorted(doubles):
+        v, f = plain.get(pid, {}).get("vanilla", []), plain.get(pid, {}).get("fixed", [])
+        if len(v) >= 2 and len(f) >= 2:
+            ev, ef = rate_estimate(v), rate_estimate(f)
+            ratios = paired_ratios(rounds[pid]["vanilla"], rounds[pid]["fixed"])
+            lines.append(
+                f"  {pid}: {len(v)} rounds, vanilla {ev.median_pps / 1e6:.3f} "
+                f"[{ev.ci_low_pps / 1e6:.3f}, {ev.ci_high_pps / 1e6:.3f}] fixed "
+                f"{ef.median_pps / 1e6:.3f} [{ef.ci_low_pps / 1e6:.3f}, {ef.ci_high_pps / 1e6:.3f}]"
+                f" Mpps; paired vanilla/fixed per round: " + ", ".join(f"{r:.3f}" for r in ratios)
+            )
+    paired = paired_acceptance(rounds, doubles)
+    lines += [
+        f"paired rule (vanilla/fixed per round, apart with >= {MIN_PAIRED_ROUNDS} rounds and an "
+        f"interval beyond {MIN_EFFECT:.0%}):",
+        *paired.lines(),
+    ]
+    spread = [
+        max(v.values()) / min(v.values())
+        for ks in rounds.values()
+        for v in ks.values()
+        if len(v) >= 2 and min(v.values()) > 0
+    ]
+    pairs = [
+        max(r) / min(r)
+        for pid, ks in rounds.items()
+        if pid not in doubles and "vanilla" in ks and "fixed" in ks
+        for r in [paired_ratios(ks["vanilla"], ks["fixed"])]
+        if len(r) >= 2
+    ]
+    p90 = sorted(spread)[int(0.9 * len(spread))]
+    lines.append(
+        f"noise: highest / lowest round of a point and kernel, median "
+        f"{statistics.median(spread):.3f} (90th percentile {p90:.3f}); of the paired ratio "
+        f"vanilla/fixed at points without a double, median {statistics.median(pairs):.3f}"
+    )
+    return lines
+
+
 def cross_check_points(campaign: Campaign, doubles: set[str], limit: int) -> list[ScenarioPoint]:
     """The vanilla double points and their neighbours in the same sweep, at most ``limit``."""
     points = list(campaign.points)
@@ -159,7 +259,15 @@ def main(argv: list[str] | None = None) -> int:
         help="a kind: lab testbed file (NIC profile, flavour, kernels)",
     )
     parser.add_argument("--data", help="keep the runs here (default: a temporary folder)")
+    parser.add_argument(
+        "--reanalyse",
+        metavar="RUN",
+        help="measure nothing: the acceptance of a stored run, as run and with the paired rule",
+    )
     args = parser.parse_args(argv)
+    if args.reanalyse:
+        print("\n".join(reanalyse(Path(args.reanalyse))))
+        return 0
 
     campaign = subset(load_campaign(args.campaign), args.points)
     lab = lab_config(read_testbed_yaml(args.testbed), args.testbed)

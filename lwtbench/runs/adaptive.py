@@ -158,3 +158,45 @@ def chunks(items: Sequence, size: int) -> Iterable[Sequence]:
     """``items`` in consecutive slices of ``size`` (the last one shorter)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def paired_ratios(a: Mapping[int, float], b: Mapping[int, float]) -> list[float]:
+    """``a[r] / b[r]`` for every round ``r`` (repetition) measured on both kernels, in round
+    order. In an interleaved round both kernels measure a point within the same block, seconds
+    apart, so a slow phase of the host (tens of seconds) scales both and cancels in the ratio."""
+    return [a[r] / b[r] for r in sorted(set(a) & set(b)) if b[r] > 0]
+
+
+MIN_EFFECT = 0.03
+"""Smallest difference between two kernels the paired rule calls apart: 3 %, the drop the
+rate figures label. The lab's two builds differ by about 2 % at points where neither
+reallocates twice (vanilla slower, measured in the first round of the 2026-11-30 sweep), so an
+interval that merely excludes a ratio of 1 would find that everywhere."""
+MIN_PAIRED_ROUNDS = 5
+"""Rounds before the paired rule decides apart: with fewer, the bootstrap interval of a median
+covers far less than 95 % (with 3 rounds it is their range, which covers the median 75 % of the
+time), and points without a difference would be called apart about one time in ten."""
+
+
+def paired_compare(
+    ratios: Sequence[float],
+    min_effect: float = MIN_EFFECT,
+    min_rounds: int = MIN_PAIRED_ROUNDS,
+    seed: int = 0,
+) -> str:
+    """The paired rule on one point's per-round ratios of two kernels (:func:`paired_ratios`):
+
+    - :data:`APART` with at least ``min_rounds`` rounds when the bootstrap 95 % interval of
+      the median ratio lies wholly below ``1 - min_effect`` or above ``1 + min_effect``;
+    - :data:`UNDECIDED` with fewer rounds while every ratio so far lies beyond the effect on
+      one side (it may still become apart: measure more);
+    - :data:`OVERLAPPING` otherwise (no difference of ``min_effect`` shown, nor coming).
+    """
+    if len(ratios) < 2:
+        return UNDECIDED
+    below, above = 1.0 - min_effect, 1.0 + min_effect
+    if len(ratios) < min_rounds:
+        one_side = all(r < below for r in ratios) or all(r > above for r in ratios)
+        return UNDECIDED if one_side else OVERLAPPING
+    ci = median_with_ci(ratios, confidence=0.95, resamples=10_000, seed=seed)
+    return APART if ci.ci_high < below or ci.ci_low > above else OVERLAPPING

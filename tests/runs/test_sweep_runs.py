@@ -310,3 +310,23 @@ def test_benchmark_subset_keeps_matching_points_and_records_them():
     assert parse_campaign(part.raw, "again").points == part.points
     near = cross_check_points(part, {"seg6/encap/segments=13/fs=1514"}, 6)
     assert [p.param for p in near] == [12, 13, 14]
+
+
+def test_benchmark_paired_acceptance_on_synthetic_rounds():
+    # Synthetic rounds (made up): a double point slower in every round though two rounds were
+    # slow phases for both kernels; an offset point 2 % slower; a point with too few rounds.
+    from benchmarks.lab_sweep import paired_acceptance
+
+    slow = {0: 1.0, 1: 0.5, 2: 1.0, 3: 0.6, 4: 1.0}
+    rounds = {
+        "d": {"vanilla": {r: 0.9 * v * 1e6 for r, v in slow.items()},
+              "fixed": {r: v * 1e6 for r, v in slow.items()}},
+        "o": {"vanilla": {r: 0.98 * v * 1e6 for r, v in slow.items()},
+              "fixed": {r: v * 1e6 for r, v in slow.items()}},
+        "few": {"vanilla": {0: 0.9e6, 1: 0.9e6}, "fixed": {0: 1e6, 1: 1e6}},
+    }  # fmt: skip
+    check = paired_acceptance(rounds, {"d", "few"})
+    assert check.doubles == {"d": True, "few": False} and check.others_apart == []
+    assert not check.passed
+    del rounds["few"]
+    assert paired_acceptance(rounds, {"d"}).passed
