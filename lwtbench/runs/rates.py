@@ -11,6 +11,7 @@ resumes at the first trial that was not committed.
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -435,7 +436,13 @@ def _one_search(
             trial_time_s=outcome.trial_time_s,
             goals={g.name: g.to_dict() for g in outcome.goals},
             timestamp=utc_now(),
-            testbed=dict(getattr(testbed, "last_search_provenance", None) or {}),
+            testbed={
+                **(getattr(testbed, "last_search_provenance", None) or {}),
+                # The host's load when the search ended: in the lab the DUT shares the host's
+                # CPUs, and other work on them (builds, VMs) slows it by 2-3x (seen in the
+                # first lab sweep), so a reader can tell a contaminated search afterwards.
+                "orchestrator_loadavg_1m": os.getloadavg()[0],
+            },
         )
     )
     return measured, recording.replayed

@@ -330,3 +330,9 @@ def test_benchmark_paired_acceptance_on_synthetic_rounds():
     assert not check.passed
     del rounds["few"]
     assert paired_acceptance(rounds, {"d"}).passed
+
+
+def test_each_search_records_the_hosts_load(tmp_path):
+    summary = start_run(campaign(max_repetitions=None), factory(EQUAL), tmp_path, "r")
+    loads = [s.testbed["orchestrator_loadavg_1m"] for s in load_searches(summary.directory)]
+    assert len(loads) == 24 and all(isinstance(x, float) and x >= 0 for x in loads)
