@@ -186,6 +186,26 @@ def run_doubles(run_dir: Path) -> set[str]:
     return {pid for pid, ks in model.items() if ks.get("vanilla", 0) >= 2}
 
 
+def timeline(run_dir: Path, minutes: int = 5) -> list[str]:
+    """Median rate of the searches that ended in each ``minutes`` window, with the host's
+    load where recorded: slow phases of the host show as a fall of every kernel's rate."""
+    windows: dict[str, list[float]] = {}
+    loads: dict[str, list[float]] = {}
+    for rec in load_run(run_dir).searches:
+        value = next(iter(rec.goals.values()), {}).get("throughput_pps")
+        stamp = rec.timestamp[11:16]
+        key = f"{stamp[:3]}{int(stamp[3:]) // minutes * minutes:02d}"
+        if value is not None:
+            windows.setdefault(key, []).append(float(value))
+        if "orchestrator_loadavg_1m" in rec.testbed:
+            loads.setdefault(key, []).append(float(rec.testbed["orchestrator_loadavg_1m"]))
+    return [
+        f"  {key} UTC: {len(v)} searches, median {statistics.median(v) / 1e6:.3f} Mpps"
+        + (f", host load {statistics.median(loads[key]):.1f}" if key in loads else "")
+        for key, v in sorted(windows.items())
+    ]
+
+
 def reanalyse(run_dir: Path) -> list[str]:
     """The acceptance of a stored sweep, as run and with the paired rule, with what decided
     it: nothing is measured."""
@@ -225,6 +245,19 @@ def reanalyse(run_dir: Path) -> list[str]:
         for r in [paired_ratios(ks["vanilla"], ks["fixed"])]
         if len(r) >= 2
     ]
+    offsets: dict[int, list[float]] = {}
+    for pid, ks in rounds.items():
+        if pid not in doubles and "vanilla" in ks and "fixed" in ks:
+            for r in sorted(set(ks["vanilla"]) & set(ks["fixed"])):
+                offsets.setdefault(r, []).append(ks["vanilla"][r] / ks["fixed"][r])
+    lines.append(
+        "vanilla/fixed at points without a predicted double, median per round: "
+        + ", ".join(
+            f"round {r}: {statistics.median(v):.3f} ({len(v)} points)"
+            for r, v in sorted(offsets.items())
+        )
+    )
+    lines += timeline(run_dir)
     p90 = sorted(spread)[int(0.9 * len(spread))]
     lines.append(
         f"noise: highest / lowest round of a point and kernel, median "
