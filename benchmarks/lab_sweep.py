@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,23 +112,37 @@ def subset(campaign: Campaign, pattern: str | None) -> Campaign:
     return parse_campaign(campaign.raw | {"sweeps": sweeps}, f"{campaign.source} (--points)")
 
 
-def acceptance(rates: dict[str, dict[str, list[float]]], doubles: set[str]) -> Acceptance:
-    """Vanilla against fixed at every point measured on both with two rounds or more."""
+def point_by_point(
+    per_point: dict[str, dict], doubles: set[str], apart: Callable[[dict], bool | None]
+) -> Acceptance:
+    """Vanilla against fixed at every point, ``apart`` deciding from the point's per-kernel
+    data (None: not comparable, left out)."""
     at_doubles: dict[str, bool] = {}
     others_apart: list[str] = []
     others = 0
-    for pid, per_kernel in sorted(rates.items()):
-        v, f = per_kernel.get("vanilla", []), per_kernel.get("fixed", [])
-        if len(v) < 2 or len(f) < 2:
+    for pid, per_kernel in sorted(per_point.items()):
+        decided = apart(per_kernel)
+        if decided is None:
             continue
-        apart = compare(rate_estimate(v), rate_estimate(f)) == APART
         if pid in doubles:
-            at_doubles[pid] = apart
+            at_doubles[pid] = decided
         else:
             others += 1
-            if apart:
+            if decided:
                 others_apart.append(pid)
     return Acceptance(at_doubles, others_apart, others)
+
+
+def acceptance(rates: dict[str, dict[str, list[float]]], doubles: set[str]) -> Acceptance:
+    """Vanilla against fixed at every point measured on both with two rounds or more."""
+
+    def apart(per_kernel: dict[str, list[float]]) -> bool | None:
+        v, f = per_kernel.get("vanilla", []), per_kernel.get("fixed", [])
+        if len(v) < 2 or len(f) < 2:
+            return None
+        return compare(rate_estimate(v), rate_estimate(f)) == APART
+
+    return point_by_point(rates, doubles, apart)
 
 
 def rates_of(root: Path) -> dict[str, dict[str, list[float]]]:
@@ -160,21 +175,14 @@ def paired_acceptance(
     """The acceptance check with the paired rule: per round, vanilla's rate over fixed's (the
     same block, seconds apart); apart when, with enough rounds, the interval of the median
     ratio shows a difference of at least 3 % (:func:`lwtbench.runs.adaptive.paired_compare`)."""
-    at_doubles: dict[str, bool] = {}
-    others_apart: list[str] = []
-    others = 0
-    for pid, per_kernel in sorted(rounds.items()):
+
+    def apart(per_kernel: dict[str, dict[int, float]]) -> bool | None:
         if "vanilla" not in per_kernel or "fixed" not in per_kernel:
-            continue
+            return None
         ratios = paired_ratios(per_kernel["vanilla"], per_kernel["fixed"])
-        apart = paired_compare(ratios) == APART
-        if pid in doubles:
-            at_doubles[pid] = apart
-        else:
-            others += 1
-            if apart:
-                others_apart.append(pid)
-    return Acceptance(at_doubles, others_apart, others)
+        return paired_compare(ratios) == APART
+
+    return point_by_point(rounds, doubles, apart)
 
 
 def run_doubles(run_dir: Path) -> set[str]:
