@@ -185,6 +185,15 @@ def paired_acceptance(
     return point_by_point(rounds, doubles, apart)
 
 
+def run_acceptance(run_dir: Path, campaign: Campaign, doubles: set[str]) -> Acceptance:
+    """The acceptance of a stored run with the rule its campaign's adaptive rounds used."""
+    rounds = rounds_of(run_dir)
+    if campaign.apart_rule == "paired":
+        return paired_acceptance(rounds, doubles)
+    rates = {pid: {k: list(v.values()) for k, v in ks.items()} for pid, ks in rounds.items()}
+    return acceptance(rates, doubles)
+
+
 def run_doubles(run_dir: Path) -> set[str]:
     """Vanilla's predicted double points of a stored run: its own campaign and the headroom
     it recorded (dut.rx_headroom)."""
@@ -289,6 +298,24 @@ def cross_check_points(campaign: Campaign, doubles: set[str], limit: int) -> lis
     return chosen[:limit]
 
 
+def mlr_campaign(campaign: Campaign, sample: list[ScenarioPoint]) -> Campaign:
+    """The cross-check: ``sample``'s points searched once per kernel with MLRsearch (the
+    ``lab-rates`` campaign's goal), in random order (no rounds, no adaptive keys)."""
+    ids = "|".join(re.escape(p.point_id) + "$" for p in sample)
+    raw = {
+        k: v
+        for k, v in subset(campaign, ids).raw.items()
+        if k not in ("block_points", "max_repetitions", "apart_rule")
+    }
+    raw |= {
+        "name": f"{campaign.name}-mlr",
+        "search": load_campaign("lab-rates").raw["search"],
+        "order": "random",
+        "repetitions": 1,
+    }
+    return parse_campaign(raw, f"{campaign.source} (MLRsearch)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--campaign", default="lab-sweep")
@@ -348,19 +375,15 @@ def main(argv: list[str] | None = None) -> int:
         f"bursts not saturating (rate only a lower bound): {len(unsaturated)}"
         + (f": {', '.join(unsaturated[:5])}" if unsaturated else "")
     )
-    check = acceptance(rates, doubles)
+    check = run_acceptance(summary.directory, campaign, doubles)
+    print(f"rule: {campaign.apart_rule}")
     for line in check.lines():
         print(line)
     print(f"run: {summary.directory}")
 
     sample = cross_check_points(campaign, doubles, args.cross_check)
     if sample:
-        ids = "|".join(re.escape(p.point_id) + "$" for p in sample)
-        mlr_raw = load_campaign("lab-rates").raw["search"]
-        mlr = subset(campaign, ids)
-        raw = {k: v for k, v in mlr.raw.items() if k not in ("block_points", "max_repetitions")}
-        raw |= {"name": f"{campaign.name}-mlr", "search": mlr_raw, "order": "random"}
-        mlr = parse_campaign(raw | {"repetitions": 1}, f"{campaign.source} (MLRsearch)")
+        mlr = mlr_campaign(campaign, sample)
         started = time.monotonic()
         start_run(mlr, factory, root / "mlr", "bench", testbed_file=args.testbed)
         took = time.monotonic() - started

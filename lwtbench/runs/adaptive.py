@@ -200,3 +200,32 @@ def paired_compare(
         return UNDECIDED if one_side else OVERLAPPING
     ci = median_with_ci(ratios, confidence=0.95, resamples=10_000, seed=seed)
     return APART if ci.ci_high < below or ci.ci_low > above else OVERLAPPING
+
+
+def needs_more_paired(
+    rounds: Mapping[str, Mapping[int, float]], expect_apart: bool = False, seed: int = 0
+) -> bool:
+    """:func:`needs_more` with the paired rule: some pair of kernels is undecided, or a
+    difference is expected and no pair is apart yet."""
+    pairs = [
+        paired_compare(paired_ratios(a, b), seed=seed) for a, b in combinations(rounds.values(), 2)
+    ]
+    if UNDECIDED in pairs:
+        return True
+    return expect_apart and APART not in pairs
+
+
+def points_needing_paired_rounds(
+    rounds: Mapping[str, Mapping[str, Mapping[int, float]]],
+    expect_apart: Callable[[str], bool] | None = None,
+    seed: int = 0,
+) -> list[str]:
+    """:func:`points_needing_rounds` with the paired rule, from point id -> kernel -> round ->
+    rate."""
+    out = []
+    for point_id, per_kernel in rounds.items():
+        if len(per_kernel) < 2 or any(len(v) < 2 for v in per_kernel.values()):
+            continue
+        if needs_more_paired(per_kernel, bool(expect_apart and expect_apart(point_id)), seed):
+            out.append(point_id)
+    return out

@@ -36,7 +36,7 @@ from ..search.recording import RecordingMeasurer
 from ..search.trial import Measurer, TrialResult
 from ..testbeds.base import Testbed, TestbedFactory
 from ..testbeds.testbed_file import read_testbed_yaml
-from .adaptive import Steering, points_needing_rounds
+from .adaptive import Steering, points_needing_paired_rounds, points_needing_rounds
 from .lock import run_lock
 from .provenance import check_resume_inputs, run_inputs, run_provenance
 
@@ -307,17 +307,22 @@ def adaptive_points(
     """Point ids that get round ``repetition``: decided by :mod:`lwtbench.runs.adaptive` from
     the search throughputs of the finished searches ``records`` of the rounds before it (later
     rounds, e.g. half-finished on a resume, are not looked at)."""
-    rates: dict[str, dict[str, list[float]]] = {}
+    rounds: dict[str, dict[str, dict[int, float]]] = {}
     for rec in records:
         if rec.repetition >= repetition:
             continue
         for result in rec.goals.values():
             value = result.get("throughput_pps") if isinstance(result, dict) else None
             if value is not None:
-                per_kernel = rates.setdefault(rec.point_id, {})
-                per_kernel.setdefault(rec.kernel_variant, []).append(float(value))
+                per_kernel = rounds.setdefault(rec.point_id, {})
+                per_kernel.setdefault(rec.kernel_variant, {})[rec.repetition] = float(value)
     # Only points that had every previous round (one that stopped needing rounds stays out).
-    rates = {pid: ks for pid, ks in rates.items() if all(len(v) == repetition for v in ks.values())}
+    rounds = {
+        pid: ks for pid, ks in rounds.items() if all(len(v) == repetition for v in ks.values())
+    }
+    if campaign.apart_rule == "paired":
+        return points_needing_paired_rounds(rounds, steering, seed)
+    rates = {pid: {k: list(v.values()) for k, v in ks.items()} for pid, ks in rounds.items()}
     return points_needing_rounds(rates, steering, seed)
 
 

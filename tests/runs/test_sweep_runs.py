@@ -310,6 +310,12 @@ def test_benchmark_subset_keeps_matching_points_and_records_them():
     assert parse_campaign(part.raw, "again").points == part.points
     near = cross_check_points(part, {"seg6/encap/segments=13/fs=1514"}, 6)
     assert [p.param for p in near] == [12, 13, 14]
+    # the MLRsearch cross-check of the shipped campaign (paired rounds) is a valid campaign
+    from benchmarks.lab_sweep import mlr_campaign
+
+    mlr = mlr_campaign(full, near)
+    assert [p.param for p in mlr.points] == [12, 13, 14] and mlr.repetitions == 1
+    assert mlr.search.mlr is not None and mlr.max_repetitions is None
 
 
 def test_benchmark_paired_acceptance_on_synthetic_rounds():
@@ -336,3 +342,22 @@ def test_each_search_records_the_hosts_load(tmp_path):
     summary = start_run(campaign(max_repetitions=None), factory(EQUAL), tmp_path, "r")
     loads = [s.testbed["orchestrator_loadavg_1m"] for s in load_searches(summary.directory)]
     assert len(loads) == 24 and all(isinstance(x, float) and x >= 0 for x in loads)
+
+
+def test_the_paired_rule_gives_rounds_to_candidates_until_five_and_stops_at_a_difference(
+    tmp_path,
+):
+    # vanilla 10 % slower everywhere: every point is a candidate after 3 rounds, apart at 5
+    c = campaign(apart_rule="paired")
+    summary = start_run(c, factory({"vanilla": 0.9, "fixed": 1.0}), tmp_path / "a", "r")
+    assert set(rounds_per_point(summary.directory).values()) == {5}
+    # equal kernels: nothing to look for except the expected point, which gets every round
+    summary = start_run(c, factory(EQUAL), tmp_path / "b", "r", steering=WATCH)
+    counts = rounds_per_point(summary.directory)
+    assert counts.pop(("segments=2", "vanilla")) == counts.pop(("segments=2", "fixed")) == 6
+    assert set(counts.values()) == {3}
+
+
+def test_apart_rule_needs_interleaved_rounds():
+    with pytest.raises(InputFileError, match="apart_rule: needs order: interleaved"):
+        campaign(apart_rule="paired", order="random", max_repetitions=None, block_points=None)
