@@ -24,6 +24,7 @@ data.
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import statistics
 import sys
@@ -40,6 +41,7 @@ from lwtbench.runs.adaptive import (
     APART,
     MIN_EFFECT,
     MIN_PAIRED_ROUNDS,
+    UNDECIDED,
     compare,
     paired_compare,
     paired_ratios,
@@ -223,7 +225,55 @@ def timeline(run_dir: Path, minutes: int = 5) -> list[str]:
     ]
 
 
-def reanalyse(run_dir: Path) -> list[str]:
+def quiet_ratios(run_dir: Path, until: str, doubles: set[str]) -> tuple[list[float], list[float]]:
+    """vanilla/fixed of the rounds both kernels measured before ``until`` (an ISO time or
+    ``HH:MM`` of the run's day): (at vanilla's double points, at the other points)."""
+    run = load_run(run_dir)
+    day = run.searches[0].timestamp[:11] if run.searches else ""
+    limit = until if "T" in until else f"{day}{until}"
+    early: dict[tuple[str, int], dict[str, float]] = {}
+    for rec in run.searches:
+        value = next(iter(rec.goals.values()), {}).get("throughput_pps")
+        if rec.timestamp < limit and value:
+            early.setdefault((rec.point_id, rec.repetition), {})[rec.kernel_variant] = value
+    at, elsewhere = [], []
+    for (pid, _), ks in sorted(early.items()):
+        if "vanilla" in ks and "fixed" in ks:
+            (at if pid in doubles else elsewhere).append(ks["vanilla"] / ks["fixed"])
+    return at, elsewhere
+
+
+def replay_paired(
+    at: list[float], elsewhere: list[float], campaign: Campaign, trials: int = 2000
+) -> tuple[float, float, float]:
+    """What the paired rule would decide with rounds like the measured ones: each simulated
+    point draws its per-round ratios with replacement from ``at`` (a double point) or
+    ``elsewhere`` and gets rounds as the runner gives them (3, more while undecided or, at a
+    double, not yet apart, up to the campaign's maximum). Returns (share of doubles apart,
+    share of other points apart, mean rounds of an other point). A what-if from measured
+    ratios, not a measurement."""
+    rng = random.Random(1)
+    most = campaign.max_repetitions or campaign.repetitions
+
+    def decide(pool: list[float], expected: bool) -> tuple[bool, int]:
+        ratios = [rng.choice(pool) for _ in range(campaign.repetitions)]
+        while True:
+            verdict = paired_compare(ratios)
+            more = verdict == UNDECIDED or (expected and verdict != APART)
+            if not more or len(ratios) >= most:
+                return verdict == APART, len(ratios)
+            ratios.append(rng.choice(pool))
+
+    doubles = [decide(at, True)[0] for _ in range(trials)]
+    others = [decide(elsewhere, False) for _ in range(trials)]
+    return (
+        sum(doubles) / trials,
+        sum(a for a, _ in others) / trials,
+        statistics.fmean(n for _, n in others),
+    )
+
+
+def reanalyse(run_dir: Path, quiet_until: str | None = None) -> list[str]:
     """The acceptance of a stored sweep, as run and with the paired rule, with what decided
     it: nothing is measured."""
     rounds = rounds_of(run_dir)
@@ -275,6 +325,21 @@ def reanalyse(run_dir: Path) -> list[str]:
         )
     )
     lines += timeline(run_dir)
+    if quiet_until:
+        at, elsewhere = quiet_ratios(run_dir, quiet_until, doubles)
+        if at and elsewhere:
+            campaign = parse_campaign(load_run(run_dir).provenance["campaign"]["content"], "run")
+            hit, false, mean_rounds = replay_paired(at, elsewhere, campaign)
+            q = sorted(elsewhere)
+            lines += [
+                f"before {quiet_until}: vanilla/fixed at {len(at)} double points "
+                + ", ".join(f"{r:.3f}" for r in sorted(at))
+                + f"; at {len(q)} other points median {statistics.median(q):.3f}, 5-95 % "
+                f"{q[int(0.05 * len(q))]:.3f}-{q[int(0.95 * len(q))]:.3f}, lowest {q[0]:.3f}",
+                f"paired rule replayed on those measured ratios (resampled, a what-if): doubles "
+                f"apart {hit:.1%}, other points apart {false:.1%}, {mean_rounds:.2f} rounds an "
+                f"other point",
+            ]
     p90 = sorted(spread)[int(0.9 * len(spread))]
     lines.append(
         f"noise: highest / lowest round of a point and kernel, median "
@@ -332,9 +397,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="RUN",
         help="measure nothing: the acceptance of a stored run, as run and with the paired rule",
     )
+    parser.add_argument(
+        "--quiet-until",
+        metavar="HH:MM",
+        help="with --reanalyse: replay the paired rule on the rounds measured before this time",
+    )
     args = parser.parse_args(argv)
     if args.reanalyse:
-        print("\n".join(reanalyse(Path(args.reanalyse))))
+        print("\n".join(reanalyse(Path(args.reanalyse), args.quiet_until)))
         return 0
 
     campaign = subset(load_campaign(args.campaign), args.points)

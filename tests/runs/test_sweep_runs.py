@@ -361,3 +361,16 @@ def test_the_paired_rule_gives_rounds_to_candidates_until_five_and_stops_at_a_di
 def test_apart_rule_needs_interleaved_rounds():
     with pytest.raises(InputFileError, match="apart_rule: needs order: interleaved"):
         campaign(apart_rule="paired", order="random", max_repetitions=None, block_points=None)
+
+
+def test_replaying_the_paired_rule_on_ratio_pools():
+    # Made-up pools: doubles ~9 % slower, other points within +-2 % of a 2 % offset.
+    from benchmarks.lab_sweep import replay_paired
+    from lwtbench.scenario.campaign import load_campaign
+
+    c = load_campaign("lab-sweep")
+    hit, false, rounds = replay_paired([0.90, 0.91, 0.92], [0.975, 0.98, 1.0], c, trials=200)
+    assert hit == 1.0 and false == 0.0 and rounds == 3.0
+    # a pool where one round in three looks like a double: some points get 5 rounds
+    hit, false, rounds = replay_paired([0.9], [0.95, 0.99, 1.0], c, trials=400)
+    assert false < 0.02 and 3.0 < rounds < 4.0
