@@ -169,9 +169,9 @@ def paired_ratios(a: Mapping[int, float], b: Mapping[int, float]) -> list[float]
 
 MIN_EFFECT = 0.03
 """Smallest difference between two kernels the paired rule calls apart: 3 %, the drop the
-rate figures label. The lab's two builds differ by about 2 % at points where neither
-reallocates twice (vanilla slower, measured in the first round of the 2026-11-30 sweep), so an
-interval that merely excludes a ratio of 1 would find that everywhere."""
+rate figures label. The lab's two builds differed by about 2 % at points where neither
+reallocates twice (vanilla slower; the quiet first round of a first, unshipped sweep on
+2026-11-30), so an interval that merely excludes a ratio of 1 would find that everywhere."""
 MIN_PAIRED_ROUNDS = 5
 """Rounds before the paired rule decides apart: with fewer, the bootstrap interval of a median
 covers far less than 95 % (with 3 rounds it is their range, which covers the median 75 % of the

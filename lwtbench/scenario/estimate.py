@@ -59,8 +59,8 @@ LAB_COSTS = TestbedCosts(
     basis=(
         "software lab, measured on an idle 2-core host: a UML kernel boots in 0.4-1.0 s "
         "(boot_s in the lab runs' run.json); a saturation search (a warm-up and a burst) took "
-        "0.87 s, about 0.4 s a trial besides its nominal traffic (first minutes of the "
-        "2026-11-30 sweep; other work on the host's CPUs makes it 2-3x slower)"
+        "0.87 s, about 0.4 s a trial besides its nominal traffic (the quiet first minutes of "
+        "an unshipped sweep, 2026-11-30; other work on the host's CPUs made it 2-3x slower)"
     ),
 )
 """The software lab (``kind: lab``)."""
