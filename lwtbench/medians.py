@@ -42,3 +42,29 @@ def median_interval(
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(medians, [tail, 1.0 - tail])
     return float(np.median(data)), float(low), float(high)
+
+
+PAIRED_MIN_EFFECT = 0.03
+"""Smallest difference between two kernels the paired rule calls apart: 3 %, the drop the
+rate figures label. The lab's two builds differed by about 2 % at points where neither
+reallocates twice (vanilla slower; the quiet first round of a first, unshipped sweep on
+2026-11-30), so an interval that merely excludes a ratio of 1 would find that everywhere."""
+PAIRED_MIN_ROUNDS = 5
+"""Rounds before the paired rule decides apart: with fewer, the bootstrap interval of a median
+covers far less than 95 % (with 3 rounds it is their range, which covers the median 75 % of the
+time), and points without a difference would be called apart about one time in ten."""
+
+
+def ratios_apart(
+    ratios: Sequence[float],
+    min_effect: float = PAIRED_MIN_EFFECT,
+    min_rounds: int = PAIRED_MIN_ROUNDS,
+    seed: int = 0,
+) -> bool:
+    """The paired rule's "apart": at least ``min_rounds`` per-round ratios of two kernels whose
+    median's bootstrap 95 % interval lies wholly below ``1 - min_effect`` or above
+    ``1 + min_effect``."""
+    if len(ratios) < max(2, min_rounds):
+        return False
+    _, low, high = median_interval(ratios, seed=seed)
+    return high < 1.0 - min_effect or low > 1.0 + min_effect

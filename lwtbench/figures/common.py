@@ -12,6 +12,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..analysis.drops import VANILLA, patched_name
 from ..analysis.rates import label_tags
+from ..medians import PAIRED_MIN_EFFECT, PAIRED_MIN_ROUNDS, ratios_apart
 from . import style
 from .robust import RATE, median_summary
 from .vocabulary import kernel_label, kernel_sort_key
@@ -117,15 +118,27 @@ QUARTILES = "quartiles"
 """Bars from the first to the third quartile of the repetitions (rate searches)."""
 BOOTSTRAP = "bootstrap"
 """Bars for the bootstrap 95 % interval of the median of the rounds (the sweep method)."""
+PAIRED = "paired"
+"""Bars as :data:`BOOTSTRAP`; drops labelled by the paired rule the run's adaptive rounds
+followed (per-round ratios within a block: :func:`lwtbench.medians.ratios_apart`)."""
 
 
 def _bar_ends(interval: str) -> tuple[str, str]:
     """Columns of :func:`median_summary` a panel's bars span."""
-    return ("ci_low", "ci_high") if interval == BOOTSTRAP else ("q1", "q3")
+    return ("ci_low", "ci_high") if interval in (BOOTSTRAP, PAIRED) else ("q1", "q3")
 
 
 def drop_note(basis: str, interval: str = QUARTILES) -> str:
     """The sentence under a rate figure that says how its drop labels were computed."""
+    if interval == PAIRED and basis != "neighbours":
+        name = kernel_label(basis)
+        return (
+            f"Numbers under points: drop of a kernel (in its colour) relative to {name}, "
+            f"100 (1 - median / median of {basis}) %, positive when slower; shown where at "
+            f"least {DROP_LABEL_MIN_PCT:g} % and the two kernels are told apart round by round "
+            f"(at least {PAIRED_MIN_ROUNDS} rounds, and the 95 % interval of the median of "
+            f"their per-round ratio beyond {PAIRED_MIN_EFFECT:.0%})."
+        )
     if interval == BOOTSTRAP and basis != "neighbours":
         name = kernel_label(basis)
         return (
@@ -181,6 +194,27 @@ def _drops_vs_patched(medians: pd.DataFrame, basis: str, interval: str = QUARTIL
             (str(row.kernel_variant), row.param, drop, drop >= DROP_LABEL_MIN_PCT and apart)
         )
     return pd.DataFrame(rows, columns=["kernel_variant", "param", "drop_pct", "labelled"])
+
+
+def _drops_paired(per_rep: pd.DataFrame, medians: pd.DataFrame, basis: str) -> pd.DataFrame:
+    """:func:`_drops_vs_patched` with the paired rule: labelled where the drop is at least
+    :data:`DROP_LABEL_MIN_PCT` and the kernel's per-round ratios to ``basis`` are apart."""
+    drops = _drops_vs_patched(medians, basis, BOOTSTRAP)
+    if drops.empty:
+        return drops
+    rounds = {
+        (float(p), str(k)): dict(zip(g["repetition"], g[RATE], strict=True))
+        for (p, k), g in per_rep.groupby(["param", "kernel_variant"])
+    }
+    labelled = []
+    for row in drops.itertuples(index=False):
+        mine, theirs = (
+            rounds[(float(row.param), row.kernel_variant)],
+            rounds[(float(row.param), basis)],
+        )
+        ratios = [mine[r] / theirs[r] for r in sorted(set(mine) & set(theirs)) if theirs[r] > 0]
+        labelled.append(row.drop_pct >= DROP_LABEL_MIN_PCT and ratios_apart(ratios))
+    return drops.assign(labelled=labelled)
 
 
 def _drops_vs_neighbours(medians: pd.DataFrame, sweep: Sequence[float]) -> pd.DataFrame:
@@ -293,7 +327,11 @@ def plot_rate_panel(
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 4, 5, 10]))  # IOAM: 4 B steps
     basis = drop_basis(medians)
     if basis != "neighbours":
-        drops = _drops_vs_patched(medians, basis, interval)
+        drops = (
+            _drops_paired(per_rep, medians, basis)
+            if interval == PAIRED
+            else _drops_vs_patched(medians, basis, interval)
+        )
     elif ordered:
         drops = _drops_vs_neighbours(medians, sweep)
     else:  # unordered categories (RPL's address sets) have no neighbours to compare with

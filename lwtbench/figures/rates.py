@@ -17,6 +17,7 @@ import pandas as pd
 from ..analysis.rates import RATE_METRIC
 from .common import (
     BOOTSTRAP,
+    PAIRED,
     QUARTILES,
     FigureNotAvailable,
     drop_basis,
@@ -127,6 +128,7 @@ MARKS = {
         "bars: bootstrap 95 % interval of that median; open circles: each round."
     ),
 }
+MARKS[PAIRED] = MARKS[BOOTSTRAP]
 """What a rate panel's marks are, per kind of bar."""
 
 
@@ -138,7 +140,7 @@ def _notes(
     bases = sorted({(drop_basis(of_run), kinds[run]) for run, of_run in _by_run(rows)})
     if not ordered:  # address sets have no neighbours: only vanilla vs patched is labelled
         bases = [b for b in bases if b[0] != "neighbours"]
-    marks = [MARKS[k] for k in sorted(set(kinds.values()), reverse=True)]
+    marks = list(dict.fromkeys(MARKS[k] for k in sorted(set(kinds.values()), reverse=True)))
     return " ".join([*marks, *dict.fromkeys(drop_note(b, k) for b, k in bases)])
 
 

@@ -18,7 +18,7 @@ from ..analysis.evaluators import Context
 from ..analysis.rates import rate_search_points, throughput_per_repetition
 from . import style
 from .baseline import baseline_loss_vs_load
-from .common import BOOTSTRAP, QUARTILES, FigureNotAvailable, tags
+from .common import BOOTSTRAP, PAIRED, QUARTILES, FigureNotAvailable, tags
 from .headroom import model_figure_captions
 from .rates import ioam_rate_vs_trace_size, rpl_rate_per_address_set, srv6_rate_vs_segments
 from .reallocs import reallocs_measured_vs_model
@@ -130,8 +130,16 @@ def widest_runs(per_rep: pd.DataFrame, testbed_of: Callable[[str], str]) -> list
 
 def rate_intervals(ctx: Context, runs: list[str]) -> dict[str, str]:
     """Each run's bars: the bootstrap interval of the median for the sweep method (saturation
-    bursts in rounds), quartiles of the repetitions for rate searches."""
-    return {run: BOOTSTRAP if _method(ctx, run) == "saturation" else QUARTILES for run in runs}
+    bursts in rounds; drops labelled by the paired rule when the run's rounds followed it),
+    quartiles of the repetitions for rate searches."""
+    out = {}
+    for run in runs:
+        campaign = ctx.data.provenance.get(run, {}).get("campaign")
+        content = campaign.get("content") if isinstance(campaign, dict) else None
+        paired = isinstance(content, dict) and content.get("apart_rule") == "paired"
+        sweep = _method(ctx, run) == "saturation"
+        out[run] = (PAIRED if paired else BOOTSTRAP) if sweep else QUARTILES
+    return out
 
 
 def _method(ctx: Context, run: str) -> str:
@@ -164,13 +172,18 @@ def method_words(ctx: Context, run: str) -> str:
     if search.get("method") == "saturation":
         most = content.get("max_repetitions")
         rounds = f"{reps} to {most} rounds" if most else f"{reps} rounds"
+        paired = (
+            ", comparing them round by round within a block"
+            if content.get("apart_rule") == "paired"
+            else ""
+        )
         return (
             f"Method: one saturation burst per point, kernel and round (pktgen asked for "
             f"{float(search.get('load_pps', 0)) / 1e6:g} Mpps for {search.get('duration_s')} s; "
             f"the rate is what the DUT forwarded), kernels interleaved in blocks of "
             f"{content.get('block_points')} points within each round, {rounds} (more only "
-            f"where two kernels were not yet told apart); markers: median of the rounds, bars: "
-            f"its bootstrap 95 % interval."
+            f"where two kernels were not yet told apart{paired}); markers: median of the rounds, "
+            f"bars: its bootstrap 95 % interval."
         )
     if search.get("method"):
         return (

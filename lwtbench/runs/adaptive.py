@@ -38,6 +38,7 @@ from itertools import combinations
 
 import numpy as np
 
+from ..medians import PAIRED_MIN_EFFECT, PAIRED_MIN_ROUNDS, ratios_apart
 from .pairedrounds import median_with_ci
 
 APART = "apart"
@@ -167,15 +168,8 @@ def paired_ratios(a: Mapping[int, float], b: Mapping[int, float]) -> list[float]
     return [a[r] / b[r] for r in sorted(set(a) & set(b)) if b[r] > 0]
 
 
-MIN_EFFECT = 0.03
-"""Smallest difference between two kernels the paired rule calls apart: 3 %, the drop the
-rate figures label. The lab's two builds differed by about 2 % at points where neither
-reallocates twice (vanilla slower; the quiet first round of a first, unshipped sweep on
-2026-11-30), so an interval that merely excludes a ratio of 1 would find that everywhere."""
-MIN_PAIRED_ROUNDS = 5
-"""Rounds before the paired rule decides apart: with fewer, the bootstrap interval of a median
-covers far less than 95 % (with 3 rounds it is their range, which covers the median 75 % of the
-time), and points without a difference would be called apart about one time in ten."""
+MIN_EFFECT = PAIRED_MIN_EFFECT
+MIN_PAIRED_ROUNDS = PAIRED_MIN_ROUNDS
 
 
 def paired_compare(
@@ -198,8 +192,7 @@ def paired_compare(
     if len(ratios) < min_rounds:
         one_side = all(r < below for r in ratios) or all(r > above for r in ratios)
         return UNDECIDED if one_side else OVERLAPPING
-    ci = median_with_ci(ratios, confidence=0.95, resamples=10_000, seed=seed)
-    return APART if ci.ci_high < below or ci.ci_low > above else OVERLAPPING
+    return APART if ratios_apart(ratios, min_effect, min_rounds, seed) else OVERLAPPING
 
 
 def needs_more_paired(

@@ -691,7 +691,7 @@ def test_sweep_runs_draw_the_bootstrap_interval_and_label_drops_where_intervals_
 
 
 def test_rate_captions_say_the_method_and_testbed_of_their_runs(paper_like_data):
-    from lwtbench.figures.render import method_words, testbed_words
+    from lwtbench.figures.render import method_words, rate_intervals, testbed_words
 
     ctx = build_context(paper_like_data)
     run = sorted(ctx.data.provenance)[0]
@@ -703,6 +703,45 @@ def test_rate_captions_say_the_method_and_testbed_of_their_runs(paper_like_data)
     words = method_words(ctx, run)
     assert "saturation burst" in words and "3 Mpps for 0.1 s" in words
     assert "blocks of 8 points" in words and "3 to 9 rounds" in words
-    assert "bootstrap 95 % interval" in words
+    assert "bootstrap 95 % interval" in words and "round by round" not in words
+    assert rate_intervals(ctx, [run]) == {run: "bootstrap"}
+    prov["campaign"]["content"]["apart_rule"] = "paired"
+    assert "comparing them round by round within a block" in method_words(ctx, run)
+    assert rate_intervals(ctx, [run]) == {run: "paired"}
     prov["search"] = {"method": "mlrsearch"}
     assert "quartile" in method_words(ctx, run)
+
+
+def test_paired_runs_label_a_drop_the_rounds_show_though_slow_phases_widen_the_bars():
+    from lwtbench.figures.common import BOOTSTRAP, PAIRED
+
+    # Invented rounds: two slow phases (rounds 1 and 3) hit both kernels of a block alike;
+    # vanilla is 9 % slower than fixed in every round at 13, equal at 12.
+    phase = [1.0, 0.5, 1.0, 0.6, 1.0]
+    rows = pd.DataFrame(
+        [
+            dict(
+                run_id="s/r",
+                protocol="seg6",
+                mode="encap",
+                param_name="segments",
+                param=p,
+                frame_size=1514,
+                labels="",
+                kernel_variant=k,
+                repetition=r,
+                throughput_pps=1e6 * f * (0.91 if (p, k) == (13, "vanilla") else 1.0),
+            )
+            for p in (12, 13)
+            for k in ("vanilla", "fixed")
+            for r, f in enumerate(phase)
+        ]
+    )
+    assert plot_rate_panel(plt.subplots()[1], rows, interval=PAIRED) == [
+        "13: vanilla drop 9.0 % vs fixed"
+    ]
+    # the kernels' own intervals span the slow phases and overlap: no label without pairing
+    assert plot_rate_panel(plt.subplots()[1], rows, interval=BOOTSTRAP) == []
+    # with three rounds the paired rule decides nothing yet
+    three = rows[rows["repetition"] < 3]
+    assert plot_rate_panel(plt.subplots()[1], three, interval=PAIRED) == []
