@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..analysis.rates import max_rate_per_repetition, rate_search_points
+from ..analysis.rates import SATURATION_SEARCH, max_rate_per_repetition, rate_search_points
 from .common import FigureNotAvailable, colour, finish, new_figure
 from .vocabulary import goal_label, kernel_label
 
@@ -22,6 +22,10 @@ def baseline_loss_vs_load(
     # lab's counting runs send each point once, at pktgen's own rate).
     rows = rate_search_points(trials)
     rows = rows[rows["protocol"] == "ipv6"] if not rows.empty else rows
+    if not rows.empty and "search" in rows.columns:
+        # A saturation burst is one load far above capacity: its rate is drawn as a line
+        # below, but its trials are no point of a loss curve (they would sit off the axis).
+        rows = rows[rows["search"].astype(str) != SATURATION_SEARCH]
     if rows.empty:
         raise FigureNotAvailable(
             "plain ipv6 trials at two or more offered loads (a baseline throughput campaign)"
@@ -60,7 +64,9 @@ def baseline_loss_vs_load(
             value = grp["throughput_pps"].dropna()
             if value.empty:
                 continue
-            x = value.mean() / 1e6
+            # Rounds of saturation bursts are summarised by their median (as the rate
+            # figures draw them), rate searches by their mean.
+            x = (value.median() if goal == SATURATION_SEARCH else value.mean()) / 1e6
             marks.append(x)
             # Named in the legend, not beside the line: results of two kernels sit a few
             # kpps apart, and text there would be struck through by the other's line.
