@@ -745,3 +745,44 @@ def test_paired_runs_label_a_drop_the_rounds_show_though_slow_phases_widen_the_b
     # with three rounds the paired rule decides nothing yet
     three = rows[rows["repetition"] < 3]
     assert plot_rate_panel(plt.subplots()[1], three, interval=PAIRED) == []
+
+
+def test_a_sweeps_baseline_shows_each_kernels_rounds_and_their_median():
+    # a sweep's plain IPv6 point: one overload burst per round and kernel (invented rates)
+    rates = {"vanilla": [1.46e6, 1.40e6, 1.50e6], "fixed": [1.56e6, 1.52e6, 1.58e6]}
+    trials = pd.DataFrame(
+        [
+            {
+                "run_id": "s/r",
+                "point_id": "ipv6/none/none=0/fs=1514",
+                "protocol": "ipv6",
+                "kernel_variant": k,
+                "repetition": r,
+                "intended_load_pps": 3e6,
+                "received": 1,
+                "duration_s": 0.1,
+                "loss_ratio": 0.5,
+                "warmup": False,
+                "search": "saturation",
+            }
+            for k, values in rates.items()
+            for r in range(len(values))
+        ]
+    )
+    results = pd.DataFrame(
+        [
+            {"kernel_variant": k, "goal": "saturation", "throughput_pps": v}
+            for k, values in rates.items()
+            for v in values
+        ]
+    )
+    fig = baseline_loss_vs_load(trials, STAMP, results)
+    t = texts(fig)
+    assert f"{kernel_label('vanilla')}: 1.460 Mpps, median of 3 rounds" in t
+    assert f"{kernel_label('fixed')}: 1.560 Mpps, median of 3 rounds" in t
+    dots = [c for c in fig.axes[0].collections if len(c.get_offsets())]
+    assert sorted(x for c in dots for x, _ in c.get_offsets()) == sorted(
+        v / 1e6 for values in rates.values() for v in values
+    )
+    with pytest.raises(FigureNotAvailable, match="saturation rounds"):
+        baseline_loss_vs_load(trials, STAMP)  # no search results: nothing to draw
