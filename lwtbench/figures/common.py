@@ -130,33 +130,27 @@ def _bar_ends(interval: str) -> tuple[str, str]:
 
 def drop_note(basis: str, interval: str = QUARTILES) -> str:
     """The sentence under a rate figure that says how its drop labels were computed."""
-    if interval == PAIRED and basis != "neighbours":
-        name = kernel_label(basis)
-        return (
-            f"Numbers under points: drop of a kernel (in its colour) relative to {name}, "
-            f"100 (1 - median / median of {basis}) %, positive when slower; shown where at "
-            f"least {DROP_LABEL_MIN_PCT:g} % and the two kernels are told apart round by round "
-            f"(at least {PAIRED_MIN_ROUNDS} rounds, and the 95 % interval of the median of "
-            f"their per-round ratio beyond {PAIRED_MIN_EFFECT:.0%})."
-        )
-    if interval == BOOTSTRAP and basis != "neighbours":
-        name = kernel_label(basis)
-        return (
-            f"Numbers under points: drop of a kernel (in its colour) relative to {name}, "
-            f"100 (1 - median / median of {basis}) %, positive when slower; shown where at "
-            f"least {DROP_LABEL_MIN_PCT:g} % and the two kernels' 95 % intervals are apart."
-        )
     if basis == "neighbours":
         return (
             "Numbers under points: drop in % of the median relative to the mean of the medians "
             f"at the two neighbouring points, where at least {DROP_LABEL_MIN_PCT:g} %."
         )
-    name = kernel_label(basis)
+    when = {
+        PAIRED: (
+            f"the two kernels are told apart round by round (at least {PAIRED_MIN_ROUNDS} "
+            f"rounds, and the 95 % interval of the median of their per-round ratio beyond "
+            f"{PAIRED_MIN_EFFECT:.0%})"
+        ),
+        BOOTSTRAP: "the two kernels' 95 % intervals are apart",
+    }.get(
+        interval,
+        f"the kernel's third quartile lies below the first quartile of {basis} (their bars do "
+        "not overlap)",
+    )
     return (
-        f"Numbers under points: drop of a kernel (in its colour) relative to {name}, "
-        f"100 (1 - median / median of {basis}) %, positive when slower; shown where at least "
-        f"{DROP_LABEL_MIN_PCT:g} % and the kernel's third quartile lies below the first "
-        f"quartile of {basis} (their bars do not overlap)."
+        f"Numbers under points: drop of a kernel (in its colour) relative to "
+        f"{kernel_label(basis)}, 100 (1 - median / median of {basis}) %, positive when slower; "
+        f"shown where at least {DROP_LABEL_MIN_PCT:g} % and {when}."
     )
 
 

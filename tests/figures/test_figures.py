@@ -67,6 +67,28 @@ SRV6 = pd.concat(
 )
 
 
+def round_rows(rates) -> pd.DataFrame:
+    """Rows of run ``s/r`` (SRv6 encap) from ``{(segments, kernel): [rate of each round]}``."""
+    return pd.DataFrame(
+        [
+            dict(
+                run_id="s/r",
+                protocol="seg6",
+                mode="encap",
+                param_name="segments",
+                param=p,
+                frame_size=1514,
+                labels="",
+                kernel_variant=k,
+                repetition=i,
+                throughput_pps=v,
+            )
+            for (p, k), values in rates.items()
+            for i, v in enumerate(values)
+        ]
+    )
+
+
 def texts(fig) -> list[str]:
     out = [t.get_text() for t in fig.texts]
     for legend in fig.legends:
@@ -655,24 +677,7 @@ def test_sweep_runs_draw_the_bootstrap_interval_and_label_drops_where_intervals_
         (14, "vanilla"): [0.84e6, 0.90e6, 1.02e6],
         (14, "fixed"): [0.99e6, 1.0e6, 1.01e6],
     }
-    rows = pd.DataFrame(
-        [
-            dict(
-                run_id="s/r",
-                protocol="seg6",
-                mode="encap",
-                param_name="segments",
-                param=p,
-                frame_size=1514,
-                labels="",
-                kernel_variant=k,
-                repetition=i,
-                throughput_pps=v,
-            )
-            for (p, k), values in rounds.items()
-            for i, v in enumerate(values)
-        ]
-    )
+    rows = round_rows(rounds)
     ax = plt.subplots()[1]
     labels = plot_rate_panel(ax, rows, interval=BOOTSTRAP)
     assert labels == ["13: vanilla drop 10.0 % vs fixed"]
@@ -718,24 +723,12 @@ def test_paired_runs_label_a_drop_the_rounds_show_though_slow_phases_widen_the_b
     # Invented rounds: two slow phases (rounds 1 and 3) hit both kernels of a block alike;
     # vanilla is 9 % slower than fixed in every round at 13, equal at 12.
     phase = [1.0, 0.5, 1.0, 0.6, 1.0]
-    rows = pd.DataFrame(
-        [
-            dict(
-                run_id="s/r",
-                protocol="seg6",
-                mode="encap",
-                param_name="segments",
-                param=p,
-                frame_size=1514,
-                labels="",
-                kernel_variant=k,
-                repetition=r,
-                throughput_pps=1e6 * f * (0.91 if (p, k) == (13, "vanilla") else 1.0),
-            )
+    rows = round_rows(
+        {
+            (p, k): [1e6 * f * (0.91 if (p, k) == (13, "vanilla") else 1.0) for f in phase]
             for p in (12, 13)
             for k in ("vanilla", "fixed")
-            for r, f in enumerate(phase)
-        ]
+        }
     )
     assert plot_rate_panel(plt.subplots()[1], rows, interval=PAIRED) == [
         "13: vanilla drop 9.0 % vs fixed"
