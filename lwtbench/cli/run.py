@@ -77,15 +77,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pre.set_defaults(func=cmd_preflight)
 
 
-def plan_json(campaign, seed: int, remaining=None) -> dict[str, object]:
+def plan_json(campaign, seed: int, outlook=None, costs=None) -> dict[str, object]:
     """The ``--dry-run --json`` document: what :func:`format_plan` prints, as data."""
     from ..runs.rates import plan
-    from ..scenario.estimate import estimate_campaign
+    from ..scenario.estimate import SERVER_COSTS, estimate_campaign, kernel_boots
 
-    searches = plan(campaign, seed) if remaining is None else remaining
-    kernels = [s.kernel_variant for s in searches]
-    estimate = estimate_campaign(campaign)
-    return {
+    searches = plan(campaign, seed) if outlook is None else outlook.searches
+    estimate = estimate_campaign(campaign, costs=costs or SERVER_COSTS, seed=seed)
+    out = {
         "campaign": campaign.name,
         "source": str(campaign.source),
         "seed": seed,
@@ -93,16 +92,25 @@ def plan_json(campaign, seed: int, remaining=None) -> dict[str, object]:
         "points": len(campaign.points),
         "kernels": list(campaign.kernels),
         "repetitions": campaign.repetitions,
+        "max_repetitions": campaign.max_repetitions,
         "order": campaign.order,
-        "resume": remaining is not None,
+        "resume": outlook is not None,
         "searches": [s.search_id for s in searches],
-        "kernel_switches": sum(1 for i, k in enumerate(kernels) if i == 0 or kernels[i - 1] != k),
+        "kernel_boots": kernel_boots(searches),
         "estimate": {
             "wall_s": estimate.wall_s,
             "traffic_s": estimate.traffic_s,
+            "adaptive_wall_max_s": estimate.adaptive_wall_max_s,
             "breakdown": estimate,
         },
     }
+    if outlook is not None:
+        out["adaptive"] = {
+            "decided_rounds": {str(k): v for k, v in outlook.decided_rounds.items()},
+            "open_rounds": outlook.open_rounds,
+            "open_searches_max": outlook.open_searches_max,
+        }
+    return out
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -110,14 +118,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..runs.rates import (
         check_resume,
         format_plan,
-        remaining_searches,
+        recorded_steering,
+        resume_outlook,
         resume_run,
         start_run,
     )
     from ..scenario.campaign import load_campaign
-    from ..testbeds.testbed_file import check_kernels, load_testbed_factory
+    from ..scenario.estimate import costs_for
+    from ..testbeds.testbed_file import check_kernels, load_testbed_factory, read_testbed_yaml
+    from .steering import testbed_steering
 
     factory = load_testbed_factory(args.testbed)
+    costs = costs_for(read_testbed_yaml(args.testbed).get("kind"))
     if args.run_name is not None:
         check_plain_name(args.run_name, "--run")
     if args.resume:
@@ -129,17 +141,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise InputFileError(
                 args.resume, "is not a run directory", "give data/<campaign>/<run>"
             )
+        recorded, seed, prov = check_resume(run_dir, args.testbed, campaign)
+        # A run that recorded its steering keeps it; an older one gets the one a start on
+        # this testbed would derive (as the benchmark gave it).
+        given = None if "adaptive" in prov else testbed_steering(recorded, args.testbed)
+        steering = recorded_steering(prov, run_dir / "run.json", given)
         if args.dry_run:
             # Read only: no lock, no torn line cut, no testbed started, nothing measured.
-            recorded, seed, _prov = check_resume(run_dir, args.testbed, campaign)
-            remaining = remaining_searches(run_dir, recorded, seed)
+            outlook = resume_outlook(run_dir, recorded, seed, steering)
             if args.json:
-                print_json(plan_json(recorded, seed, remaining))
+                print_json(plan_json(recorded, seed, outlook, costs))
             else:
-                print(format_plan(recorded, seed, remaining=remaining))
+                print(format_plan(recorded, seed, outlook=outlook, costs=costs))
             return 0
         with Progress("run") as progress:
-            summary = resume_run(run_dir, factory, progress, args.testbed, campaign)
+            summary = resume_run(run_dir, factory, progress, args.testbed, campaign, steering)
     else:
         if not args.campaign:
             raise InputFileError("--campaign", "missing", "give --campaign FILE (or --resume RUN)")
@@ -148,15 +164,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.dry_run:
             seed = campaign.seed if campaign.seed is not None else 0
             if args.json:
-                print_json(plan_json(campaign, seed))
+                print_json(plan_json(campaign, seed, costs=costs))
                 return 0
-            print(format_plan(campaign, seed))
+            print(format_plan(campaign, seed, costs=costs))
             if campaign.seed is None:
                 print("  (no seed in the file: a real run draws one and records it)")
             return 0
         with Progress("run") as progress:
             summary = start_run(
-                campaign, factory, Path(args.data), args.run_name, progress, args.testbed
+                campaign,
+                factory,
+                Path(args.data),
+                args.run_name,
+                progress,
+                args.testbed,
+                testbed_steering(campaign, args.testbed),
             )
     if args.json:
         print_json(summary)

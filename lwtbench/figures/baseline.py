@@ -5,9 +5,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..analysis.rates import max_rate_per_repetition, rate_search_points
+from ..analysis.rates import SATURATION_SEARCH, max_rate_per_repetition, rate_search_points
 from .common import FigureNotAvailable, colour, finish, new_figure
-from .vocabulary import goal_label, kernel_label
+from .vocabulary import goal_label, kernel_label, kernel_sort_key
 
 
 def baseline_loss_vs_load(
@@ -22,10 +22,18 @@ def baseline_loss_vs_load(
     # lab's counting runs send each point once, at pktgen's own rate).
     rows = rate_search_points(trials)
     rows = rows[rows["protocol"] == "ipv6"] if not rows.empty else rows
+    if not rows.empty and "search" in rows.columns:
+        # A saturation burst is one load far above capacity: its rate is drawn as a line
+        # below, but its trials are no point of a loss curve (they would sit off the axis).
+        rows = rows[rows["search"].astype(str) != SATURATION_SEARCH]
     if rows.empty:
-        raise FigureNotAvailable(
-            "plain ipv6 trials at two or more offered loads (a baseline throughput campaign)"
-        )
+        saturation = _saturation_rounds(search_results)
+        if saturation.empty:
+            raise FigureNotAvailable(
+                "plain ipv6 trials at two or more offered loads, or saturation rounds "
+                "(a baseline throughput campaign)"
+            )
+        return _rounds_figure(saturation, stamp)
     fig, axes = new_figure(1, height_in=2.6)
     ax = axes[0]
     for variant, grp in rows.groupby("kernel_variant", sort=True):
@@ -60,7 +68,9 @@ def baseline_loss_vs_load(
             value = grp["throughput_pps"].dropna()
             if value.empty:
                 continue
-            x = value.mean() / 1e6
+            # Rounds of saturation bursts are summarised by their median (as the rate
+            # figures draw them), rate searches by their mean.
+            x = (value.median() if goal == SATURATION_SEARCH else value.mean()) / 1e6
             marks.append(x)
             # Named in the legend, not beside the line: results of two kernels sit a few
             # kpps apart, and text there would be struck through by the other's line.
@@ -96,4 +106,37 @@ def baseline_loss_vs_load(
     ax.set_xlabel("offered load (Mpps)")
     ax.set_title("plain IPv6 forwarding (no tunnel)")
     finish(fig, axes, stamp, "loss (%)", ncol=1)
+    return fig
+
+
+def _saturation_rounds(search_results: pd.DataFrame | None) -> pd.DataFrame:
+    """The saturation rounds among ``search_results`` (one row per round and kernel)."""
+    if search_results is None or search_results.empty:
+        return pd.DataFrame(columns=["kernel_variant", "throughput_pps"])
+    rounds = search_results[search_results["goal"] == SATURATION_SEARCH]
+    return rounds.dropna(subset=["throughput_pps"])
+
+
+def _rounds_figure(rounds: pd.DataFrame, stamp: str) -> plt.Figure:
+    """Plain IPv6 from a sweep: no loss curve (one overload burst a round), so each kernel's
+    rounds are drawn as points on one line, their median as a bar."""
+    fig, axes = new_figure(1, height_in=1.6)
+    ax = axes[0]
+    kernels = sorted(set(rounds["kernel_variant"]), key=kernel_sort_key)
+    for y, variant in enumerate(kernels):
+        rates = rounds.loc[rounds["kernel_variant"] == variant, "throughput_pps"] / 1e6
+        ax.scatter(rates, [y] * len(rates), s=8, facecolors="none", color=colour(variant))
+        ax.plot(
+            [rates.median()] * 2,
+            [y - 0.3, y + 0.3],
+            color=colour(variant),
+            lw=2,
+            label=f"{kernel_label(variant)}: {rates.median():.3f} Mpps, median of "
+            f"{len(rates)} rounds",
+        )
+    ax.set_yticks(range(len(kernels)), [""] * len(kernels))
+    ax.set_ylim(-0.7, len(kernels) - 0.3)
+    ax.set_xlabel("rate forwarded under an overload burst, one point a round (Mpps)")
+    ax.set_title("plain IPv6 forwarding (no tunnel)")
+    finish(fig, axes, stamp, None, ncol=1)
     return fig

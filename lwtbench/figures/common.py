@@ -12,6 +12,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..analysis.drops import VANILLA, patched_name
 from ..analysis.rates import label_tags
+from ..medians import PAIRED_MIN_EFFECT, PAIRED_MIN_ROUNDS, ratios_apart
 from . import style
 from .robust import RATE, median_summary
 from .vocabulary import kernel_label, kernel_sort_key
@@ -113,19 +114,43 @@ def drop_basis(rows: pd.DataFrame) -> str:
     return patched if patched is not None and VANILLA in variants else "neighbours"
 
 
-def drop_note(basis: str) -> str:
+QUARTILES = "quartiles"
+"""Bars from the first to the third quartile of the repetitions (rate searches)."""
+BOOTSTRAP = "bootstrap"
+"""Bars for the bootstrap 95 % interval of the median of the rounds (the sweep method)."""
+PAIRED = "paired"
+"""Bars as :data:`BOOTSTRAP`; drops labelled by the paired rule the run's adaptive rounds
+followed (per-round ratios within a block: :func:`lwtbench.medians.ratios_apart`)."""
+
+
+def _bar_ends(interval: str) -> tuple[str, str]:
+    """Columns of :func:`median_summary` a panel's bars span."""
+    return ("ci_low", "ci_high") if interval in (BOOTSTRAP, PAIRED) else ("q1", "q3")
+
+
+def drop_note(basis: str, interval: str = QUARTILES) -> str:
     """The sentence under a rate figure that says how its drop labels were computed."""
     if basis == "neighbours":
         return (
             "Numbers under points: drop in % of the median relative to the mean of the medians "
             f"at the two neighbouring points, where at least {DROP_LABEL_MIN_PCT:g} %."
         )
-    name = kernel_label(basis)
+    when = {
+        PAIRED: (
+            f"the two kernels are told apart round by round (at least {PAIRED_MIN_ROUNDS} "
+            f"rounds, and the 95 % interval of the median of their per-round ratio beyond "
+            f"{PAIRED_MIN_EFFECT:.0%})"
+        ),
+        BOOTSTRAP: "the two kernels' 95 % intervals are apart",
+    }.get(
+        interval,
+        f"the kernel's third quartile lies below the first quartile of {basis} (their bars do "
+        "not overlap)",
+    )
     return (
-        f"Numbers under points: drop of a kernel (in its colour) relative to {name}, "
-        f"100 (1 - median / median of {basis}) %, positive when slower; shown where at least "
-        f"{DROP_LABEL_MIN_PCT:g} % and the kernel's third quartile lies below the first "
-        f"quartile of {basis} (their bars do not overlap)."
+        f"Numbers under points: drop of a kernel (in its colour) relative to "
+        f"{kernel_label(basis)}, 100 (1 - median / median of {basis}) %, positive when slower; "
+        f"shown where at least {DROP_LABEL_MIN_PCT:g} % and {when}."
     )
 
 
@@ -147,9 +172,10 @@ def _gapped(params: Sequence[float], values: Sequence[float], sweep: Sequence[fl
     return full.index.to_numpy(dtype=float), full.to_numpy(dtype=float)
 
 
-def _drops_vs_patched(medians: pd.DataFrame, basis: str) -> pd.DataFrame:
+def _drops_vs_patched(medians: pd.DataFrame, basis: str, interval: str = QUARTILES) -> pd.DataFrame:
     """Per point and kernel other than ``basis``: drop of the medians in %, and whether it is
-    labelled (at least :data:`DROP_LABEL_MIN_PCT` and the quartile bars apart)."""
+    labelled (at least :data:`DROP_LABEL_MIN_PCT` and the bars apart)."""
+    low, high = _bar_ends(interval)
     base = medians[medians["kernel_variant"] == basis].set_index("param")
     rows = []
     for row in medians.itertuples(index=False):
@@ -157,11 +183,32 @@ def _drops_vs_patched(medians: pd.DataFrame, basis: str) -> pd.DataFrame:
             continue
         theirs = base.loc[row.param]
         drop = 100.0 * (1.0 - row.median / float(theirs["median"]))
-        apart = float(row.q3) < float(theirs["q1"])
+        apart = float(getattr(row, high)) < float(theirs[low])
         rows.append(
             (str(row.kernel_variant), row.param, drop, drop >= DROP_LABEL_MIN_PCT and apart)
         )
     return pd.DataFrame(rows, columns=["kernel_variant", "param", "drop_pct", "labelled"])
+
+
+def _drops_paired(per_rep: pd.DataFrame, medians: pd.DataFrame, basis: str) -> pd.DataFrame:
+    """:func:`_drops_vs_patched` with the paired rule: labelled where the drop is at least
+    :data:`DROP_LABEL_MIN_PCT` and the kernel's per-round ratios to ``basis`` are apart."""
+    drops = _drops_vs_patched(medians, basis, BOOTSTRAP)
+    if drops.empty:
+        return drops
+    rounds = {
+        (float(p), str(k)): dict(zip(g["repetition"], g[RATE], strict=True))
+        for (p, k), g in per_rep.groupby(["param", "kernel_variant"])
+    }
+    labelled = []
+    for row in drops.itertuples(index=False):
+        mine, theirs = (
+            rounds[(float(row.param), row.kernel_variant)],
+            rounds[(float(row.param), basis)],
+        )
+        ratios = [mine[r] / theirs[r] for r in sorted(set(mine) & set(theirs)) if theirs[r] > 0]
+        labelled.append(row.drop_pct >= DROP_LABEL_MIN_PCT and ratios_apart(ratios))
+    return drops.assign(labelled=labelled)
 
 
 def _drops_vs_neighbours(medians: pd.DataFrame, sweep: Sequence[float]) -> pd.DataFrame:
@@ -185,9 +232,11 @@ def plot_rate_panel(
     per_rep: pd.DataFrame,
     predicted: Sequence[int] = (),
     ordered: bool = True,
+    interval: str = QUARTILES,
 ) -> list[str]:
     """Search throughput (Mpps) per kernel variant of one run and mode: the median over
-    repetitions (marker, joined along a sweep), the first to third quartile (bar) and every
+    repetitions (marker, joined along a sweep), the first to third quartile (bar; with
+    ``interval`` :data:`BOOTSTRAP`, the bootstrap 95 % interval of the median) and every
     repetition (small open circle).
 
     ``per_rep`` has one row per point, kernel and repetition with ``throughput_pps``
@@ -213,11 +262,13 @@ def plot_rate_panel(
         # Nudge kernels sideways a little so their repetitions do not hide each other.
         dx = (i - (len(variants) - 1) / 2) * 0.15 * step
         x, y = _gapped(grp["param"], grp["median"] / 1e6, sweep if ordered else grp["param"])
-        # The middle half of the repetitions (first to third quartile), clipped to the panel.
+        # The middle half of the repetitions (first to third quartile), or the interval of
+        # the median, clipped to the panel.
+        low, high = _bar_ends(interval)
         ax.vlines(
             grp["param"] + dx,
-            (grp["q1"] / 1e6).clip(bottom, top),
-            (grp["q3"] / 1e6).clip(bottom, top),
+            (grp[low] / 1e6).clip(bottom, top),
+            (grp[high] / 1e6).clip(bottom, top),
             color=colour(str(variant)),
             lw=1.0 if dense else 1.6,
             alpha=0.6,
@@ -270,7 +321,11 @@ def plot_rate_panel(
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 4, 5, 10]))  # IOAM: 4 B steps
     basis = drop_basis(medians)
     if basis != "neighbours":
-        drops = _drops_vs_patched(medians, basis)
+        drops = (
+            _drops_paired(per_rep, medians, basis)
+            if interval == PAIRED
+            else _drops_vs_patched(medians, basis, interval)
+        )
     elif ordered:
         drops = _drops_vs_neighbours(medians, sweep)
     else:  # unordered categories (RPL's address sets) have no neighbours to compare with

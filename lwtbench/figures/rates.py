@@ -16,6 +16,9 @@ import pandas as pd
 
 from ..analysis.rates import RATE_METRIC
 from .common import (
+    BOOTSTRAP,
+    PAIRED,
+    QUARTILES,
     FigureNotAvailable,
     drop_basis,
     drop_note,
@@ -54,6 +57,7 @@ def _grid(
     predicted: Mapping,
     row_labels: Mapping[str, str],
     ordered: bool = True,
+    intervals: Mapping[str, str] | None = None,
 ) -> tuple[plt.Figure, list[list[plt.Axes]]]:
     """One panel per mode and one row per run: runs (the lab and a TRex testbed, or two lab
     profiles) never share a panel, so a figure cannot blend two platforms' rates. With more
@@ -68,7 +72,8 @@ def _grid(
             if panel.empty:
                 ax.text(0.5, 0.5, "not measured in this run", ha="center", transform=ax.transAxes)
                 continue
-            plot_rate_panel(ax, panel, _predicted_for(predicted, run, mode), ordered)
+            interval = (intervals or {}).get(run, QUARTILES)
+            plot_rate_panel(ax, panel, _predicted_for(predicted, run, mode), ordered, interval)
         axes[0].set_ylabel(RATE_YLABEL)
         if len(runs) > 1:
             heading = axes[0].annotate(
@@ -95,14 +100,15 @@ def _panels(
     predicted: Mapping,
     row_labels: Mapping[str, str],
     needs: str,
+    intervals: Mapping[str, str] | None = None,
 ) -> plt.Figure:
     rows = per_rep[per_rep["protocol"] == protocol] if not per_rep.empty else per_rep
     modes = [m for m in order if m in set(rows.get("mode", []))]
     if rows.empty or not modes:
         raise FigureNotAvailable(needs)
-    fig, grid = _grid(rows, protocol, modes, xlabel, predicted, row_labels)
+    fig, grid = _grid(rows, protocol, modes, xlabel, predicted, row_labels, True, intervals)
     flat = [ax for row in grid for ax in row]
-    finish(fig, flat, stamp, None, _notes(rows), **_row_space(grid))
+    finish(fig, flat, stamp, None, _notes(rows, True, intervals), **_row_space(grid))
     return fig
 
 
@@ -111,17 +117,31 @@ def _row_space(grid: list[list[plt.Axes]]) -> dict[str, float]:
     return {"h_pad": _H_PAD, "top_pad_in": 0.15} if len(grid) > 1 else {}
 
 
-def _notes(rows: pd.DataFrame, ordered: bool = True) -> str:
-    """What the marks are, then how the drop labels were computed, once per distinct basis."""
-    bases = sorted({drop_basis(of_run) for _, of_run in _by_run(rows)})
-    if not ordered:  # address sets have no neighbours: only vanilla vs patched is labelled
-        bases = [b for b in bases if b != "neighbours"]
-    marks = (
+MARKS = {
+    QUARTILES: (
         "Filled markers: median over repetitions of each rate search's throughput (MLRsearch's "
         "conditional throughput for its goal); bars: first to third quartile of the "
         "repetitions; open circles: each one."
-    )
-    return " ".join([marks, *(drop_note(b) for b in bases)])
+    ),
+    BOOTSTRAP: (
+        "Filled markers: median over the rounds of the rate each saturation burst forwarded; "
+        "bars: bootstrap 95 % interval of that median; open circles: each round."
+    ),
+}
+MARKS[PAIRED] = MARKS[BOOTSTRAP]
+"""What a rate panel's marks are, per kind of bar."""
+
+
+def _notes(
+    rows: pd.DataFrame, ordered: bool = True, intervals: Mapping[str, str] | None = None
+) -> str:
+    """What the marks are, then how the drop labels were computed, once per distinct basis."""
+    kinds = {run: (intervals or {}).get(run, QUARTILES) for run, _ in _by_run(rows)}
+    bases = sorted({(drop_basis(of_run), kinds[run]) for run, of_run in _by_run(rows)})
+    if not ordered:  # address sets have no neighbours: only vanilla vs patched is labelled
+        bases = [b for b in bases if b[0] != "neighbours"]
+    marks = list(dict.fromkeys(MARKS[k] for k in sorted(set(kinds.values()), reverse=True)))
+    return " ".join([*marks, *dict.fromkeys(drop_note(b, k) for b, k in bases)])
 
 
 def ioam_rate_vs_trace_size(
@@ -129,6 +149,7 @@ def ioam_rate_vs_trace_size(
     stamp: str,
     predicted: Mapping | None = None,
     row_labels: Mapping[str, str] | None = None,
+    intervals: Mapping[str, str] | None = None,
 ) -> plt.Figure:
     """IOAM: search throughput against pre-allocated trace size, inline and encap panels (C4)."""
     return _panels(
@@ -140,6 +161,7 @@ def ioam_rate_vs_trace_size(
         predicted or {},
         row_labels or {},
         "rate searches of ioam6 points (a throughput campaign on TRex or in the lab)",
+        intervals,
     )
 
 
@@ -148,6 +170,7 @@ def srv6_rate_vs_segments(
     stamp: str,
     predicted: Mapping | None = None,
     row_labels: Mapping[str, str] | None = None,
+    intervals: Mapping[str, str] | None = None,
 ) -> plt.Figure:
     """SRv6: search throughput against segment count for encap, encap.red and inline (C2, C5)."""
     return _panels(
@@ -159,6 +182,7 @@ def srv6_rate_vs_segments(
         predicted or {},
         row_labels or {},
         "rate searches of seg6 points (a throughput campaign on TRex or in the lab)",
+        intervals,
     )
 
 
@@ -168,6 +192,7 @@ def rpl_rate_per_address_set(
     predicted: Mapping | None = None,
     row_labels: Mapping[str, str] | None = None,
     set_sizes: Mapping[str, int] | None = None,
+    intervals: Mapping[str, str] | None = None,
 ) -> plt.Figure:
     """RPL inline: search throughput per address set (compressible or not), per kernel (C8).
 
@@ -185,7 +210,7 @@ def rpl_rate_per_address_set(
     if "labels" not in rows.columns:
         rows = rows.assign(labels="")
     fig, grid = _grid(
-        rows, "rpl", ["inline"], "address set", predicted or {}, row_labels or {}, False
+        rows, "rpl", ["inline"], "address set", predicted or {}, row_labels or {}, False, intervals
     )
     sizes = set_sizes or {}
     for (_, of_run), (ax,) in zip(_by_run(rows), grid, strict=True):
@@ -198,5 +223,5 @@ def rpl_rate_per_address_set(
         ax.set_xticks(ticks, [address_set_label(names[k], sizes.get(names[k])) for k in ticks])
         ax.set_xlim(min(ticks) - 0.6, max(ticks) + 0.6)
     flat = [ax for row in grid for ax in row]
-    finish(fig, flat, stamp, None, _notes(rows, ordered=False), **_row_space(grid))
+    finish(fig, flat, stamp, None, _notes(rows, False, intervals), **_row_space(grid))
     return fig

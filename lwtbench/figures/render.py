@@ -18,7 +18,7 @@ from ..analysis.evaluators import Context
 from ..analysis.rates import rate_search_points, throughput_per_repetition
 from . import style
 from .baseline import baseline_loss_vs_load
-from .common import FigureNotAvailable, tags
+from .common import BOOTSTRAP, PAIRED, QUARTILES, FigureNotAvailable, tags
 from .headroom import model_figure_captions
 from .rates import ioam_rate_vs_trace_size, rpl_rate_per_address_set, srv6_rate_vs_segments
 from .reallocs import reallocs_measured_vs_model
@@ -106,16 +106,108 @@ def _rpl_set_sizes(ctx: Context) -> dict[str, int]:
     return sizes
 
 
+def widest_runs(per_rep: pd.DataFrame, testbed_of: Callable[[str], str]) -> list[str]:
+    """Runs to draw on a rate figure: a run whose points are all measured by another run on
+    the same testbed (windows around the trigger points, then a full sweep) is left out, so
+    the figure shows the whole range once instead of a row per partial run."""
+    if per_rep.empty or "run_id" not in per_rep.columns:
+        return _runs(per_rep)
+    keys = [k for k in ("protocol", "mode", "param", "frame_size", "labels") if k in per_rep]
+    points = {
+        str(run): set(map(tuple, grp[keys].astype(str).to_numpy()))
+        for run, grp in per_rep.groupby("run_id")
+    }
+    return [
+        run
+        for run, mine in sorted(points.items())
+        if not any(
+            mine < theirs and testbed_of(run) == testbed_of(other)
+            for other, theirs in points.items()
+            if other != run
+        )
+    ]
+
+
+def rate_intervals(ctx: Context, runs: list[str]) -> dict[str, str]:
+    """Each run's bars: the bootstrap interval of the median for the sweep method (saturation
+    bursts in rounds; drops labelled by the paired rule when the run's rounds followed it),
+    quartiles of the repetitions for rate searches."""
+    out = {}
+    for run in runs:
+        campaign = ctx.data.provenance.get(run, {}).get("campaign")
+        content = campaign.get("content") if isinstance(campaign, dict) else None
+        paired = isinstance(content, dict) and content.get("apart_rule") == "paired"
+        sweep = _method(ctx, run) == "saturation"
+        out[run] = (PAIRED if paired else BOOTSTRAP) if sweep else QUARTILES
+    return out
+
+
+def _method(ctx: Context, run: str) -> str:
+    search = ctx.data.provenance.get(run, {}).get("search")
+    return str(search.get("method", "")) if isinstance(search, dict) else ""
+
+
+def testbed_words(ctx: Context, run: str) -> str:
+    """The testbed of a run as a caption says it: the software lab with its NIC profile, or
+    the run's own description."""
+    prov = ctx.data.provenance.get(run, {})
+    testbed = prov.get("testbed") if isinstance(prov.get("testbed"), dict) else {}
+    if testbed.get("kind") == "lab":
+        profile = testbed.get("nic_profile")
+        return (
+            f"software lab (UML DUT, {nic_label(str(profile))} headroom profile)"
+            if profile
+            else ("software lab (UML DUT)")
+        )
+    return ctx.data.testbed_of(run)
+
+
+def method_words(ctx: Context, run: str) -> str:
+    """How a run measured its rates, in a sentence: settings from its run.json."""
+    prov = ctx.data.provenance.get(run, {})
+    search = prov.get("search") if isinstance(prov.get("search"), dict) else {}
+    campaign = prov.get("campaign") if isinstance(prov.get("campaign"), dict) else {}
+    content = campaign.get("content") if isinstance(campaign.get("content"), dict) else {}
+    reps = content.get("repetitions")
+    if search.get("method") == "saturation":
+        most = content.get("max_repetitions")
+        rounds = f"{reps} to {most} rounds" if most else f"{reps} rounds"
+        paired = (
+            ", comparing them round by round within a block"
+            if content.get("apart_rule") == "paired"
+            else ""
+        )
+        return (
+            f"Method: one saturation burst per point, kernel and round (pktgen asked for "
+            f"{float(search.get('load_pps', 0)) / 1e6:g} Mpps for {search.get('duration_s')} s; "
+            f"the rate is what the DUT forwarded), kernels interleaved in blocks of "
+            f"{content.get('block_points')} points within each round, {rounds} (more only "
+            f"where two kernels were not yet told apart{paired}); markers: median of the rounds, "
+            f"bars: its bootstrap 95 % interval."
+        )
+    if search.get("method"):
+        return (
+            f"Method: rate searches ({search.get('method')}: the highest rate forwarded within "
+            f"the search's loss goal), {reps} repetitions; markers: median, bars: first to "
+            f"third quartile of the repetitions."
+        )
+    return ""
+
+
 def _rate_figure(func: Callable, protocol: str) -> Callable[[Context], tuple]:
     def make(ctx: Context):
         trials = ctx.data.trials
         rows = trials[trials["protocol"] == protocol] if not trials.empty else trials
         per_rep = throughput_per_repetition(ctx.data.searches, rows)
-        runs = _runs(per_rep)
+        runs = widest_runs(per_rep, ctx.data.testbed_of)
+        per_rep = per_rep[per_rep["run_id"].isin(runs)] if not per_rep.empty else per_rep
         stamp = ctx.data.stamp_for(runs)
         extra = {"set_sizes": _rpl_set_sizes(ctx)} if protocol == "rpl" else {}
         predicted = _predicted_doubles(ctx, protocol)
-        return func(per_rep, stamp, predicted, _row_labels(ctx, runs), **extra), stamp
+        labels = _row_labels(ctx, runs)
+        fig = func(per_rep, stamp, predicted, labels, intervals=rate_intervals(ctx, runs), **extra)
+        words = [f"{method_words(ctx, r)} Testbed: {testbed_words(ctx, r)}." for r in runs]
+        return fig, stamp, " ".join(dict.fromkeys(w.strip() for w in words))
 
     return make
 
@@ -217,23 +309,20 @@ FIGURES: tuple[tuple[str, str, Callable[[Context], tuple]], ...] = (
 
 CAPTIONS: dict[str, str] = {
     "ioam_rate_vs_trace_size": (
-        "Search throughput (the highest rate the DUT forwards within the search's loss goal) "
-        "of IPv6 packets into which the router inserts an IOAM "
+        "Forwarding rate of IPv6 packets into which the router inserts an IOAM "
         "pre-allocated trace (inline: a hop-by-hop option in the packet itself; encap: in a new "
         "outer IPv6 header), against the trace size, per kernel (claim C4). Grey bands: sizes "
         "at which the headroom model predicts two head reallocations per packet on vanilla."
     ),
     "srv6_rate_vs_segments": (
-        "Search throughput (the highest rate the DUT forwards within the search's loss goal) "
-        "of IPv6 packets the router steers through an SRv6 segment "
+        "Forwarding rate of IPv6 packets the router steers through an SRv6 segment "
         "list (encap: new outer header and SRH; encap.red: a reduced SRH, the first "
         "segment carried only as the outer destination; inline: SRH inserted in the packet), "
         "against the number of segments, per kernel (claims C2, C5). Grey bands: segment "
         "counts at which the headroom model predicts two head reallocations per packet on vanilla."
     ),
     "rpl_rate_per_address_set": (
-        "Search throughput (the highest rate the DUT forwards within the search's loss goal) "
-        "of IPv6 packets into which the router inserts an RPL source "
+        "Forwarding rate of IPv6 packets into which the router inserts an RPL source "
         "routing header (RFC 6554), per address set: the number of segments and how many "
         "octets they share with the destination set the header's size (claim C8). Grey band: "
         "a set the headroom model predicts two reallocations per packet for on vanilla."
@@ -263,9 +352,10 @@ CAPTIONS: dict[str, str] = {
 """What each data figure shows, printed under it and in the index (the testbed is added)."""
 
 
-def caption_for(name: str, testbed: str) -> str:
-    """The caption of figure ``name`` with the testbed its data comes from."""
-    text = CAPTIONS.get(name, "")
+def caption_for(name: str, testbed: str, method: str = "") -> str:
+    """The caption of figure ``name``, the method and testbed of its runs in words
+    (``method``), and the testbed its data comes from as recorded."""
+    text = " ".join(t for t in (CAPTIONS.get(name, ""), method) if t)
     return f"{text} Data: {testbed}." if testbed else text
 
 
@@ -277,7 +367,7 @@ def render_all(ctx: Context, out_dir: Path) -> list[FigureOutcome]:
     outcomes = []
     for name, title, make in FIGURES:
         try:
-            fig, stamp = make(ctx)
+            made = make(ctx)
         except FigureNotAvailable as exc:
             outcomes.append(
                 FigureOutcome(
@@ -285,7 +375,8 @@ def render_all(ctx: Context, out_dir: Path) -> list[FigureOutcome]:
                 )
             )
             continue
-        caption = caption_for(name, _testbeds(stamp))
+        fig, stamp = made[:2]
+        caption = caption_for(name, _testbeds(stamp), made[2] if len(made) > 2 else "")
         style.caption(fig, caption)
         paths = style.save(fig, out, name)
         outcomes.append(

@@ -66,6 +66,7 @@ GOAL_WORDS: dict[str, str] = {
     "pdr": "at most 0.5 % loss (PDR, CSIT)",
     "fast": "at most 0.5 % loss, one 1 s trial per load",
     "highest forwarded": "highest forwarded rate of the trials",
+    "saturation": "the rate forwarded under an overload burst (median of the rounds)",
 }
 """What each rate search goal (lwtbench.search.mlr.GOALS) looked for, in words."""
 

@@ -184,7 +184,8 @@ def _read_text(path: Path) -> str:
 
 
 def find_runs(root: Path) -> list[Path]:
-    """Run directories below ``root`` (those holding ``run.json``), sorted.
+    """Run directories below ``root`` (those holding ``run.json``, except folders of
+    paired-rounds files), sorted.
 
     A folder holding a run's other files (``trials.csv``, ``searches.jsonl``) without
     ``run.json`` is an error naming it: skipping it would silently drop measurements.
@@ -200,6 +201,9 @@ def find_runs(root: Path) -> list[Path]:
             runs.add(path.parent)
         elif path.name in (TRIALS_CSV, SEARCHES_JSONL):
             orphans.add(path.parent)
+    # A folder of paired-rounds files (rounds*.json, read by the analysis) carries a run.json
+    # of provenance too; it holds no trials, so it is not a campaign run.
+    runs = {d for d in runs if d in orphans or not any(d.glob("rounds*.json"))}
     missing = sorted(orphans - runs)
     if missing:
         raise InputFileError(

@@ -22,9 +22,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..errors import ParameterError
+from ..medians import median_interval
 
 
 @dataclass(frozen=True)
@@ -85,21 +84,12 @@ def median_with_ci(
     The bootstrap resamples the rounds with replacement; rounds are independent because each
     one carries its own neighbours (the slow phases of the host shift all three together).
     """
-    data = np.asarray(values, dtype=float)
-    if data.size < 2:
-        raise ParameterError("rounds", int(data.size), "need at least 2 rounds for an interval")
-    if not 0.0 < confidence < 1.0:
-        raise ParameterError("confidence", confidence, "must be strictly between 0 and 1")
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, data.size, size=(resamples, data.size))
-    medians = np.median(data[picks], axis=1)
-    tail = (1.0 - confidence) / 2.0
-    low, high = np.quantile(medians, [tail, 1.0 - tail])
+    median, low, high = median_interval(values, confidence, resamples, seed)
     return PairedEstimate(
-        median_excess=float(np.median(data)),
-        ci_low=float(low),
-        ci_high=float(high),
-        rounds=int(data.size),
+        median_excess=median,
+        ci_low=low,
+        ci_high=high,
+        rounds=len(values),
         confidence=confidence,
         resamples=resamples,
         seed=seed,

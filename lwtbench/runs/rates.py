@@ -11,9 +11,9 @@ resumes at the first trial that was not committed.
 from __future__ import annotations
 
 import contextlib
-import json
+import os
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,21 +30,17 @@ from ..scenario.campaign import (
     plan,
     plan_round,
 )
+from ..scenario.estimate import SERVER_COSTS, TestbedCosts, estimate_campaign, kernel_boots
 from ..search.outcome import SearchOutcome
 from ..search.recording import RecordingMeasurer
 from ..search.trial import Measurer, TrialResult
 from ..testbeds.base import Testbed, TestbedFactory
 from ..testbeds.testbed_file import read_testbed_yaml
-from .adaptive import points_needing_rounds
+from .adaptive import Steering, points_needing_paired_rounds, points_needing_rounds
 from .lock import run_lock
 from .provenance import check_resume_inputs, run_inputs, run_provenance
 
 Progress = Callable[[str], None]
-
-ExpectApart = Callable[[str], bool]
-"""Point id -> whether a difference between kernels is expected there (e.g. the headroom
-model predicts a double reallocation on one kernel only); adaptive rounds continue at such
-a point until its intervals are apart. Must be a pure function: a resume replans from it."""
 
 
 @dataclass(frozen=True)
@@ -94,13 +90,13 @@ def start_run(
     run_name: str | None = None,
     progress: Progress | None = None,
     testbed_file: Path | str | None = None,
-    expect_apart: ExpectApart | None = None,
+    steering: Steering | None = None,
 ) -> RunSummary:
     """Create ``data_root/<campaign>/<run>`` and run the whole campaign, holding its lock.
 
     ``testbed_file`` is hashed into run.json so that a resume on another testbed is refused.
-    ``expect_apart`` steers adaptive rounds (campaigns with ``max_repetitions``); a resume
-    must be given the same one.
+    ``steering`` says where adaptive rounds (campaigns with ``max_repetitions``) expect a
+    difference; run.json records it (``adaptive``) and a resume reads it from there.
     """
     seed = campaign.seed if campaign.seed is not None else random.SystemRandom().randrange(2**32)
     directory = Path(data_root) / campaign.name / (run_name or default_run_name())
@@ -111,9 +107,11 @@ def start_run(
         search=campaign.search.describe(),
         kernels={},
     )
+    if campaign.max_repetitions:
+        provenance["adaptive"] = (steering or Steering()).to_dict()
     with run_lock(directory):
         store = RunStore.create(directory, provenance)
-        return _execute(store, campaign, seed, factory, progress, expect_apart)
+        return _execute(store, campaign, seed, factory, progress, steering)
 
 
 def testbed_inputs(testbed_file: Path | str | None) -> dict[str, object]:
@@ -157,16 +155,87 @@ def check_resume(
     return recorded, seed, prov
 
 
-def remaining_searches(directory: Path, campaign: Campaign, seed: int) -> list[PlannedSearch]:
-    """Searches of the plan a resume would still run (read only: nothing is cut or written)."""
-    done: set[str] = set()
+def recorded_steering(
+    provenance: dict[str, object], run_json: Path, given: Steering | None = None
+) -> Steering | None:
+    """The steering a run recorded (``adaptive`` in run.json); ``given`` when it recorded none
+    (a run started before runs recorded it). A ``given`` one that differs from the record is
+    refused: the resumed rounds would not be those of the run that was stopped."""
+    if "adaptive" not in provenance:
+        return given
+    try:
+        recorded = Steering.from_dict(provenance["adaptive"])
+    except ValueError as exc:
+        raise InputFileError(
+            run_json, f"adaptive: {exc}", "restore run.json from the run's backup"
+        ) from None
+    if given is not None and given.expect_apart != recorded.expect_apart:
+        raise InputFileError(
+            run_json,
+            f"records adaptive rounds expected apart at {len(recorded.expect_apart)} points "
+            f"({recorded.basis}); the resume was given {len(given.expect_apart)} ({given.basis})",
+            "resume without giving a steering (the recorded one is used)",
+        )
+    return recorded
+
+
+def finished_records(directory: Path) -> list[SearchRecord]:
+    """The finished searches of a run, read only: a torn last line (no newline) is not a
+    finished search and is left on disk (a resume cuts it)."""
+    out: list[SearchRecord] = []
     path = Path(directory) / "searches.jsonl"
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
-            if line.endswith("\n"):  # a torn last line is not a finished search
-                with contextlib.suppress(ValueError, AttributeError):
-                    done.add(str(json.loads(line).get("search_id")))
-    return [s for s in plan(campaign, seed) if s.search_id not in done]
+            if line.endswith("\n"):
+                with contextlib.suppress(ValueError, TypeError, AttributeError):
+                    out.append(SearchRecord.from_json(line))
+    return out
+
+
+@dataclass(frozen=True)
+class ResumeOutlook:
+    """What a resume would run, as far as it can be known without measuring."""
+
+    searches: list[PlannedSearch]
+    """Searches known to be left: the base rounds' and those of adaptive rounds already
+    decided by the finished rounds before them."""
+    decided_rounds: dict[int, int]
+    """Adaptive round -> points it holds, for the rounds already decided."""
+    open_rounds: int
+    """Adaptive rounds not decided yet (they depend on rounds still to be measured)."""
+    open_searches_max: int
+    """At most this many searches in those open rounds (a point gets a round only if it had
+    every round before it)."""
+
+
+def resume_outlook(
+    directory: Path, campaign: Campaign, seed: int, steering: Steering | None = None
+) -> ResumeOutlook:
+    """Searches a resume would still run (read only: nothing is cut or written), with the
+    adaptive rounds that the finished rounds already decide and a bound on the others."""
+    records = finished_records(directory)
+    done = {r.search_id for r in records}
+    base = plan(campaign, seed)
+    left = [s for s in base if s.search_id not in done]
+    decided: dict[int, int] = {}
+    known = not left  # every round before the next one finished: that round is decided
+    wanted: set[str] = {p.point_id for p in campaign.points}
+    open_rounds = open_max = 0
+    for rep in range(campaign.repetitions, campaign.max_repetitions or 0):
+        if known:
+            wanted = set(adaptive_points(records, campaign, rep, seed, steering))
+            decided[rep] = len(wanted)
+            if not wanted:
+                break
+            this = plan_round(campaign, seed, rep, wanted)
+            left += [s for s in this if s.search_id not in done]
+            known = all(s.search_id in done for s in this)
+        else:
+            # Decided by rounds still to run; a point gets it only if it had every round
+            # before, so the last decided round bounds it.
+            open_rounds += 1
+            open_max += len(plan_round(campaign, seed, rep, wanted))
+    return ResumeOutlook(left, decided, open_rounds, open_max)
 
 
 def resume_run(
@@ -175,17 +244,23 @@ def resume_run(
     progress: Progress | None = None,
     testbed_file: Path | str | None = None,
     campaign: Campaign | None = None,
-    expect_apart: ExpectApart | None = None,
+    steering: Steering | None = None,
 ) -> RunSummary:
-    """Continue a run: the campaign and seed come from its run.json, not from the file.
+    """Continue a run: the campaign, seed and adaptive steering come from its run.json, not
+    from the file or the caller.
 
     Refused, before anything is written, when another process holds the run or when the
-    testbed file (or a given campaign) is not the one the run recorded.
+    testbed file, a given campaign or a given steering is not the one the run recorded. A run
+    that recorded no steering (started before runs recorded it) takes ``steering``, and
+    records it.
     """
     with run_lock(directory, create=False):
-        recorded, seed, _prov = check_resume(directory, testbed_file, campaign)
+        recorded, seed, prov = check_resume(directory, testbed_file, campaign)
+        chosen = recorded_steering(prov, Path(directory) / "run.json", steering)
         store = RunStore.open(Path(directory))
-        return _execute(store, recorded, seed, factory, progress, expect_apart)
+        if recorded.max_repetitions and "adaptive" not in prov:
+            store.update_provenance("adaptive", (chosen or Steering()).to_dict())
+        return _execute(store, recorded, seed, factory, progress, chosen)
 
 
 def _execute(
@@ -194,7 +269,7 @@ def _execute(
     seed: int,
     factory: TestbedFactory,
     progress: Progress | None,
-    expect_apart: ExpectApart | None = None,
+    steering: Steering | None = None,
 ) -> RunSummary:
     say = progress or (lambda _msg: None)
     searches = plan(campaign, seed)
@@ -208,7 +283,7 @@ def _execute(
         # Adaptive rounds: each decided from the rounds before it only, so a resume replans
         # the same rounds from the store and skips the searches already finished.
         for rep in range(campaign.repetitions, campaign.max_repetitions or 0):
-            wanted = set(adaptive_points(store, campaign, rep, seed, expect_apart))
+            wanted = set(adaptive_points(store.searches, campaign, rep, seed, steering))
             if not wanted:
                 break
             extra = plan_round(campaign, seed, rep, wanted)
@@ -223,27 +298,32 @@ def _execute(
 
 
 def adaptive_points(
-    store: RunStore,
+    records: Iterable[SearchRecord],
     campaign: Campaign,
     repetition: int,
     seed: int,
-    expect_apart: ExpectApart | None = None,
+    steering: Steering | None = None,
 ) -> list[str]:
     """Point ids that get round ``repetition``: decided by :mod:`lwtbench.runs.adaptive` from
-    the search throughputs of the rounds before it (later rounds, e.g. half-finished on a
-    resume, are not looked at)."""
-    rates: dict[str, dict[str, list[float]]] = {}
-    for rec in store.searches:
+    the search throughputs of the finished searches ``records`` of the rounds before it (later
+    rounds, e.g. half-finished on a resume, are not looked at)."""
+    rounds: dict[str, dict[str, dict[int, float]]] = {}
+    for rec in records:
         if rec.repetition >= repetition:
             continue
         for result in rec.goals.values():
             value = result.get("throughput_pps") if isinstance(result, dict) else None
             if value is not None:
-                per_kernel = rates.setdefault(rec.point_id, {})
-                per_kernel.setdefault(rec.kernel_variant, []).append(float(value))
+                per_kernel = rounds.setdefault(rec.point_id, {})
+                per_kernel.setdefault(rec.kernel_variant, {})[rec.repetition] = float(value)
     # Only points that had every previous round (one that stopped needing rounds stays out).
-    rates = {pid: ks for pid, ks in rates.items() if all(len(v) == repetition for v in ks.values())}
-    return points_needing_rounds(rates, expect_apart, seed)
+    rounds = {
+        pid: ks for pid, ks in rounds.items() if all(len(v) == repetition for v in ks.values())
+    }
+    if campaign.apart_rule == "paired":
+        return points_needing_paired_rounds(rounds, steering, seed)
+    rates = {pid: {k: list(v.values()) for k, v in ks.items()} for pid, ks in rounds.items()}
+    return points_needing_rounds(rates, steering, seed)
 
 
 class _Runner:
@@ -361,7 +441,13 @@ def _one_search(
             trial_time_s=outcome.trial_time_s,
             goals={g.name: g.to_dict() for g in outcome.goals},
             timestamp=utc_now(),
-            testbed=dict(getattr(testbed, "last_search_provenance", None) or {}),
+            testbed={
+                **(getattr(testbed, "last_search_provenance", None) or {}),
+                # The host's load when the search ended: in the lab the DUT shares the host's
+                # CPUs, and other work on them (builds, VMs) slows it by 2-3x (seen in the
+                # first lab sweep), so a reader can tell a contaminated search afterwards.
+                "orchestrator_loadavg_1m": os.getloadavg()[0],
+            },
         )
     )
     return measured, recording.replayed
@@ -378,43 +464,47 @@ def search_name(spec: SearchSpec) -> str:
     return SATURATION_NAME if spec.saturation is not None else STEPPED_NAME
 
 
-def _switches(searches: list[PlannedSearch]) -> int:
-    kernels = [s.kernel_variant for s in searches]
-    return sum(1 for i, k in enumerate(kernels) if i == 0 or kernels[i - 1] != k)
-
-
 def format_plan(
     campaign: Campaign,
     seed: int,
     limit: int = 20,
-    remaining: list[PlannedSearch] | None = None,
+    outlook: ResumeOutlook | None = None,
+    costs: TestbedCosts | None = None,
 ) -> str:
     """Human-readable plan for ``--dry-run``: counts, first searches, time estimate.
 
-    ``remaining``: the searches a resume would still run (the plan's rest is done).
+    ``outlook``: what a resume would still run (:func:`resume_outlook`); ``costs``: the
+    testbed's boot and trial costs (:func:`lwtbench.scenario.estimate.costs_for`).
     """
-    from ..scenario.estimate import estimate_campaign
-
-    searches = plan(campaign, seed) if remaining is None else remaining
+    estimate = estimate_campaign(campaign, costs=costs or SERVER_COSTS, seed=seed)
+    searches = plan(campaign, seed) if outlook is None else outlook.searches
     lines = [
         f"campaign {campaign.name} ({campaign.source})",
         f"  points: {len(campaign.points)}  kernels: {', '.join(campaign.kernels)}  "
-        f"repetitions: {campaign.repetitions}  order: {campaign.order} (seed {seed})",
+        f"repetitions: {campaign.repetitions}"
+        + (f" (up to {campaign.max_repetitions})" if campaign.max_repetitions else "")
+        + f"  order: {campaign.order} (seed {seed})",
         f"  search: {campaign.search.describe()['method']} goal {campaign.search.goal_label}",
-        f"  searches: {len(searches)}  kernel switches: {_switches(searches)}"
-        + ("" if remaining is None else " (left to run on resume)"),
-        *(
-            [
-                f"  adaptive rounds: up to {campaign.max_repetitions} where kernels are not yet "
-                f"told apart or together (not counted above)"
-            ]
-            if campaign.max_repetitions
-            else []
-        ),
-        *estimate_campaign(campaign).lines(),
+        f"  searches: {len(searches)}  kernel boots: {kernel_boots(searches)}"
+        + ("" if outlook is None else " (left to run on resume)"),
+        *([] if outlook is None else _outlook_lines(outlook)),
+        *estimate.lines(),
         "  first searches:",
     ]
     lines += [f"    {s.search_id}" for s in searches[:limit]]
     if len(searches) > limit:
         lines.append(f"    ... {len(searches) - limit} more")
     return "\n".join(lines)
+
+
+def _outlook_lines(outlook: ResumeOutlook) -> list[str]:
+    out = [
+        f"  adaptive round {rep}: {n} points (decided by the rounds before it)"
+        for rep, n in outlook.decided_rounds.items()
+    ]
+    if outlook.open_rounds:
+        out.append(
+            f"  adaptive rounds not decided yet: {outlook.open_rounds}, at most "
+            f"{outlook.open_searches_max} searches more than listed (decided as rounds finish)"
+        )
+    return out

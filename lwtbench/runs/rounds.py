@@ -10,12 +10,14 @@ cost of the instrumented lines and so the effect; issue 5).
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
-from ..errors import ParameterError
+from ..errors import InputFileError, ParameterError
 from ..packets.route import Route, sized_route
 from ..packets.rpl import RPL_MAX_SEGMENTS
 from ..scenario.point import ScenarioPoint
@@ -183,3 +185,63 @@ def run_rounds(
         result.estimates[variant] = estimate(rs)
     result.seconds = round(time.monotonic() - started, 1)
     return result
+
+
+ROUNDS_PROVENANCE_KEYS = ("testbed", "dut", "generator", "kind", "kernels", "timing")
+"""Sections of a paired-rounds point's provenance that a rounds folder's run.json carries."""
+
+
+def derived_run_json(folder: Path) -> dict[str, object]:
+    """A run.json for a folder of paired-rounds files (``rounds*.json``) written before such
+    folders had one: every field is copied from the files' own fields (``command``,
+    ``project_commit``, ``created``, ``total_s``, each point's ``provenance`` and
+    ``settings``), and the ``derived`` field says so. Refused when the files disagree on the
+    testbed, DUT, generator or kernels (one run.json could not describe them)."""
+    folder = Path(folder)
+    paths = sorted(folder.glob("rounds*.json"))
+    if not paths:
+        raise InputFileError(folder, "holds no rounds*.json", "give a paired-rounds folder")
+    shared: dict[str, object] | None = None
+    files = []
+    for path in paths:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        points = doc.get("points")
+        if not isinstance(points, list) or not points:
+            raise InputFileError(path, "has no points", "give a paired-rounds file")
+        for point in points:
+            prov = {k: point["provenance"].get(k) for k in ROUNDS_PROVENANCE_KEYS}
+            if shared is None:
+                shared = prov
+            elif prov != shared:
+                raise InputFileError(
+                    path, "describes another testbed or kernel build", "give it its own folder"
+                )
+        files.append(
+            {
+                "file": path.name,
+                "command": doc.get("command"),
+                "project_commit": doc.get("project_commit"),
+                "created": doc.get("created"),
+                "total_s": doc.get("total_s"),
+                "points": [p["settings"] for p in points],
+            }
+        )
+    assert shared is not None
+    commits = sorted({str(f["project_commit"]) for f in files})
+    return {
+        "derived": (
+            "written after the runs, from the rounds files' own fields (command, "
+            "project_commit, created, total_s, each point's provenance and settings) by "
+            "lwtbench.runs.rounds.derived_run_json; the rounds files, which hold every "
+            "measurement, are unchanged"
+        ),
+        "schema_version": 1,
+        "created": min(str(f["created"]) for f in files),
+        "project": {
+            "project_commit": "; ".join(commits),
+            # The files record a short commit with "-dirty" or "uncommitted": never clean.
+            "project_tree_dirty": any("dirty" in c or "uncommitted" in c for c in commits),
+        },
+        **shared,
+        "files": files,
+    }

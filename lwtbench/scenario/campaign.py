@@ -24,7 +24,8 @@ Example (see ``campaigns/quick.yaml``)::
 
 Whole sweeps (``campaigns/lab-sweep.yaml``) use ``order: interleaved`` (rounds outermost,
 points in blocks of ``block_points`` measured on every kernel in turn), ``max_repetitions``
-(adaptive rounds: :mod:`lwtbench.runs.adaptive`) and ``search: {method: saturation,
+(adaptive rounds: :mod:`lwtbench.runs.adaptive`; ``apart_rule: paired`` compares kernels round
+by round within a block instead of by their intervals) and ``search: {method: saturation,
 max_load_pps, duration_s, warmup_s, min_loss_ratio}`` (one burst above capacity per point and
 round: :mod:`lwtbench.search.saturation`).
 
@@ -182,6 +183,10 @@ class Campaign:
     """Adaptive rounds (``order: interleaved`` only): after :attr:`repetitions` rounds, points
     whose kernels are not yet told apart or together get more rounds, up to this many
     (:mod:`lwtbench.runs.adaptive`). None: exactly :attr:`repetitions` rounds."""
+    apart_rule: str = "intervals"
+    """How adaptive rounds tell two kernels apart: ``intervals`` (their bootstrap intervals
+    do not overlap) or ``paired`` (the ratio of their rates round by round, within a block:
+    :func:`lwtbench.runs.adaptive.paired_compare`)."""
 
     def kernels_for(self, point: ScenarioPoint) -> tuple[str, ...]:
         """The kernels ``point`` is measured on."""
@@ -346,6 +351,7 @@ class _CampaignFile(Strict):
     order: choice("random", "sequential", "interleaved") = "random"
     block_points: int_in(1, 100_000) | None = None
     max_repetitions: int_in(1, 10_000) | None = None
+    apart_rule: choice("intervals", "paired") | None = None
     seed: int_in(0, 2**63 - 1) | None = None
     search: _Search | None = None
     addresses: _Addresses = Field(default_factory=_Addresses)
@@ -537,8 +543,9 @@ def parse_campaign(data: object, source: Path | str = "<campaign>") -> Campaign:
     c = validate(_CampaignFile, data, source, _FIX, _PROTOCOLS)
     assert isinstance(data, dict)
     points, point_kernels = _points(c, source)
-    if c.order != "interleaved" and (c.block_points or c.max_repetitions):
+    if c.order != "interleaved" and (c.block_points or c.max_repetitions or c.apart_rule):
         key = "block_points" if c.block_points else "max_repetitions"
+        key = key if c.block_points or c.max_repetitions else "apart_rule"
         raise InputFileError(source, f"{key}: needs order: interleaved", "set it or drop the key")
     if c.max_repetitions is not None and c.max_repetitions < c.repetitions:
         raise InputFileError(
@@ -567,6 +574,7 @@ def parse_campaign(data: object, source: Path | str = "<campaign>") -> Campaign:
         point_kernels=point_kernels,
         block_points=c.block_points or 8,
         max_repetitions=c.max_repetitions,
+        apart_rule=c.apart_rule or "intervals",
     )
 
 

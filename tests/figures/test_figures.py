@@ -67,6 +67,28 @@ SRV6 = pd.concat(
 )
 
 
+def round_rows(rates) -> pd.DataFrame:
+    """Rows of run ``s/r`` (SRv6 encap) from ``{(segments, kernel): [rate of each round]}``."""
+    return pd.DataFrame(
+        [
+            dict(
+                run_id="s/r",
+                protocol="seg6",
+                mode="encap",
+                param_name="segments",
+                param=p,
+                frame_size=1514,
+                labels="",
+                kernel_variant=k,
+                repetition=i,
+                throughput_pps=v,
+            )
+            for (p, k), values in rates.items()
+            for i, v in enumerate(values)
+        ]
+    )
+
+
 def texts(fig) -> list[str]:
     out = [t.get_text() for t in fig.texts]
     for legend in fig.legends:
@@ -573,11 +595,12 @@ def test_the_worked_example_caption_says_what_the_model_computes():
     assert "6.12.117 as shipped twice again" in caption
 
 
-def test_the_shipped_rate_figures_draw_every_measured_point_of_every_run():
+def test_the_shipped_rate_figures_draw_every_measured_point_of_every_drawn_run():
     from pathlib import Path
 
     from lwtbench.analysis.rates import throughput_per_repetition
     from lwtbench.figures.render import FIGURES as ALL
+    from lwtbench.figures.render import widest_runs
 
     data = Path(__file__).resolve().parents[2] / "data"
     ctx = build_context(data)
@@ -588,8 +611,10 @@ def test_the_shipped_rate_figures_draw_every_measured_point_of_every_run():
         ("ioam_rate_vs_trace_size", "ioam6", 4),
         ("srv6_rate_vs_segments", "seg6", 1),
     ):
-        fig, _ = makers[name](ctx)
+        fig = makers[name](ctx)[0]
         rows = per_rep[per_rep["protocol"] == protocol]
+        # a run whose points another run on the same testbed also measured is not drawn
+        rows = rows[rows["run_id"].isin(widest_runs(rows, ctx.data.testbed_of))]
         expected = {
             (m, v, float(p))
             for m, v, p in zip(rows["mode"], rows["kernel_variant"], rows["param"], strict=True)
@@ -620,3 +645,137 @@ def test_every_kernel_the_project_builds_has_a_label_a_colour_and_a_marker():
     for name in VARIANT_NAMES:
         assert name in KERNEL_LABELS and name in KERNEL_ORDER, name
         assert name in VARIANT_COLOURS and name in VARIANT_MARKERS, name
+
+
+def test_a_run_whose_points_another_run_on_its_testbed_covers_is_not_drawn():
+    from lwtbench.figures.render import widest_runs
+
+    window = reps("seg6", "encap", "segments", [(n, "vanilla", 1e6) for n in (12, 13, 14)])
+    full = reps(
+        "seg6", "encap", "segments", [(n, "vanilla", 1e6) for n in range(1, 25)], run_id="s/full"
+    )
+    other = window.assign(run_id="trex/r")
+    testbeds = {"x/y": "lab", "s/full": "lab", "trex/r": "TRex"}
+    both = pd.concat([window, full, other])
+    assert widest_runs(both, testbeds.get) == ["s/full", "trex/r"]
+    # two runs of the same points are both drawn (neither is a part of the other)
+    assert widest_runs(pd.concat([window, window.assign(run_id="x/z")]), lambda r: "lab") == [
+        "x/y",
+        "x/z",
+    ]
+
+
+def test_sweep_runs_draw_the_bootstrap_interval_and_label_drops_where_intervals_part():
+    from lwtbench.figures.common import BOOTSTRAP
+    from lwtbench.runs.adaptive import APART, compare, rate_estimate
+
+    # Invented rounds: at 13 vanilla is 10 % slower in every round; at 14 its rounds spread
+    # over fixed's, so the medians differ by 10 % but the intervals overlap.
+    rounds = {
+        (13, "vanilla"): [0.89e6, 0.90e6, 0.91e6],
+        (13, "fixed"): [0.99e6, 1.0e6, 1.01e6],
+        (14, "vanilla"): [0.84e6, 0.90e6, 1.02e6],
+        (14, "fixed"): [0.99e6, 1.0e6, 1.01e6],
+    }
+    rows = round_rows(rounds)
+    ax = plt.subplots()[1]
+    labels = plot_rate_panel(ax, rows, interval=BOOTSTRAP)
+    assert labels == ["13: vanilla drop 10.0 % vs fixed"]
+    # The bars are the runner's intervals (the same bootstrap as lwtbench.runs.adaptive).
+    spans = {
+        (round(seg[0][1] * 1e6), round(seg[1][1] * 1e6))
+        for c in ax.collections
+        if hasattr(c, "get_segments")
+        for seg in c.get_segments()
+    }
+    for values in rounds.values():
+        est = rate_estimate(values)
+        assert (round(est.ci_low_pps), round(est.ci_high_pps)) in spans
+    at14 = [rate_estimate(rounds[(14, k)]) for k in ("vanilla", "fixed")]
+    assert compare(*at14) != APART
+
+
+def test_rate_captions_say_the_method_and_testbed_of_their_runs(paper_like_data):
+    from lwtbench.figures.render import method_words, rate_intervals, testbed_words
+
+    ctx = build_context(paper_like_data)
+    run = sorted(ctx.data.provenance)[0]
+    prov = ctx.data.provenance[run]
+    prov["testbed"] = {"kind": "lab", "nic_profile": "i40e"}
+    prov["search"] = {"method": "saturation", "load_pps": 3e6, "duration_s": 0.1}
+    prov["campaign"] = {"content": {"repetitions": 3, "max_repetitions": 9, "block_points": 8}}
+    assert testbed_words(ctx, run) == "software lab (UML DUT, i40e headroom profile)"
+    words = method_words(ctx, run)
+    assert "saturation burst" in words and "3 Mpps for 0.1 s" in words
+    assert "blocks of 8 points" in words and "3 to 9 rounds" in words
+    assert "bootstrap 95 % interval" in words and "round by round" not in words
+    assert rate_intervals(ctx, [run]) == {run: "bootstrap"}
+    prov["campaign"]["content"]["apart_rule"] = "paired"
+    assert "comparing them round by round within a block" in method_words(ctx, run)
+    assert rate_intervals(ctx, [run]) == {run: "paired"}
+    prov["search"] = {"method": "mlrsearch"}
+    assert "quartile" in method_words(ctx, run)
+
+
+def test_paired_runs_label_a_drop_the_rounds_show_though_slow_phases_widen_the_bars():
+    from lwtbench.figures.common import BOOTSTRAP, PAIRED
+
+    # Invented rounds: two slow phases (rounds 1 and 3) hit both kernels of a block alike;
+    # vanilla is 9 % slower than fixed in every round at 13, equal at 12.
+    phase = [1.0, 0.5, 1.0, 0.6, 1.0]
+    rows = round_rows(
+        {
+            (p, k): [1e6 * f * (0.91 if (p, k) == (13, "vanilla") else 1.0) for f in phase]
+            for p in (12, 13)
+            for k in ("vanilla", "fixed")
+        }
+    )
+    assert plot_rate_panel(plt.subplots()[1], rows, interval=PAIRED) == [
+        "13: vanilla drop 9.0 % vs fixed"
+    ]
+    # the kernels' own intervals span the slow phases and overlap: no label without pairing
+    assert plot_rate_panel(plt.subplots()[1], rows, interval=BOOTSTRAP) == []
+    # with three rounds the paired rule decides nothing yet
+    three = rows[rows["repetition"] < 3]
+    assert plot_rate_panel(plt.subplots()[1], three, interval=PAIRED) == []
+
+
+def test_a_sweeps_baseline_shows_each_kernels_rounds_and_their_median():
+    # a sweep's plain IPv6 point: one overload burst per round and kernel (invented rates)
+    rates = {"vanilla": [1.46e6, 1.40e6, 1.50e6], "fixed": [1.56e6, 1.52e6, 1.58e6]}
+    trials = pd.DataFrame(
+        [
+            {
+                "run_id": "s/r",
+                "point_id": "ipv6/none/none=0/fs=1514",
+                "protocol": "ipv6",
+                "kernel_variant": k,
+                "repetition": r,
+                "intended_load_pps": 3e6,
+                "received": 1,
+                "duration_s": 0.1,
+                "loss_ratio": 0.5,
+                "warmup": False,
+                "search": "saturation",
+            }
+            for k, values in rates.items()
+            for r in range(len(values))
+        ]
+    )
+    results = pd.DataFrame(
+        [
+            {"kernel_variant": k, "goal": "saturation", "throughput_pps": v}
+            for k, values in rates.items()
+            for v in values
+        ]
+    )
+    fig = baseline_loss_vs_load(trials, STAMP, results)
+    t = texts(fig)
+    assert f"{kernel_label('vanilla')}: 1.460 Mpps, median of 3 rounds" in t
+    assert f"{kernel_label('fixed')}: 1.560 Mpps, median of 3 rounds" in t
+    dots = [c for c in fig.axes[0].collections if len(c.get_offsets())]
+    assert sorted(x for c in dots for x, _ in c.get_offsets()) == sorted(
+        v / 1e6 for values in rates.values() for v in values
+    )
+    with pytest.raises(FigureNotAvailable, match="saturation rounds"):
+        baseline_loss_vs_load(trials, STAMP)  # no search results: nothing to draw

@@ -10,7 +10,15 @@ import pytest
 
 from lwtbench.errors import InputFileError
 from lwtbench.scenario.campaign import load_campaign, parse_campaign, plan
-from lwtbench.scenario.estimate import TRAFFIC_BUDGET_S, estimate_campaign, search_cost
+from lwtbench.scenario.estimate import (
+    LAB_COSTS,
+    SERVER_COSTS,
+    TRAFFIC_BUDGET_S,
+    costs_for,
+    estimate_campaign,
+    kernel_boots,
+    search_cost,
+)
 from lwtbench.search.mlr import mlr_search
 from lwtbench.search.simulated import SimulatedDut
 
@@ -77,7 +85,7 @@ def test_the_breakdown_adds_up_to_the_plan():
         ("seg6 encap", ("vanilla", "fixed", "debian-6.12"), 3),
     ]
     assert est.traffic_s == pytest.approx(est.searches * est.search.traffic_s)
-    assert est.wall_s > est.traffic_s and est.kernel_blocks == 2 * 3
+    assert est.wall_s > est.traffic_s and est.kernel_boots == 2 * 3
 
 
 def test_the_paper_campaign_fits_8_hours_of_traffic_for_every_figure():
@@ -153,3 +161,29 @@ def test_a_stepped_search_is_estimated_too():
     )
     cost = search_cost(c.search, simulations=1)
     assert cost.trials >= 2 and cost.traffic_s == pytest.approx(2 * cost.trials)
+
+
+def test_the_lab_sweep_is_estimated_with_the_labs_costs_and_its_interleaved_boots():
+    c = load_campaign("lab-sweep")
+    assert costs_for("lab") is LAB_COSTS and costs_for("trex") is SERVER_COSTS
+    est = estimate_campaign(c, costs=LAB_COSTS, simulations=1)
+    base = plan(c, c.seed)
+    assert est.kernel_boots == kernel_boots(base)
+    # Interleaved: one to three boots a block of 8 points, every round, far more than the
+    # repetitions x kernels a random order needs.
+    blocks = -(-len(c.points) // c.block_points)
+    assert c.repetitions * blocks < est.kernel_boots <= c.repetitions * blocks * len(c.kernels)
+    assert est.wall_s < 3600  # issue 12: the base rounds well inside the hour
+    rounds = c.max_repetitions - c.repetitions
+    assert est.adaptive_rounds == rounds and est.adaptive_searches_max == rounds * len(base) // 3
+    text = "\n".join(est.lines())
+    assert f"{est.kernel_boots} kernel boots x 1 s" in text
+    assert f"adaptive rounds: up to {rounds} more" in text
+
+
+def test_kernel_boots_counts_a_boot_per_change_of_kernel():
+    c = campaign(TWO_KERNELS)
+    searches = plan(c, 0)
+    assert kernel_boots(searches[:1]) == 1
+    assert kernel_boots(searches) == 2 * 3  # random order: one block per kernel and repetition
+    assert kernel_boots([]) == 0
