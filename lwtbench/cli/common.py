@@ -230,6 +230,11 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def progress_line(line: str) -> None:
+    """A progress line on stderr (stdout stays the command's report)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def print_json(value: Any) -> None:
     """The one JSON document a ``--json`` command prints on stdout."""
     print(json.dumps(jsonable(value), indent=1))

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from .common import add_command, add_json, print_json
-
-
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+from .common import add_command, add_json, print_json, progress_line
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -106,7 +101,7 @@ def _add_name(parser: argparse.ArgumentParser) -> None:
 def cmd_create(args: argparse.Namespace) -> int:
     from ..vm.image import create_image
 
-    image = create_image(force=args.force, mirror=args.mirror, progress=_progress)
+    image = create_image(force=args.force, mirror=args.mirror, progress=progress_line)
     if args.json:
         print_json({k: v for k, v in asdict(image).items() if k != "manifest"} | image.manifest)
     else:
@@ -121,7 +116,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     from ..vm.image import create_image
     from ..vm.machine import MachineConfig, kvm_usable, start_machine
 
-    image = create_image(progress=_progress)
+    image = create_image(progress=progress_line)
     kernel = str(kernel_from_deb(Path(args.kernel_deb))) if args.kernel_deb else None
     config = MachineConfig(
         kernel=kernel,
@@ -130,7 +125,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         cpus=args.cpus,
         accel="kvm" if kvm_usable() else "tcg",
     )
-    machine = start_machine(image, config, timeout_s=args.timeout, progress=_progress)
+    machine = start_machine(image, config, timeout_s=args.timeout, progress=progress_line)
     if args.json:
         print_json(asdict(machine) | {"ssh_command": machine.ssh_command()})
     else:

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import ParameterError
-from .common import add_command, add_json, print_json
-from .vm import _progress
+from .common import add_command, add_json, print_json, progress_line
 
 
 def register_count(sub: argparse._SubParsersAction) -> None:
@@ -61,18 +60,25 @@ def parse_kernel_debs(values: list[str], campaign_kernels: tuple[str, ...]) -> d
 
 
 def cmd_count(args: argparse.Namespace) -> int:
+    from ..analysis.counts_model import count_mismatches
+    from ..model.platforms import virtio_net_platform
+    from ..model.variants import variant as model_variant
     from ..runs.vmcounts import VmCountSettings, count_vm_campaign
     from ..scenario.campaign import load_campaign
 
     campaign = load_campaign(args.campaign)
     kernels = parse_kernel_debs(args.kernel_deb, tuple(campaign.kernels))
+    for name in kernels:
+        model_variant(name)  # refused before any boot: the model must know every kernel
+    platform = virtio_net_platform(p.frame_size for p in campaign.points)
     run_dir = (
         Path(args.data)
         / f"vm-{campaign.name}"
         / (args.run_name or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
     )
-    settings = VmCountSettings(packets=args.packets, machine=args.name)
-    store, summary = count_vm_campaign(campaign, kernels, run_dir, settings, progress=_progress)
+    settings = VmCountSettings(packets=args.packets, machine=args.name, platform=platform)
+    store, summary = count_vm_campaign(campaign, kernels, run_dir, settings, progress=progress_line)
+    summary.mismatches = count_mismatches(store.rows, store.provenance)
     if args.json:
         print_json({"run": str(store.directory), **vars(summary)})
     else:

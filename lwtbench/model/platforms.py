@@ -12,7 +12,7 @@ a wrong guess would make a wrong prediction look authoritative.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..errors import ParameterError, UnknownPlatformError
@@ -254,6 +254,25 @@ def virtio_net_driver_for(arch_name: str, frame_len: int) -> str:
         f"{virtio_net_max_inplace_frame(arch)} B (built in place) or up to "
         f"{VIRTIO_NET_GOOD_COPY_LEN} B (copied)"
     )
+
+
+def virtio_net_platform(frame_sizes: Iterable[int], arch_name: str = "x86_64") -> str:
+    """The one platform (``arch/driver``) that frames of these sizes meet on a virtio-net NIC.
+
+    Refused when the sizes take different receive paths: one run has one platform, so a
+    campaign mixing them is split into one run per path.
+    """
+    sizes = sorted(set(frame_sizes))
+    drivers = {fs: virtio_net_driver_for(arch_name, fs) for fs in sizes}
+    if len(set(drivers.values())) != 1:
+        raise ParameterError(
+            "frame_size",
+            sizes,
+            "sizes that one virtio-net receive path handles (one run has one platform): "
+            + ", ".join(f"{fs} B -> {d}" for fs, d in drivers.items()),
+            "split the campaign into one run per receive path",
+        )
+    return f"{arch_name}/{next(iter(drivers.values()))}"
 
 
 @dataclass(frozen=True)

@@ -97,18 +97,17 @@ def test_symbol_range_ends_at_the_next_symbol():
 
 
 def test_shipped_vm_campaigns_name_one_receive_path_each():
-    from lwtbench.runs.vmcounts import platform_of
+    from lwtbench.model.platforms import virtio_net_platform
 
-    assert platform_of(load_campaign(CAMPAIGNS / "virtio-copy-counts.yaml")) == (
-        "x86_64/virtio_net-copy"
-    )
-    assert platform_of(load_campaign(CAMPAIGNS / "virtio-inplace-counts.yaml")) == (
-        "x86_64/virtio_net"
-    )
+    def platform_of(name: str) -> str:
+        return virtio_net_platform(p.frame_size for p in load_campaign(CAMPAIGNS / name).points)
+
+    assert platform_of("virtio-copy-counts.yaml") == "x86_64/virtio_net-copy"
+    assert platform_of("virtio-inplace-counts.yaml") == "x86_64/virtio_net"
 
 
 def test_a_campaign_mixing_receive_paths_is_refused():
-    from lwtbench.runs.vmcounts import platform_of
+    from lwtbench.model.platforms import virtio_net_platform
 
     mixed = parse_campaign(
         {
@@ -119,7 +118,7 @@ def test_a_campaign_mixing_receive_paths_is_refused():
         }
     )
     with pytest.raises(ParameterError, match="one virtio-net receive path"):
-        platform_of(mixed)
+        virtio_net_platform(p.frame_size for p in mixed.points)
 
 
 def test_kernel_deb_options_name_campaign_kernels(tmp_path):
