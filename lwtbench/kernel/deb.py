@@ -6,9 +6,9 @@ env/kernel/dut.config; or a full config the user names) plus env/kernel/deb.conf
 LOCALVERSION naming the variant, and stores the packages in ``<cache>/kernels/<key>/`` with a
 manifest (their SHA-256, the build time and the machine's load). ``ensure_deb`` returns them
 from there when every input is unchanged (sources, patches, fragments, base config, compiler).
-A first build takes 15-30 minutes on two cores (README), so the kernel tests only generate the
-config and compile the objects the series touches (``compile_touched_objects``), in one
-prepared tree per Debian source shared by the variants built from it.
+A first build takes most of an hour on two shared cores (README), so the kernel tests only
+generate the config and compile the objects the series touches (``compile_touched_objects``),
+in one prepared tree per Debian source shared by the variants built from it.
 """
 
 from __future__ import annotations
@@ -222,6 +222,8 @@ def build_deb(
         start_from = base or f"x86_64_defconfig + {DUT_FRAGMENT.name}"
         _say(progress, f"{variant.name}: config {start_from} + {DEB_FRAGMENT.name} ({log_path})")
         write_deb_config(variant, tree.path, objdir, base, log_path)
+        # a build directory with a linked kernel: make recompiles only what changed
+        incremental = (objdir / "vmlinux").is_file()
         start = time.time()
         load_before = os.getloadavg()
         _run_make(
@@ -251,6 +253,7 @@ def build_deb(
             "config_sha256": file_sha256(objdir / ".config"),
             "packages": {deb.name: file_sha256(entry / deb.name) for deb in made},
             "build_s": round(build_s, 1),
+            "incremental": incremental,
             "jobs": jobs,
             "loadavg_before": [round(x, 2) for x in load_before],
             "loadavg_after": [round(x, 2) for x in os.getloadavg()],

@@ -115,15 +115,42 @@ class SshRunner:
         with self.client.open_sftp() as sftp:
             sftp.put(str(local), remote)
 
+    def _connected(self) -> bool:
+        """A connection whose transport still works (a DUT reboot ends it)."""
+        transport = self.client.get_transport() if self.client is not None else None
+        return transport is not None and transport.is_active()
+
     def run(self, args: Sequence[str], timeout_s: float = 60.0) -> Result:
-        if self.client is None:
+        import paramiko
+
+        failures = (paramiko.SSHException, EOFError, OSError)
+        reused = self._connected()
+        if not reused:
+            self.close()
             self.connect()
         assert self.client is not None
         command = shlex.join(args)
-        _, out, err = self.client.exec_command(command, timeout=timeout_s)
-        stdout = out.read().decode("utf-8", "replace")
-        stderr = err.read().decode("utf-8", "replace")
-        code = out.channel.recv_exit_status()
+        try:
+            try:
+                _, out, err = self.client.exec_command(command, timeout=timeout_s)
+            except failures:
+                if not reused:
+                    raise
+                # a connection kept from before the DUT rebooted looks open until used; the
+                # command did not start, so it goes once more over a new connection
+                self.close()
+                self.connect()
+                _, out, err = self.client.exec_command(command, timeout=timeout_s)
+            stdout = out.read().decode("utf-8", "replace")
+            stderr = err.read().decode("utf-8", "replace")
+            code = out.channel.recv_exit_status()
+        except failures as exc:
+            self.close()
+            raise DutError(
+                f"ssh {self.target.host}:{self.target.port}: {args[0]} got no answer "
+                f"({type(exc).__name__}{': ' + str(exc) if str(exc) else ''}; limit "
+                f"{timeout_s:.0f} s); is the DUT up?"
+            ) from None
         return Result(tuple(args), code, stdout, stderr)
 
 
@@ -487,38 +514,52 @@ class Dut:
         self.runner.close()
         deadline = start + self.config.reboot_timeout_s
         last = "no answer yet"
-        while time.monotonic() < deadline:
-            time.sleep(5)
-            try:
-                with socket.create_connection((self.config.ssh.host, self.config.ssh.port), 5):
-                    pass
-                if self.boot_id() == before:
-                    last = "the old boot still answered (shutting down)"
+        with _quiet_paramiko():  # each refused attempt during the boot logs a traceback
+            while time.monotonic() < deadline:
+                time.sleep(5)
+                try:
+                    with socket.create_connection((self.config.ssh.host, self.config.ssh.port), 5):
+                        pass
+                    if self.boot_id() == before:
+                        last = "the old boot still answered (shutting down)"
+                        self.runner.close()
+                        continue
+                    booted = self.release()
+                except (OSError, DutError) as exc:
+                    last = str(exc)
                     self.runner.close()
                     continue
-                booted = self.release()
-            except (OSError, DutError) as exc:
-                last = str(exc)
-                self.runner.close()
-                continue
-            if booted != release:
-                raise DutError(
-                    f"{label}: the DUT rebooted into {booted}, not {release}: GRUB did not "
-                    f"boot the entry {entry!r} chosen with grub-reboot (check dut.grub_entries "
-                    "in the testbed file, and that /boot/grub/grubenv is writable and "
-                    "grub.cfg loads it, as update-grub's does)"
-                )
-            return {
-                "release": booted,
-                "rebooted": True,
-                "grub_entry": entry,
-                "reboot_s": round(time.monotonic() - start, 1),
-            }
+                if booted != release:
+                    raise DutError(
+                        f"{label}: the DUT rebooted into {booted}, not {release}: GRUB did not "
+                        f"boot the entry {entry!r} chosen with grub-reboot (check dut.grub_entries "
+                        "in the testbed file, and that /boot/grub/grubenv is writable and "
+                        "grub.cfg loads it, as update-grub's does)"
+                    )
+                return {
+                    "release": booted,
+                    "rebooted": True,
+                    "grub_entry": entry,
+                    "reboot_s": round(time.monotonic() - start, 1),
+                }
         raise DutError(
             f"{label}: no SSH answer within {self.config.reboot_timeout_s:.0f} s of rebooting "
             f"into GRUB entry {entry!r} (last: {last}); the kernel may have failed to boot: "
             "look at the DUT's console; a power cycle boots GRUB's default entry"
         )
+
+
+@contextlib.contextmanager
+def _quiet_paramiko() -> Iterator[None]:
+    """paramiko's transport logs every failed connection at ERROR with a traceback; while a
+    DUT reboots those are expected, and the wait reports the last one if it gives up."""
+    logger = logging.getLogger("paramiko.transport")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 _GRUB_BLOCK = re.compile(r"^\s*(menuentry|submenu)\s+(.*?)\s*\{\s*$")

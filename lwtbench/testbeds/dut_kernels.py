@@ -21,7 +21,7 @@ from ..errors import InputFileError
 from .dut import Dut, DutError
 
 REMOTE_DIR = PurePosixPath("/var/tmp/lwtbench")
-"""Where the packages are copied on the DUT (removed after the install)."""
+"""Where the packages are copied on the DUT as root (removed after the install)."""
 
 RECORD_DIR = PurePosixPath("/var/lib/lwtbench/kernels")
 """``<release>.sha256``: the package each installed project kernel came from."""
@@ -98,7 +98,9 @@ def install_kernel(dut: Dut, deb: Path, *, timeout_s: float = INSTALL_TIMEOUT_S)
     if recorded.stdout.strip() == pkg.sha256 and installed.endswith("installed"):
         entry = dut.grub_entry(pkg.release)
         return InstalledKernel(pkg.release, pkg.package, pkg.version, pkg.sha256, entry, False, 0)
-    remote = str(REMOTE_DIR / deb.name)
+    # a login that is not root (dut.ssh.sudo) copies into its home, which SFTP and the
+    # commands both start in; root uses a directory of its own
+    remote = deb.name if dut.config.ssh.sudo else str(REMOTE_DIR / deb.name)
     dut.run(["mkdir", "-p", str(REMOTE_DIR), str(RECORD_DIR)], in_netns=False)
     try:
         dut.runner.put(deb, remote)

@@ -5,7 +5,7 @@ by QEMU's direct kernel boot (``vm start --kernel-deb``; no grub, no dpkg, no in
 project's DUT config builds in virtio-blk, ext4 and virtio-net), once, into
 ``<cache>/vm/kernels/<package hash>/``. :func:`debian_kernel_deb` fetches Debian's generic
 kernel package of the image's kernel version: a second kernel to install and switch to with
-grub in minutes, where a project kernel takes a build of 15-30 minutes first.
+grub in minutes, where a project kernel needs its build first (most of an hour on two cores).
 """
 
 from __future__ import annotations
