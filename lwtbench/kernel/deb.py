@@ -38,6 +38,7 @@ from .build import (
     cache_root,
     compiler_version,
     file_sha256,
+    requested_options,
 )
 from .source import apply_patch, ensure_source, expected_stamp
 from .variants import (
@@ -150,9 +151,9 @@ def deb_key(variant: KernelVariant, base: Path | None) -> tuple[str, dict[str, o
         "kernel_version": variant.source.kernel_version,
         "patches": stamp["patches"],
         "base_config": file_sha256(base) if base else None,
-        "fragments": [
-            hashlib.sha256(text.encode()).hexdigest() for text in deb_fragments(variant, base)
-        ],
+        # the options the fragments set, not their text: a comment edited in dut.config does
+        # not throw away an hour's build
+        "fragments": [requested_options(text) for text in deb_fragments(variant, base)],
         "compiler": compiler_version(),
     }
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
