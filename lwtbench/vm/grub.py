@@ -20,10 +20,11 @@ from __future__ import annotations
 import shlex
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import LwtbenchError
-from .image import Progress, VmImage
+from .base import VmImage
 from .machine import (
     MachineConfig,
     RunningMachine,
@@ -33,6 +34,8 @@ from .machine import (
     start_machine,
     stop_machine,
 )
+
+Progress = Callable[[str], None]
 
 INSTALL_DEVICE = "/dev/vda"
 

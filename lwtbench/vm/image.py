@@ -24,12 +24,19 @@ import struct
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import InputFileError, LwtbenchError
-from ..kernel.build import cache_root
+from .base import (
+    MGMT_MAC,
+    TEST_NIC_MACS,
+    SshKey,
+    VmImage,
+    check_tools,
+    vm_root,
+)
 
 Progress = Callable[[str], None]
 
@@ -60,13 +67,6 @@ kernel installed with its initramfs about 60 MB more)."""
 
 ROOT_LABEL = "lwtb-root"
 """Label of the root ext4 filesystem (fstab mounts it by label)."""
-
-MGMT_MAC = "52:54:00:4c:57:01"
-"""MAC of the management NIC (QEMU user networking, SSH forwarded); the guest runs DHCP on
-this NIC only, so the two test NICs stay unconfigured for the experiment."""
-
-TEST_NIC_MACS = ("52:54:00:4c:57:11", "52:54:00:4c:57:12")
-"""MACs of the two test NICs (eth1 and eth2 in the guest)."""
 
 HOSTNAME = "lwtbench-dut"
 
@@ -108,14 +108,6 @@ ENABLED_UNITS: tuple[str, ...] = ("systemd-networkd.service",)
 
 
 @dataclass(frozen=True)
-class SshKey:
-    """The project's SSH key for the virtual DUT (generated once, in the cache)."""
-
-    private: Path
-    public: Path
-
-
-@dataclass(frozen=True)
 class ImageInputs:
     """Everything the image is built from; its hash names the cached image."""
 
@@ -132,29 +124,6 @@ class ImageInputs:
         Debian mirror serves the same packages)."""
         blob = json.dumps(asdict(self), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class VmImage:
-    """A built disk image and what boots it."""
-
-    directory: Path
-    disk: Path
-    """Raw disk: MBR, grub's boot code, one ext4 root partition (/dev/vda1 in the guest)."""
-    kernel: Path
-    """The image's own kernel (its first boot, and direct boots, are made with it)."""
-    initrd: Path
-    kernel_release: str
-    """``uname -r`` of the image's own Debian kernel."""
-    host_key: str
-    """The guest's SSH host public key (``ssh-ed25519 AAAA...``), for a known_hosts file."""
-    ssh_key: SshKey
-    manifest: dict[str, object] = field(default_factory=dict)
-
-
-def vm_root() -> Path:
-    """``<cache>/vm``: images, the SSH key, running machines."""
-    return cache_root() / "vm"
 
 
 def _say(progress: Progress | None, line: str) -> None:
@@ -264,16 +233,6 @@ REQUIRED_TOOLS = {
     "mkfs.ext4": "e2fsprogs",
     "ssh-keygen": "openssh-client",
 }
-
-
-def check_tools(tools: dict[str, str]) -> None:
-    """Every command exists, or one error naming the Debian packages to install."""
-    missing = sorted({pkg for cmd, pkg in tools.items() if shutil.which(cmd) is None})
-    if missing:
-        raise LwtbenchError(
-            f"missing commands for the virtual DUT: install the Debian packages "
-            f"{' '.join(missing)} (env/setup.sh installs them from env/apt-packages.txt)"
-        )
 
 
 def cached_image(root: Path | None = None) -> VmImage | None:

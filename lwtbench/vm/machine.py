@@ -36,7 +36,7 @@ from pathlib import Path
 
 from ..errors import LwtbenchError, ParameterError
 from ..paths import PLAIN_NAME_RE
-from .image import MGMT_MAC, TEST_NIC_MACS, VmImage, check_tools, vm_root
+from .base import MGMT_MAC, TEST_NIC_MACS, VmImage, check_tools, vm_root
 
 Progress = Callable[[str], None]
 

@@ -14,7 +14,7 @@ from lwtbench.errors import InputFileError
 from lwtbench.testbeds.dut import grub_entry_for, grub_releases, queue_irqs
 from lwtbench.testbeds.dut_kernels import read_package
 from lwtbench.testbeds.testbed_file import parse_trex_testbed, read_testbed_yaml
-from lwtbench.vm.dutconfig import dut_section_yaml
+from lwtbench.testbeds.vm_dut import dut_section_yaml
 from lwtbench.vm.image import PARTITION_START, write_partition_table
 from lwtbench.vm.machine import TAP_MACS, TEST_MACS, RunningMachine
 

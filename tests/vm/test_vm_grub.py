@@ -22,8 +22,8 @@ import pytest
 
 from lwtbench.testbeds.dut import Dut, DutError
 from lwtbench.testbeds.dut_kernels import install_kernel, read_package
+from lwtbench.testbeds.vm_dut import FORWARDING_CORE, PORTS, vm_dut_config
 from lwtbench.vm.debkernel import debian_kernel_deb
-from lwtbench.vm.dutconfig import FORWARDING_CORE, PORTS, vm_dut_config
 from lwtbench.vm.image import apt_mirror, create_image
 from lwtbench.vm.machine import MachineConfig, kvm_usable, start_machine, stop_machine
 

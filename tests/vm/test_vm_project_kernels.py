@@ -15,7 +15,7 @@ import pytest
 from lwtbench.kernel.deb import ensure_deb
 from lwtbench.testbeds.dut import Dut
 from lwtbench.testbeds.dut_kernels import install_and_switch
-from lwtbench.vm.dutconfig import vm_dut_config
+from lwtbench.testbeds.vm_dut import vm_dut_config
 from lwtbench.vm.image import apt_mirror, create_image
 from lwtbench.vm.machine import MachineConfig, kvm_usable, start_machine, stop_machine
 

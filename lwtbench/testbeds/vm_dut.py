@@ -10,8 +10,8 @@ eth1/eth2 as ingress/egress, the taps' MACs as their peers), so that
 
 from __future__ import annotations
 
-from ..testbeds.testbed_file import DutConfig, Interface, SshTarget
-from .machine import TAP_MACS, TEST_MACS, RunningMachine
+from ..vm.machine import TAP_MACS, TEST_MACS, RunningMachine
+from .testbed_file import DutConfig, Interface, SshTarget
 
 PORTS = ("eth1", "eth2")
 """The guest's names of the two test NICs (the kernel's classic names: net.ifnames=0)."""
