@@ -146,3 +146,40 @@ def test_shipped_vm_testbed_file_matches_the_machine():
     assert [config.dut.ingress.mac, config.dut.egress.mac] == list(TEST_MACS)
     assert [config.dut.ingress.peer_mac, config.dut.egress.peer_mac] == list(TAP_MACS)
     assert config.dut.kernels["vanilla"] == "6.12.117-lwtb-vanilla"
+
+
+def test_dut_cli_says_to_build_a_missing_package_before_connecting(tmp_path):
+    import os
+    import sys
+
+    repo = Path(__file__).parents[2]
+    env = {**os.environ, "LWTBENCH_CACHE": str(tmp_path), "COLUMNS": "100"}
+    out = subprocess.run(
+        [sys.executable, "-m", "lwtbench", "dut", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
+    assert all(action in out for action in ("install", "switch", "boot"))
+    testbed = str(repo / "env" / "testbed.vm.yaml")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lwtbench",
+            "dut",
+            "switch",
+            "--kernel",
+            "fixed",
+            "--testbed",
+            testbed,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "no .deb of kernel fixed in the cache" in proc.stderr
+    assert "lwtbench kernel build --target deb --kernel fixed" in proc.stderr
