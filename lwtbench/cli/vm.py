@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         examples=(
             "lwtbench vm start",
             "lwtbench vm start --name dut2 --json",
-            "lwtbench vm start --ssh-port 10022   # the port env/testbed.vm.yaml names",
+            "lwtbench vm start --ssh-port 10022",
             "lwtbench vm start --name look --kernel-deb linux-image-6.12.117-lwtb-vanilla_*.deb",
         ),
     )
