@@ -16,11 +16,12 @@ AS_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 # More JupyterLab options, e.g. LAB_ARGS="--no-browser --port=8899".
 LAB_ARGS ?=
 
-.PHONY: help env venv test lint figures lab lock clean
+.PHONY: help env venv test test-vm-kernels lint figures lab lock clean
 
 help:
 	@echo "make figures   every figure and the claims table from $(DATA)/ into $(OUT)/ (no root)"
 	@echo "make test      lint + the test suite (as root: Debian packages, netns, UML kernels)"
+	@echo "make test-vm-kernels  project .deb kernels built, installed and switched by grub in the VM"
 	@echo "make lab       JupyterLab on the project's environment (no root)"
 	@echo "make env       only create/refresh the environment (Debian packages + .venv)"
 	@echo "make venv      only create/refresh .venv (no root)"
@@ -38,6 +39,12 @@ lint: env
 
 test: env lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The virtual DUT switching the project's own kernels with grub: builds the vanilla and fixed
+# .deb packages first when the cache lacks them (README, "Rehearse the hardware path without
+# hardware", has the times), which is why it is not part of `make test`.
+test-vm-kernels: env
+	LWTBENCH_DEB_BUILD=1 $(PY) -m pytest tests/vm -m deb_build $(PYTEST_ARGS)
 
 figures: $(USE_VENV)
 	$(PY) -m lwtbench figures --data $(DATA) --output-dir $(OUT)

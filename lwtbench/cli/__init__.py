@@ -28,6 +28,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "lwtbench.cli.run",  # run, preflight (TRex + DUT)
     "lwtbench.cli.trex",  # trex build | use | show
     "lwtbench.cli.vm",  # vm create | start | stop | show
+    "lwtbench.cli.dut",  # dut install | switch | boot (kernels on a testbed's DUT)
     "lwtbench.cli.analysis",  # figures, claims
 )
 

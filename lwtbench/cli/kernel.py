@@ -78,12 +78,16 @@ def cmd_build(args: argparse.Namespace) -> int:
             if not args.json:
                 print(f"{kernel.release}\t{kernel.flavour}\t{kernel.linux}")
     else:
-        from ..kernel.deb import build_deb
+        from ..kernel.deb import ensure_deb
 
         for name in _variants(args.kernel):
             with Progress(name) as progress:
-                result = build_deb(
-                    name, base_config=args.base_config, jobs=args.jobs, progress=progress
+                result = ensure_deb(
+                    name,
+                    base_config=args.base_config,
+                    jobs=args.jobs,
+                    progress=progress,
+                    force=args.force,
                 )
             built.append(result)
             if not args.json:
@@ -225,7 +229,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         " or 'running' for this host's /boot/config-$(uname -r); default: the project's DUT "
         "config, the source's x86_64_defconfig + env/kernel/dut.config",
     )
-    build.add_argument("--force", action="store_true", help="uml: rebuild even if cached")
+    build.add_argument(
+        "--force", action="store_true", help="rebuild even if cached (UML kernel or .deb packages)"
+    )
     add_json(build, "what was built")
     build.set_defaults(func=cmd_build)
 

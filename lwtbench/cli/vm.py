@@ -19,8 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "uses and cached outside the clone (under $LWTBENCH_CACHE or /var/cache/lwtbench, "
             "in vm/images/<inputs hash>/), rebuilt only when its inputs change. The machine "
             "runs under QEMU (KVM when /dev/kvm is usable, its emulation TCG otherwise) with "
-            "SSH forwarded to 127.0.0.1 and two virtio-net test NICs on host tap devices. "
-            "Needs root."
+            "SSH forwarded to 127.0.0.1 and two virtio-net test NICs on host tap devices, and "
+            "boots through grub like a server: 'lwtbench dut switch --testbed "
+            "env/testbed.vm.yaml --kernel V' installs a project kernel and boots it. Needs root."
         ),
         examples=(
             "lwtbench vm create",
@@ -51,15 +52,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         examples=(
             "lwtbench vm start",
             "lwtbench vm start --name dut2 --json",
-            "lwtbench vm start --kernel-deb /var/cache/lwtbench/build/vanilla/linux-image-*.deb",
+            "lwtbench vm start --ssh-port 10022",
+            "lwtbench vm start --name look --kernel-deb linux-image-6.12.117-lwtb-vanilla_*.deb",
         ),
     )
     _add_name(start)
     start.add_argument(
+        "--ssh-port",
+        type=int,
+        metavar="PORT",
+        help="host port on 127.0.0.1 forwarded to the guest's sshd (default: a free one)",
+    )
+    start.add_argument(
         "--kernel-deb",
         metavar="FILE",
-        help="boot the vmlinuz of this linux-image .deb (e.g. from 'lwtbench kernel build "
-        "--target deb') instead of the image's Debian kernel (direct boot, no initramfs)",
+        help="quick look only, not the hardware path: QEMU boots the vmlinuz of this "
+        "linux-image .deb directly (no grub, no dpkg, no initramfs) instead of grub booting "
+        "the disk; to install and switch kernels as on a server use 'lwtbench dut switch'",
     )
     start.add_argument("--memory", type=int, default=1024, metavar="MB", help="guest memory")
     start.add_argument("--cpus", type=int, default=2, metavar="N", help="guest CPUs")
@@ -120,6 +129,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     kernel = str(kernel_from_deb(Path(args.kernel_deb))) if args.kernel_deb else None
     config = MachineConfig(
         kernel=kernel,
+        ssh_port=args.ssh_port,
         name=args.name,
         memory_mb=args.memory,
         cpus=args.cpus,
@@ -129,9 +139,10 @@ def cmd_start(args: argparse.Namespace) -> int:
     if args.json:
         print_json(asdict(machine) | {"ssh_command": machine.ssh_command()})
     else:
+        how = "direct kernel boot" if config.boots_directly else "grub"
         print(
             f"{machine.name}: {machine.kernel_release} up in {machine.boot_s:.1f} s "
-            f"({machine.accel}); taps {' '.join(machine.taps)}\n"
+            f"({machine.accel}, {how}); taps {' '.join(machine.taps)}\n"
             f"  ssh: {' '.join(machine.ssh_command())}"
         )
     return 0

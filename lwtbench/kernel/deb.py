@@ -3,25 +3,31 @@
 ``build_deb`` runs ``make bindeb-pkg`` on the variant's tree (without the lab-only
 instrumentation) with the project's DUT config (the source's ``x86_64_defconfig`` +
 env/kernel/dut.config; or a full config the user names) plus env/kernel/deb.config and a
-LOCALVERSION naming the variant. That takes an hour on two cores, so the tests only generate
-the config and compile the objects the series touches (``compile_touched_objects``), in one
-prepared tree per Debian source shared by the variants built from it.
+LOCALVERSION naming the variant, and stores the packages in ``<cache>/kernels/<key>/`` with a
+manifest (their SHA-256, the build time and the machine's load). ``ensure_deb`` returns them
+from there when every input is unchanged (sources, patches, fragments, base config, compiler).
+A first build takes most of an hour on two shared cores (README), so the kernel tests only
+generate the config and compile the objects the series touches (``compile_touched_objects``),
+in one prepared tree per Debian source shared by the variants built from it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import platform
 import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import InputFileError
 from .build import (
+    MANIFEST_NAME,
     X86_MAKE_ARGS,
     BuildError,
     Progress,
@@ -30,8 +36,11 @@ from .build import (
     _run_make,
     _say,
     cache_root,
+    compiler_version,
+    file_sha256,
+    requested_options,
 )
-from .source import apply_patch, ensure_source
+from .source import apply_patch, ensure_source, expected_stamp
 from .variants import (
     ENV_KERNEL_DIR,
     TOUCHED_FILES,
@@ -66,6 +75,13 @@ class DebBuild:
     """The .deb files (linux-image, linux-headers, linux-libc-dev)."""
     build_s: float
     """Wall time of make bindeb-pkg."""
+    manifest: dict[str, object] = field(default_factory=dict)
+    """The cache entry's manifest.json (inputs, package hashes, load average)."""
+
+    @property
+    def image(self) -> Path:
+        """The linux-image package: what a DUT needs installed to boot the kernel."""
+        return next(p for p in self.packages if p.name.startswith("linux-image-"))
 
 
 @dataclass(frozen=True)
@@ -124,6 +140,67 @@ def write_deb_config(
     return objdir / ".config"
 
 
+def deb_key(variant: KernelVariant, base: Path | None) -> tuple[str, dict[str, object]]:
+    """The cache key of a variant's packages and the inputs it hashes."""
+    stamp = expected_stamp(variant, lab=False)
+    inputs = {
+        "target": "deb",
+        "variant": variant.name,
+        "package": variant.source.package,
+        "package_version": stamp["package_version"],
+        "kernel_version": variant.source.kernel_version,
+        "patches": stamp["patches"],
+        "base_config": file_sha256(base) if base else None,
+        # the options the fragments set, not their text: a comment edited in dut.config does
+        # not throw away an hour's build
+        "fragments": [requested_options(text) for text in deb_fragments(variant, base)],
+        "compiler": compiler_version(),
+    }
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+    return f"{variant.source.kernel_version}-{variant.name}-deb-{digest[:16]}", inputs
+
+
+def _load_deb(directory: Path) -> DebBuild | None:
+    try:
+        manifest = json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    packages = tuple(directory / name for name in manifest.get("packages", {}))
+    if manifest.get("target") != "deb" or not packages or not all(p.is_file() for p in packages):
+        return None
+    base = manifest.get("base_config_path")
+    return DebBuild(
+        variant=str(manifest["variant"]),
+        release=str(manifest["release"]),
+        base_config=Path(str(base)) if base else None,
+        packages=packages,
+        build_s=float(manifest["build_s"]),  # type: ignore[arg-type]
+        manifest=manifest,
+    )
+
+
+def cached_deb(variant_name: str, *, base_config: str | None = None) -> DebBuild | None:
+    """The variant's packages for the current inputs, if they were built."""
+    variant = get_variant(variant_name)
+    key, _ = deb_key(variant, resolve_base_config(base_config))
+    return _load_deb(cache_root() / "kernels" / key)
+
+
+def ensure_deb(
+    variant_name: str,
+    *,
+    base_config: str | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> DebBuild:
+    """The variant's .deb packages from the cache, built first when the cache lacks them."""
+    if not force and (found := cached_deb(variant_name, base_config=base_config)) is not None:
+        _say(progress, f"{variant_name}: cached packages in {found.image.parent}")
+        return found
+    return build_deb(variant_name, base_config=base_config, jobs=jobs, progress=progress)
+
+
 def build_deb(
     variant_name: str,
     *,
@@ -131,10 +208,13 @@ def build_deb(
     jobs: int | None = None,
     progress: Progress | None = None,
 ) -> DebBuild:
-    """Build linux-image/linux-headers .deb packages of a variant for an x86_64 DUT."""
+    """Build linux-image/linux-headers .deb packages of a variant for an x86_64 DUT, and store
+    them in the cache (``ensure_deb`` is the call that reuses them)."""
     variant = get_variant(variant_name)
     base = resolve_base_config(base_config)
     root = cache_root()
+    key, inputs = deb_key(variant, base)
+    jobs = jobs or os.cpu_count() or 1  # --jobs' documented default: all CPUs
     with _locked(variant.name):
         tree = ensure_source(variant, root / "build" / variant.name / "src-dut", lab=False)
         objdir = root / "build" / variant.name / "deb-x86_64"
@@ -143,25 +223,49 @@ def build_deb(
         start_from = base or f"x86_64_defconfig + {DUT_FRAGMENT.name}"
         _say(progress, f"{variant.name}: config {start_from} + {DEB_FRAGMENT.name} ({log_path})")
         write_deb_config(variant, tree.path, objdir, base, log_path)
+        # a build directory with a linked kernel: make recompiles only what changed
+        incremental = (objdir / "vmlinux").is_file()
         start = time.time()
+        load_before = os.getloadavg()
         _run_make(
             tree.path,
             objdir,
             X86_MAKE_ARGS,
             ["bindeb-pkg"],
             log_path,
-            jobs=jobs or os.cpu_count() or 1,  # --jobs' documented default: all CPUs
+            jobs=jobs,
             progress=progress,
         )
         build_s = time.time() - start
         # bindeb-pkg writes the packages next to the build directory
-        packages = tuple(
-            sorted(p for p in objdir.parent.glob("*.deb") if p.stat().st_mtime >= start - 1)
-        )
-        if not packages:
+        made = sorted(p for p in objdir.parent.glob("*.deb") if p.stat().st_mtime >= start - 1)
+        if not made:
             raise BuildError(f"bindeb-pkg made no .deb in {objdir.parent}; see {log_path}")
-    release = (objdir / "include" / "config" / "kernel.release").read_text().strip()
-    return DebBuild(variant.name, release, base, packages, build_s)
+        release = (objdir / "include" / "config" / "kernel.release").read_text().strip()
+        entry = root / "kernels" / key
+        shutil.rmtree(entry, ignore_errors=True)
+        entry.mkdir(parents=True)
+        for deb in made:
+            shutil.copy2(deb, entry / deb.name)
+        manifest = {
+            **inputs,
+            "release": release,
+            "base_config_path": str(base) if base else None,
+            "config_sha256": file_sha256(objdir / ".config"),
+            "packages": {deb.name: file_sha256(entry / deb.name) for deb in made},
+            "build_s": round(build_s, 1),
+            "incremental": incremental,
+            "jobs": jobs,
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+            "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "log": str(log_path),
+        }
+        shutil.copy2(objdir / ".config", entry / "config")
+        (entry / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    found = _load_deb(entry)
+    assert found is not None
+    return found
 
 
 def variant_touched_files(variant: KernelVariant, pristine: Path) -> dict[str, bytes]:

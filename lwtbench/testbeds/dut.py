@@ -24,6 +24,7 @@ import socket
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import LwtbenchError, ParameterError
@@ -67,8 +68,6 @@ class SshRunner:
 
         client = paramiko.SSHClient()
         known = self.target.known_hosts
-        from pathlib import Path
-
         path = Path(known).expanduser()
         if not path.is_file():
             raise DutError(
@@ -108,15 +107,50 @@ class SshRunner:
             self.client.close()
             self.client = None
 
-    def run(self, args: Sequence[str], timeout_s: float = 60.0) -> Result:
+    def put(self, local: Path, remote: str) -> None:
+        """Copy a local file to ``remote`` on the host (SFTP over the same connection)."""
         if self.client is None:
             self.connect()
         assert self.client is not None
+        with self.client.open_sftp() as sftp:
+            sftp.put(str(local), remote)
+
+    def _connected(self) -> bool:
+        """A connection whose transport still works (a DUT reboot ends it)."""
+        transport = self.client.get_transport() if self.client is not None else None
+        return transport is not None and transport.is_active()
+
+    def run(self, args: Sequence[str], timeout_s: float = 60.0) -> Result:
+        import paramiko
+
+        failures = (paramiko.SSHException, EOFError, OSError)
+        reused = self._connected()
+        if not reused:
+            self.close()
+            self.connect()
+        assert self.client is not None
         command = shlex.join(args)
-        _, out, err = self.client.exec_command(command, timeout=timeout_s)
-        stdout = out.read().decode("utf-8", "replace")
-        stderr = err.read().decode("utf-8", "replace")
-        code = out.channel.recv_exit_status()
+        try:
+            try:
+                _, out, err = self.client.exec_command(command, timeout=timeout_s)
+            except failures:
+                if not reused:
+                    raise
+                # a connection kept from before the DUT rebooted looks open until used; the
+                # command did not start, so it goes once more over a new connection
+                self.close()
+                self.connect()
+                _, out, err = self.client.exec_command(command, timeout=timeout_s)
+            stdout = out.read().decode("utf-8", "replace")
+            stderr = err.read().decode("utf-8", "replace")
+            code = out.channel.recv_exit_status()
+        except failures as exc:
+            self.close()
+            raise DutError(
+                f"ssh {self.target.host}:{self.target.port}: {args[0]} got no answer "
+                f"({type(exc).__name__}{': ' + str(exc) if str(exc) else ''}; limit "
+                f"{timeout_s:.0f} s); is the DUT up?"
+            ) from None
         return Result(tuple(args), code, stdout, stderr)
 
 
@@ -136,8 +170,14 @@ class Dut:
             cmd = ["sudo", "-n", *cmd]
         return cmd
 
-    def run(self, args: Sequence[str], check: bool = True, in_netns: bool = True) -> Result:
-        res = self.runner.run(self._wrap(args, in_netns))
+    def run(
+        self,
+        args: Sequence[str],
+        check: bool = True,
+        in_netns: bool = True,
+        timeout_s: float = 60.0,
+    ) -> Result:
+        res = self.runner.run(self._wrap(args, in_netns), timeout_s=timeout_s)
         if check and res.returncode != 0:
             raise DutError(
                 f"on the DUT, {shlex.join(args)} exited {res.returncode}: "
@@ -173,8 +213,10 @@ class Dut:
         return feats
 
     def irqs(self, dev: str) -> list[int]:
-        """IRQ numbers whose /proc/interrupts line names ``dev`` (its queue vectors)."""
-        return _irqs_in(self.run(["cat", "/proc/interrupts"], in_netns=False).stdout, dev)
+        """IRQ numbers of ``dev``'s queues (see :func:`queue_irqs`)."""
+        interrupts = self.run(["cat", "/proc/interrupts"], in_netns=False).stdout
+        device = self.run(["readlink", "-f", f"/sys/class/net/{dev}/device"], check=False).stdout
+        return queue_irqs(interrupts, dev, device)
 
     def irq_affinity(self, irq: int) -> str:
         path = f"/proc/irq/{irq}/smp_affinity_list"
@@ -234,7 +276,10 @@ class Dut:
         cmds: list[tuple[Sequence[str], bool]] = [(c, False) for c in host]
         cmds += [(["ethtool", f, dev], True) for dev in ports for f in flags]
         cmds += [(["sysctl", "-n", n], True) for n in sysctl_names]
+        cmds += [(["readlink", "-f", f"/sys/class/net/{dev}/device"], True) for dev in ports]
         out = self.output_many(cmds)
+        devices = dict(zip(ports, out[len(out) - len(ports) :], strict=True))
+        out = out[: len(out) - len(ports)]
         release, uname, config_hash, package, cpuinfo, governor, interrupts = out[: len(host)]
         eth = out[len(host) : len(host) + len(ports) * len(flags)]
         ethtool = {
@@ -244,7 +289,7 @@ class Dut:
         sysctls = {
             n: v.strip() for n, v in zip(sysctl_names, out[-len(sysctl_names) :], strict=True)
         }
-        irq_lists = {dev: _irqs_in(interrupts, dev) for dev in ports}
+        irq_lists = {dev: queue_irqs(interrupts, dev, devices[dev]) for dev in ports}
         all_irqs = [i for dev in ports for i in irq_lists[dev]]
         affinities = self.output_many(
             [(["cat", f"/proc/irq/{i}/smp_affinity_list"], False) for i in all_irqs]
@@ -327,7 +372,14 @@ class Dut:
                         undo.append(["ethtool", "-L", dev, "combined", str(old)])
                 if self.config.forwarding_core is not None:
                     core = str(self.config.forwarding_core)
-                    for irq in self.irqs(dev):
+                    queue_irqs = self.irqs(dev)
+                    if not queue_irqs:
+                        raise DutError(
+                            f"no IRQ of {dev} in the DUT's /proc/interrupts: nothing to pin to "
+                            f"core {core}; drop dut.forwarding_core for a NIC without IRQs "
+                            "(veth) or check the port name"
+                        )
+                    for irq in queue_irqs:
                         old_aff = self.irq_affinity(irq)
                         path = f"/proc/irq/{irq}/smp_affinity_list"
                         self._write(path, core)
@@ -400,49 +452,184 @@ class Dut:
             )
 
     # -- kernels ----------------------------------------------------------------------------
+    def boot_id(self) -> str:
+        """The running boot's random id (changes with every boot, never within one)."""
+        return self.run(["cat", "/proc/sys/kernel/random/boot_id"], in_netns=False).stdout.strip()
+
+    def grub_entry(self, release: str) -> str:
+        """The GRUB menu path (``submenu>entry`` titles) that boots ``release``, read from the
+        DUT's /boot/grub/grub.cfg."""
+        cfg = self.run(["cat", "/boot/grub/grub.cfg"], in_netns=False).stdout
+        entry = grub_entry_for(cfg, release)
+        if entry is None:
+            offered = ", ".join(grub_releases(cfg)) or "none"
+            raise DutError(
+                f"no GRUB menu entry boots {release} (/boot/grub/grub.cfg boots {offered}); "
+                "install its linux-image package ('lwtbench dut install') or run update-grub "
+                "on the DUT"
+            )
+        return entry
+
     def switch_kernel(self, variant: str) -> dict[str, object]:
         """Boot ``variant`` once with grub-reboot + reboot, wait for SSH, check the release."""
         if variant not in self.config.kernels:
             raise ParameterError(
                 "kernel", variant, f"the testbed file knows {', '.join(self.config.kernels)}"
             )
-        wanted = self.config.kernels[variant]
-        if self.release() == wanted:
-            return {"variant": variant, "release": wanted, "rebooted": False}
-        entry = self.config.grub_entries.get(
-            variant, f"Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux {wanted}"
+        facts = self.boot_release(
+            self.config.kernels[variant],
+            entry=self.config.grub_entries.get(variant),
+            label=f"kernel {variant}",
         )
+        return {"variant": variant, **facts}
+
+    def boot_release(
+        self, release: str, *, entry: str | None = None, label: str | None = None
+    ) -> dict[str, object]:
+        """Reboot into the installed kernel ``release`` (no reboot when it already runs).
+
+        ``grub-reboot`` selects the entry for the next boot only, so a kernel that hangs is
+        left by a power cycle into GRUB's default entry. The wait ends when the DUT answers
+        with a new boot id (an SSH answer from the system still shutting down does not count),
+        then ``uname -r`` must be ``release``.
+        """
+        label = label or f"kernel {release}"
+        if self.release() == release:
+            return {"release": release, "rebooted": False}
+        entry = entry or self.grub_entry(release)
+        before = self.boot_id()
         self.run(["grub-reboot", entry], in_netns=False)
+        env = self.run(["grub-editenv", "list"], check=False, in_netns=False).stdout
+        if f"next_entry={entry}" not in env.splitlines():
+            raise DutError(
+                f"{label}: grub-reboot {entry!r} did not set next_entry in GRUB's environment "
+                f"(grub-editenv list shows {env.strip()!r}); nothing was rebooted"
+            )
+        # on disk now: the choice survives a reboot that does not unmount cleanly
+        self.run(["sync"], in_netns=False)
+        start = time.monotonic()
         # The SSH session dies with the reboot; the command's status is never seen.
         with contextlib.suppress(Exception):
             self.runner.run(self._wrap(["systemctl", "reboot"], in_netns=False), timeout_s=5)
         self.runner.close()
-        time.sleep(5)
-        deadline = time.monotonic() + self.config.reboot_timeout_s
-        last = ""
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection((self.config.ssh.host, self.config.ssh.port), 5):
-                    pass
-                release = self.release()
-                if release != wanted:
+        deadline = start + self.config.reboot_timeout_s
+        last = "no answer yet"
+        with _quiet_paramiko():  # each refused attempt during the boot logs a traceback
+            while time.monotonic() < deadline:
+                time.sleep(5)
+                try:
+                    with socket.create_connection((self.config.ssh.host, self.config.ssh.port), 5):
+                        pass
+                    if self.boot_id() == before:
+                        last = "the old boot still answered (shutting down)"
+                        self.runner.close()
+                        continue
+                    booted = self.release()
+                except (OSError, DutError) as exc:
+                    last = str(exc)
+                    self.runner.close()
+                    continue
+                if booted != release:
                     raise DutError(
-                        f"kernel {variant}: booted {release!r}, expected {wanted!r}; check "
-                        f"the GRUB entry {entry!r} (dut.grub_entries in the testbed file)"
+                        f"{label}: the DUT rebooted into {booted}, not {release}: GRUB did not "
+                        f"boot the entry {entry!r} chosen with grub-reboot (check dut.grub_entries "
+                        "in the testbed file, and that /boot/grub/grubenv is writable and "
+                        "grub.cfg loads it, as update-grub's does)"
                     )
                 return {
-                    "variant": variant,
-                    "release": release,
+                    "release": booted,
                     "rebooted": True,
                     "grub_entry": entry,
+                    "reboot_s": round(time.monotonic() - start, 1),
                 }
-            except (OSError, DutError) as exc:
-                if isinstance(exc, DutError) and "booted" in str(exc):
-                    raise
-                last = str(exc)
-                self.runner.close()
-                time.sleep(5)
-        raise DutError(f"kernel {variant}: no SSH within {self.config.reboot_timeout_s} s ({last})")
+        raise DutError(
+            f"{label}: no SSH answer within {self.config.reboot_timeout_s:.0f} s of rebooting "
+            f"into GRUB entry {entry!r} (last: {last}); the kernel may have failed to boot: "
+            "look at the DUT's console; a power cycle boots GRUB's default entry"
+        )
+
+
+@contextlib.contextmanager
+def _quiet_paramiko() -> Iterator[None]:
+    """paramiko's transport logs every failed connection at ERROR with a traceback; while a
+    DUT reboots those are expected, and the wait reports the last one if it gives up."""
+    logger = logging.getLogger("paramiko.transport")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+_GRUB_BLOCK = re.compile(r"^\s*(menuentry|submenu)\s+(.*?)\s*\{\s*$")
+
+
+def _grub_title(args: str) -> str:
+    """The title of a ``menuentry``/``submenu`` line: its first (shell-quoted) word."""
+    try:
+        return shlex.split(args)[0]
+    except (ValueError, IndexError):
+        return args
+
+
+def _grub_kernels(grub_cfg: str) -> list[tuple[str, str, bool]]:
+    """``(menu path, release, recovery)`` of every entry that loads a /boot/vmlinuz-*."""
+    path: list[str | None] = []  # one item per open brace: a title, or None for if/else
+    found = []
+    for line in grub_cfg.splitlines():
+        if m := _GRUB_BLOCK.match(line):
+            path.append(_grub_title(m.group(2)))
+            continue
+        stripped = line.strip()
+        if stripped.endswith("{"):
+            path.append(None)
+        elif stripped == "}" and path:
+            path.pop()
+        elif m := re.match(r"linux(16|efi)?\s+\S*/vmlinuz-(\S+)(.*)$", stripped):
+            titles = [t for t in path if t is not None]
+            recovery = " single" in f" {m.group(3)} " or "recovery" in (titles or [""])[-1]
+            if titles:
+                found.append((">".join(titles), m.group(2), recovery))
+    return found
+
+
+def grub_entry_for(grub_cfg: str, release: str) -> str | None:
+    """The menu path ``grub-reboot`` takes to boot ``release`` (not its recovery entry),
+    preferring the entry that names the release (Debian's "Advanced options" submenu) over
+    the top entry that boots the newest kernel; None when no entry boots it."""
+    entries = [e for e in _grub_kernels(grub_cfg) if e[1] == release and not e[2]]
+    named = [e for e in entries if release in e[0].rsplit(">", 1)[-1]]
+    chosen = named or entries
+    return chosen[0][0] if chosen else None
+
+
+def grub_releases(grub_cfg: str) -> list[str]:
+    """Every kernel release some GRUB entry boots, in menu order."""
+    return list(dict.fromkeys(release for _, release, _ in _grub_kernels(grub_cfg)))
+
+
+def queue_irqs(interrupts: str, dev: str, device: str) -> list[int]:
+    """IRQs of ``dev``'s queues in /proc/interrupts: the lines that name the interface
+    (e1000e, i40e, ixgbe ...), or for virtio-net, whose vectors are named after the virtio
+    device ``device`` (``readlink -f /sys/class/net/<dev>/device``: ``.../virtio1``), that
+    device's input/output lines (``virtio1-input.0``)."""
+    found = _irqs_in(interrupts, dev)
+    virtio = device.strip().rsplit("/", 1)[-1]
+    if found or not virtio.startswith("virtio"):
+        return found
+    return _virtio_queue_irqs(interrupts, virtio)
+
+
+def _virtio_queue_irqs(interrupts: str, virtio: str) -> list[int]:
+    """IRQs of a virtio device's queues (``virtio1-input.0``, ``virtio1-output.0``; not its
+    ``-config`` vector, which carries no packets)."""
+    pattern = re.compile(rf"\s{re.escape(virtio)}-(input|output)\.\d+\s*$")
+    return [
+        int(head)
+        for line in interrupts.splitlines()
+        if (head := line.partition(":")[0].strip()).isdigit() and pattern.search(line)
+    ]
 
 
 def _irqs_in(interrupts: str, dev: str) -> list[int]:

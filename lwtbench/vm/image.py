@@ -3,11 +3,13 @@
 ``debootstrap`` installs the packages from the mirror this machine's apt already uses (read
 from /etc/apt/sources.list* when the image is built, so no host name is written in the
 project), the project's SSH key is authorised for root, and ``mkfs.ext4 -d`` turns the tree
-into a raw ext4 disk without mounting anything (no loop device needed). The image boots by
-QEMU's direct kernel boot: its own Debian kernel and initramfs are copied out next to it.
-Everything lands in ``<cache>/vm/images/<key>/``, where the key hashes every input (suite,
-packages, the configuration written into the tree, the public key), so a second
-``create`` returns the cached image and a changed input builds a new one.
+into the root partition of a raw disk with an MBR partition table, without mounting anything
+(no loop device needed). The image then boots once, directly from its own kernel and
+initramfs, to run ``grub-install`` and ``update-grub`` inside the guest (as Debian's installer
+does on hardware); from then on it boots through grub like a hardware DUT
+(:mod:`lwtbench.vm.grub`). Everything lands in ``<cache>/vm/images/<key>/``, where the key
+hashes every input (suite, packages, the configuration written into the tree, the public key),
+so a second ``create`` returns the cached image and a changed input builds a new one.
 """
 
 from __future__ import annotations
@@ -18,15 +20,23 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import InputFileError, LwtbenchError
-from ..kernel.build import cache_root
+from .base import (
+    MGMT_MAC,
+    TEST_NIC_MACS,
+    SshKey,
+    VmImage,
+    check_tools,
+    vm_root,
+)
 
 Progress = Callable[[str], None]
 
@@ -44,41 +54,57 @@ PACKAGES: tuple[str, ...] = (
     "procps",
     "linux-image-cloud-amd64",  # Debian's 6.1 kernel with virtio built for VMs
     "initramfs-tools",
+    # BIOS grub: installing a linux-image .deb runs update-grub (grub2-common's kernel hook),
+    # and grub-reboot picks the next boot's entry, as on a hardware DUT (why BIOS and not
+    # EFI: lwtbench.vm.grub)
+    "grub-pc",
 )
 """Installed on top of debootstrap's minbase variant."""
 
-IMAGE_SIZE = "2G"
-"""Size of the raw ext4 disk (sparse; the installed tree takes about a fifth of it)."""
+IMAGE_SIZE = "4G"
+"""Size of the raw disk (sparse; the installed tree takes about a tenth of it, each project
+kernel installed with its initramfs about 60 MB more)."""
 
-MGMT_MAC = "52:54:00:4c:57:01"
-"""MAC of the management NIC (QEMU user networking, SSH forwarded); the guest runs DHCP on
-this NIC only, so the two test NICs stay unconfigured for the experiment."""
+ROOT_LABEL = "lwtb-root"
+"""Label of the root ext4 filesystem (fstab mounts it by label)."""
 
 HOSTNAME = "lwtbench-dut"
 
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
 """Bumped when the way the tree is configured changes (part of the cache key)."""
 
 GUEST_FILES: dict[str, str] = {
     "etc/hostname": f"{HOSTNAME}\n",
     "etc/hosts": f"127.0.0.1 localhost\n127.0.1.1 {HOSTNAME}\n::1 localhost\n",
-    "etc/fstab": "/dev/vda / ext4 defaults,errors=remount-ro 0 1\n",
+    "etc/fstab": f"LABEL={ROOT_LABEL} / ext4 defaults,errors=remount-ro 0 1\n",
     "etc/systemd/network/10-lwtbench-mgmt.network": (
         f"[Match]\nMACAddress={MGMT_MAC}\n\n[Network]\nDHCP=ipv4\n"
+    ),
+    # the two test NICs come up with only their link-local addresses (no DHCP, no router
+    # advertisements): what they carry is set by the experiment
+    "etc/systemd/network/20-lwtbench-test.network": (
+        f"[Match]\nMACAddress={' '.join(TEST_NIC_MACS)}\n\n[Link]\nRequiredForOnline=no\n\n"
+        "[Network]\nLinkLocalAddressing=ipv6\nIPv6AcceptRA=no\n"
+    ),
+    # an installed kernel's initramfs holds the modules this machine uses, not all of them
+    # (Debian's default, MODULES=most): under emulation that turns minutes of copying and
+    # modinfo calls per kernel package into seconds
+    "etc/initramfs-tools/conf.d/lwtbench.conf": "MODULES=dep\n",
+    # grub-mkconfig reads /etc/default/grub.d/*.cfg after /etc/default/grub (which the
+    # grub-pc package owns): a serial console for grub and the kernel (the VM has no screen),
+    # a one-second menu, the kernel's classic NIC names (eth0 management, eth1/eth2 test)
+    "etc/default/grub.d/lwtbench.cfg": (
+        "GRUB_TIMEOUT=1\n"
+        'GRUB_TERMINAL="serial console"\n'
+        'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"\n'
+        'GRUB_CMDLINE_LINUX="console=ttyS0,115200 net.ifnames=0"\n'
+        "GRUB_DISABLE_OS_PROBER=true\n"
     ),
 }
 """Files written into the tree (relative to its root)."""
 
 ENABLED_UNITS: tuple[str, ...] = ("systemd-networkd.service",)
 """Units enabled by the symlink ``systemctl enable`` would make (no chroot needed)."""
-
-
-@dataclass(frozen=True)
-class SshKey:
-    """The project's SSH key for the virtual DUT (generated once, in the cache)."""
-
-    private: Path
-    public: Path
 
 
 @dataclass(frozen=True)
@@ -98,28 +124,6 @@ class ImageInputs:
         Debian mirror serves the same packages)."""
         blob = json.dumps(asdict(self), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class VmImage:
-    """A built disk image and what boots it."""
-
-    directory: Path
-    disk: Path
-    """Raw ext4 disk (the whole device is the root filesystem: root=/dev/vda)."""
-    kernel: Path
-    initrd: Path
-    kernel_release: str
-    """``uname -r`` of the image's own Debian kernel."""
-    host_key: str
-    """The guest's SSH host public key (``ssh-ed25519 AAAA...``), for a known_hosts file."""
-    ssh_key: SshKey
-    manifest: dict[str, object] = field(default_factory=dict)
-
-
-def vm_root() -> Path:
-    """``<cache>/vm``: images, the SSH key, running machines."""
-    return cache_root() / "vm"
 
 
 def _say(progress: Progress | None, line: str) -> None:
@@ -231,16 +235,6 @@ REQUIRED_TOOLS = {
 }
 
 
-def check_tools(tools: dict[str, str]) -> None:
-    """Every command exists, or one error naming the Debian packages to install."""
-    missing = sorted({pkg for cmd, pkg in tools.items() if shutil.which(cmd) is None})
-    if missing:
-        raise LwtbenchError(
-            f"missing commands for the virtual DUT: install the Debian packages "
-            f"{' '.join(missing)} (env/setup.sh installs them from env/apt-packages.txt)"
-        )
-
-
 def cached_image(root: Path | None = None) -> VmImage | None:
     """The image for the current inputs, if it was built."""
     key = ensure_ssh_key(root)
@@ -317,14 +311,30 @@ def _build(
     # the downloaded .debs are not needed inside the image
     for deb in (tree / "var/cache/apt/archives").glob("*.deb"):
         deb.unlink()
-    _say(progress, "mkfs.ext4 -d: the tree becomes the raw disk")
+    _say(progress, "mkfs.ext4 -d: the tree becomes the root partition of the raw disk")
     disk = work / "disk.raw"
+    offset, fs_bytes = write_partition_table(disk, parse_size(IMAGE_SIZE))
     _run(
-        ["mkfs.ext4", "-q", "-F", "-L", "lwtb-root", "-d", str(tree), str(disk), IMAGE_SIZE],
+        [
+            "mkfs.ext4",
+            "-q",
+            "-F",
+            "-L",
+            ROOT_LABEL,
+            "-E",
+            f"offset={offset},nodiscard",  # the file system starts at the partition
+            "-d",
+            str(tree),
+            str(disk),
+            f"{fs_bytes // 1024}k",
+        ],
         log,
         "mkfs.ext4",
     )
     shutil.rmtree(tree)
+    from .grub import install_grub  # boots the image: needs the machine module
+
+    grub_s = install_grub(_load_work(work, release, host_key, key), log, progress)
     manifest = {
         "inputs": asdict(inputs),
         "key": inputs.key(),
@@ -334,13 +344,61 @@ def _build(
         "debootstrap_s": round(debootstrap_s, 1),
         "build_s": round(time.monotonic() - start, 1),
         "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "boot": "QEMU direct kernel boot of the image's own kernel and initramfs",
+        "grub_install_s": round(grub_s, 1),
+        "boot": "grub-pc from the disk's MBR (QEMU's SeaBIOS), grub.cfg made by update-grub",
     }
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(final, ignore_errors=True)
     work.rename(final)
     _say(progress, f"image {final} built in {manifest['build_s']} s")
     return _load(final, key)
+
+
+SECTOR = 512
+PARTITION_START = 2048
+"""First sector of the root partition (1 MiB): the sectors before it hold grub's core
+image, as on any disk partitioned by a current Debian installer."""
+
+
+def parse_size(text: str) -> int:
+    """Bytes of a size written as ``<n>G`` or ``<n>M``."""
+    units = {"G": 1 << 30, "M": 1 << 20}
+    return int(text[:-1]) * units[text[-1]]
+
+
+def write_partition_table(disk: Path, size: int) -> tuple[int, int]:
+    """Create ``disk`` (sparse, ``size`` bytes) with an MBR holding one bootable Linux
+    partition from sector 2048 to the end. Returns the partition's offset and size in bytes.
+
+    The MBR layout: partition entries at byte 446 (16 bytes each: status 0x80 = bootable,
+    CHS start, type 0x83 = Linux, CHS end, first LBA, sector count; CHS unused, set to the
+    LBA-only marker), the disk signature at 440 and 0x55AA at 510. grub-install writes its
+    boot code into bytes 0-439 and keeps the table.
+    """
+    sectors = size // SECTOR - PARTITION_START
+    chs_none = b"\xfe\xff\xff"
+    entry = struct.pack("<B3sB3sII", 0x80, chs_none, 0x83, chs_none, PARTITION_START, sectors)
+    with disk.open("wb") as fh:
+        fh.truncate(size)
+        fh.seek(440)
+        fh.write(struct.pack("<I", 0x4C574231) + b"\0\0")  # disk signature: any fixed value
+        fh.write(entry)
+        fh.seek(510)
+        fh.write(b"\x55\xaa")
+    return PARTITION_START * SECTOR, sectors * SECTOR
+
+
+def _load_work(work: Path, release: str, host_key: list[str], key: SshKey) -> VmImage:
+    """The image being built, as the machine module needs it for the first boot."""
+    return VmImage(
+        directory=work,
+        disk=work / "disk.raw",
+        kernel=work / "vmlinuz",
+        initrd=work / "initrd.img",
+        kernel_release=release,
+        host_key=" ".join(host_key),
+        ssh_key=key,
+    )
 
 
 def _configure_tree(tree: Path, inputs: ImageInputs) -> None:

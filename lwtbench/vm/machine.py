@@ -1,6 +1,14 @@
 """Running the virtual DUT: QEMU with a management NIC (SSH forwarded to 127.0.0.1) and two
 test NICs on tap devices of the host.
 
+The machine boots like a hardware DUT: the firmware (QEMU's SeaBIOS) starts grub from the
+disk, grub boots its default entry or the one ``grub-reboot`` chose, and a guest ``reboot``
+restarts the same machine on the same disk (QEMU keeps running), so installing a kernel
+package and switching kernels happens exactly as on hardware. A *direct* boot (QEMU loads a
+kernel itself, no grub) remains for two uses only: the image's first boot, which installs
+grub, and a quick look at a kernel from a .deb without installing it (``vm start
+--kernel-deb``); it is never how the hardware path is rehearsed.
+
 Each machine has a folder ``<cache>/vm/machines/<name>/`` holding a copy-on-write overlay of
 the cached image (the image itself never changes; a fresh ``start`` begins from it), QEMU's
 pid file, the serial console log and ``state.json``. The NICs are virtio-net: the guest's
@@ -28,14 +36,19 @@ from pathlib import Path
 
 from ..errors import LwtbenchError, ParameterError
 from ..paths import PLAIN_NAME_RE
-from .image import MGMT_MAC, VmImage, check_tools, vm_root
+from .base import MGMT_MAC, TEST_NIC_MACS, VmImage, check_tools, vm_root
 
 Progress = Callable[[str], None]
 
 QEMU = "qemu-system-x86_64"
 NIC_MODELS = ("virtio-net-pci", "e1000e")
-TEST_MACS = ("52:54:00:4c:57:11", "52:54:00:4c:57:12")
+TEST_MACS = TEST_NIC_MACS
 """MACs of the two test NICs (fixed, so the guest's names for them are stable)."""
+TAP_MACS = ("52:54:00:4c:57:21", "52:54:00:4c:57:22")
+"""MACs of the host ends (the taps), fixed so that a testbed file can name them as the
+DUT's peers."""
+ROOT_DEVICE = "/dev/vda1"
+"""The root partition as a directly booted kernel sees it (grub's entries use its UUID)."""
 
 KVM_CREATE_VM = 0xAE01
 """ioctl(KVM_CREATE_VM): what QEMU does first with /dev/kvm; it fails where KVM is unusable
@@ -70,11 +83,20 @@ class MachineConfig:
     """QEMU device of the two test NICs (one of NIC_MODELS)."""
     accel: str = "tcg"
     """``kvm`` or ``tcg`` (QEMU's emulation)."""
+    direct: bool = False
+    """Direct boot (no grub): QEMU loads ``kernel``, or the image's own kernel and initramfs
+    when ``kernel`` is None. For the image's first boot and quick checks only."""
     kernel: str | None = None
-    """A kernel to boot instead of the image's own, with no initramfs: its disk, ext4 and
-    virtio-net drivers must be built in (the project's DUT config does)."""
+    """Direct boot of this kernel with no initramfs: its disk, ext4 and virtio-net drivers
+    must be built in (the project's DUT config does). Implies ``direct``."""
+    ssh_port: int | None = None
+    """Host port forwarded to the guest's sshd on 127.0.0.1; None: a free one."""
     kvm_fallback: bool = True
     """With ``kvm``: start under TCG when QEMU cannot run the VM with KVM."""
+
+    @property
+    def boots_directly(self) -> bool:
+        return self.direct or self.kernel is not None
 
     def taps(self) -> tuple[str, str]:
         """Host names of the two test taps: ``lwtv<6 hex of the name><0|1>`` (15 chars max)."""
@@ -139,9 +161,9 @@ def free_port() -> int:
 
 
 def qemu_command(image: VmImage, config: MachineConfig, folder: Path, ssh_port: int) -> list[str]:
-    """QEMU's argument list: direct kernel boot of the image's kernel, serial console to a
-    file, the management NIC first (user networking, SSH on 127.0.0.1:ssh_port), then the two
-    test NICs on the taps."""
+    """QEMU's argument list: the disk (grub boots from it; or a direct kernel boot), serial
+    console to a file, the management NIC first (user networking, SSH on 127.0.0.1:ssh_port),
+    then the two test NICs on the taps."""
     cpu = "host" if config.accel == "kvm" else "max"
     cmd = [
         QEMU,
@@ -164,13 +186,7 @@ def qemu_command(image: VmImage, config: MachineConfig, folder: Path, ssh_port: 
         "-daemonize",
         "-pidfile",
         str(folder / "qemu.pid"),
-        *(
-            ["-kernel", config.kernel]
-            if config.kernel
-            else ["-kernel", str(image.kernel), "-initrd", str(image.initrd)]
-        ),
-        "-append",
-        "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0",
+        *_direct_boot(image, config),
         "-drive",
         f"file={folder / 'overlay.qcow2'},if=virtio,format=qcow2",
         "-netdev",
@@ -186,6 +202,16 @@ def qemu_command(image: VmImage, config: MachineConfig, folder: Path, ssh_port: 
             f"{config.nic_model},netdev=test{i},mac={mac}",
         ]
     return cmd
+
+
+def _direct_boot(image: VmImage, config: MachineConfig) -> list[str]:
+    """QEMU's -kernel/-initrd/-append for a direct boot; none for a grub boot."""
+    if not config.boots_directly:
+        return []
+    append = ["-append", f"root={ROOT_DEVICE} rw console=ttyS0,115200 net.ifnames=0"]
+    if config.kernel:
+        return ["-kernel", config.kernel, *append]
+    return ["-kernel", str(image.kernel), "-initrd", str(image.initrd), *append]
 
 
 def _ip(*args: str) -> None:
@@ -225,6 +251,8 @@ def start_machine(
     """Start the VM from a fresh overlay of ``image`` and wait until SSH answers ``uname -r``."""
     if os.geteuid() != 0:
         raise LwtbenchError("lwtbench vm start needs root (it creates tap devices)")
+    if config.ssh_port is not None and not 1 <= config.ssh_port <= 65535:
+        raise ParameterError("--ssh-port", str(config.ssh_port), "a TCP port, 1-65535")
     if config.nic_model not in NIC_MODELS:
         raise ParameterError("--nic", config.nic_model, f"one of {', '.join(NIC_MODELS)}")
     check_tools({QEMU: "qemu-system-x86", "qemu-img": "qemu-utils", "ssh": "openssh-client"})
@@ -244,11 +272,12 @@ def start_machine(
         check=True,
         capture_output=True,
     )
-    for tap in config.taps():
+    for tap, mac in zip(config.taps(), TAP_MACS, strict=True):
         if not _link_exists(tap):
             _ip("tuntap", "add", "dev", tap, "mode", "tap")
+        _ip("link", "set", tap, "address", mac)
         _ip("link", "set", tap, "up")
-    port = free_port()
+    port = config.ssh_port or free_port()
     known_hosts = folder / "known_hosts"
     known_hosts.write_text(f"[127.0.0.1]:{port} {image.host_key}\n", encoding="utf-8")
     cmd = qemu_command(image, config, folder, port)

@@ -120,3 +120,21 @@ def test_unpack_refuses_a_tarball_of_another_release(tmp_path):
     missing = SourcePackage("linux-source-6.12", tmp_path / "none.tar.xz", "6.12.117")
     with pytest.raises(InputFileError, match=r"apt-get install linux-source-6\.12"):
         unpack_source(missing, tmp_path / "tree2")
+
+
+def test_deb_cache_key_follows_options_not_comments(tmp_path, monkeypatch):
+    from lwtbench.kernel import deb
+
+    vanilla = get_variant("vanilla")
+    key, inputs = deb.deb_key(vanilla, None)
+    assert key.startswith("6.12.117-vanilla-deb-") and inputs["target"] == "deb"
+    text = deb.DUT_FRAGMENT.read_text()
+    commented = tmp_path / "commented.config"
+    commented.write_text("# a note on why\n" + text)
+    monkeypatch.setattr(deb, "DUT_FRAGMENT", commented)
+    assert deb.deb_key(vanilla, None)[0] == key
+    changed = tmp_path / "changed.config"
+    changed.write_text(text + "CONFIG_IGC=m\n")
+    monkeypatch.setattr(deb, "DUT_FRAGMENT", changed)
+    assert deb.deb_key(vanilla, None)[0] != key
+    assert deb.deb_key(get_variant("fixed"), None)[0] != key

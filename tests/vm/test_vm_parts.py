@@ -118,7 +118,11 @@ def test_qemu_command_nics_and_accelerator(tmp_path):
     kvm = qemu_command(_image(tmp_path), MachineConfig(name="t1", accel="kvm"), tmp_path, 1)
     assert "q35,accel=kvm" in kvm and kvm[kvm.index("-cpu") + 1] == "host"
     assert MachineConfig(name="t2").taps() != taps
-    assert cmd[cmd.index("-kernel") + 1] == str(tmp_path / "vmlinuz") and "-initrd" in cmd
+    # the default boot is grub's, from the disk: QEMU is given no kernel
+    assert "-kernel" not in cmd and "-append" not in cmd
+    first = qemu_command(_image(tmp_path), MachineConfig(direct=True), tmp_path, 1)
+    assert first[first.index("-kernel") + 1] == str(tmp_path / "vmlinuz") and "-initrd" in first
+    assert "root=/dev/vda1" in first[first.index("-append") + 1]
     own = qemu_command(_image(tmp_path), MachineConfig(kernel="/k/vmlinuz-x"), tmp_path, 1)
     assert own[own.index("-kernel") + 1] == "/k/vmlinuz-x" and "-initrd" not in own
     # the image's kernel has no e1000e driver: the management NIC stays virtio-net
