@@ -8,6 +8,7 @@ command options, data files); every one of them used to give a traceback, or was
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -205,12 +206,24 @@ def snapshot(*roots: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
+OTHER_RUN = re.compile(r"lwtb[\w.-]*?-(\d+)-")
+"""The project's namespaces and links carry the pid of the process that made them."""
+
+
 def host_state() -> tuple[str, ...]:
-    """Network namespaces and links: what a lab or DUT run would change first."""
+    """Network namespaces and links: what a lab or DUT run would change first. Those named for
+    another process are left out: a test run beside this one (another CI job, a developer's
+    lab) changes the host too, and the command checked here runs in this process."""
     state = []
     if shutil.which("ip"):
         for args in (["ip", "netns", "list"], ["ip", "-o", "link", "show"]):
-            state.append(subprocess.run(args, capture_output=True, text=True).stdout)
+            out = subprocess.run(args, capture_output=True, text=True).stdout
+            mine = [
+                line
+                for line in out.splitlines()
+                if (m := OTHER_RUN.search(line)) is None or int(m.group(1)) == os.getpid()
+            ]
+            state.append("\n".join(mine))
     return tuple(state)
 
 
@@ -352,3 +365,22 @@ def test_shipped_inputs_still_load(capsys):
     assert os.path.isdir(DATA)
     assert main(["claims", "--data", str(DATA)]) == 0
     capsys.readouterr()
+
+
+def test_host_state_sees_this_process_namespaces_and_not_another_runs():
+    """The host check above must still catch a namespace this process makes."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to add network namespaces")
+    before = host_state()
+    mine, other = f"lwtb-check-{os.getpid()}-a", "lwtb-check-1-a"  # pid 1 is never a test run
+    subprocess.run(["ip", "netns", "add", other], check=True)
+    try:
+        assert host_state() == before
+        subprocess.run(["ip", "netns", "add", mine], check=True)
+        try:
+            assert host_state() != before
+        finally:
+            subprocess.run(["ip", "netns", "del", mine], check=True)
+    finally:
+        subprocess.run(["ip", "netns", "del", other], check=True)
+    assert host_state() == before
