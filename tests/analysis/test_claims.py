@@ -251,7 +251,7 @@ def test_trex_towards_a_software_dut_is_not_hardware(tmp_path):
         dut={"kind": "network namespace on veth", "platform": "x86_64/i40e"},
     )
     r = rows(tmp_path)
-    assert part(r["C1"], "direction").evidence == ("TRex rates (lab)",)
+    assert part(r["C1"], "direction").evidence == ("TRex -> UML DUT (software lab)",)
     assert part(r["C1"], "size").verdict == "needs hardware"
 
 
