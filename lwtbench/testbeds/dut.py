@@ -36,6 +36,10 @@ if TYPE_CHECKING:  # annotations only: testbed_file builds the trex kind, which 
 log = logging.getLogger(__name__)
 
 
+KEEPALIVE_S = 15
+"""Seconds between SSH keepalive packets on an idle connection."""
+
+
 class DutError(LwtbenchError):
     """A DUT command failed or the DUT is not in the state it should be."""
 
@@ -101,6 +105,11 @@ class SshRunner:
             raise DutError(
                 f"ssh {self.target.host}:{self.target.port}: {exc}; is the DUT up and sshd on?"
             ) from None
+        # Keepalives make a peer that vanished mid-command close the transport (a send
+        # fails), which ends every wait on its channels instead of leaving them blocked.
+        transport = client.get_transport()
+        if transport is not None:
+            transport.set_keepalive(KEEPALIVE_S)
         self.client = client
 
     def close(self) -> None:
@@ -113,11 +122,22 @@ class SshRunner:
             self.connect()
         assert self.client is not None
         command = shlex.join(args)
+        deadline = time.monotonic() + timeout_s
         _, out, err = self.client.exec_command(command, timeout=timeout_s)
-        stdout = out.read().decode("utf-8", "replace")
-        stderr = err.read().decode("utf-8", "replace")
-        code = out.channel.recv_exit_status()
-        return Result(tuple(args), code, stdout, stderr)
+        channel = out.channel
+        try:
+            stdout = out.read().decode("utf-8", "replace")
+            stderr = err.read().decode("utf-8", "replace")
+            # paramiko's recv_exit_status() waits without a bound (a CI run once hung its
+            # 900 s there); the channel's own timeout covers only reads.
+            if not channel.status_event.wait(max(0.0, deadline - time.monotonic()) + 1.0):
+                raise TimeoutError
+        except TimeoutError:
+            channel.close()
+            raise DutError(
+                f"{command}: no answer from {self.target.host} within {timeout_s:g} s"
+            ) from None
+        return Result(tuple(args), channel.exit_status, stdout, stderr)
 
 
 class Dut:
