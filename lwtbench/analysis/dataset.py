@@ -146,6 +146,12 @@ def testbed_label(prov: dict[str, object]) -> str:
         if dut.get("host_cpu"):
             parts.append(f"host {dut['host_cpu']}")
         return ", ".join(parts)
+    if kind == "vm":
+        # a real kernel and driver on an emulated NIC: every stamp says it is no hardware
+        label = testbed.get("label") or "virtual DUT (QEMU), not hardware"
+        return f"{label}, {testbed.get('accelerator') or 'accelerator unknown'}, " + (
+            f"platform {dut.get('platform') or 'unknown'}"
+        )
     parts = [kind]
     for key in ("platform", "cpu", "nic", "driver"):
         value = dut.get(key)

@@ -27,6 +27,7 @@ from .evidence import (
     LAB_ROUNDS,
     RATE_KINDS,
     Context,
+    ReceiveSide,
     build_context,
     context_from_dataset,
 )
@@ -743,10 +744,10 @@ def c6_platform_dependence(ctx: Context, claim: Claim, settings: Settings) -> li
     cache lines and drivers are a labelled cross-check, never the verdict."""
     counts = _counts(ctx, claim.kinds("where"))
     need = int(claim.paper["min_headrooms"])  # type: ignore[call-overload]
-    measured: dict[int, dict[tuple[str, str], list[int]]] = {}
+    measured: dict[ReceiveSide, dict[tuple[str, str], list[int]]] = {}
     mismatches, unchecked, runs = [], [], set()
     for run, of_run in counts.groupby("run_id") if not counts.empty else []:
-        headroom = ctx.rx_headroom(str(run), settings.paper_headroom)
+        headroom = ctx.receive_side(str(run), settings.paper_headroom)
         runs.add(str(run))
         for (proto, mode), grp in of_run[of_run["kernel_variant"] == VANILLA].groupby(
             ["protocol", "mode"]
@@ -762,9 +763,9 @@ def c6_platform_dependence(ctx: Context, claim: Claim, settings: Settings) -> li
                 ctx.model.doubles(str(run), proto, mode, params, VANILLA) if ctx.model else None
             )
             if predicted is None:
-                unchecked.append(f"{headroom} B {proto} {mode}")
+                unchecked.append(f"{headroom} {proto} {mode}")
             elif predicted != got:
-                mismatches.append(f"{headroom} B {proto} {mode}: measured {got}, model {predicted}")
+                mismatches.append(f"{headroom} {proto} {mode}: measured {got}, model {predicted}")
     cross = _model_cross_check(ctx, claim)
     heads = sorted(measured)
     shared = [
@@ -784,7 +785,7 @@ def c6_platform_dependence(ctx: Context, claim: Claim, settings: Settings) -> li
     )
     ours = (
         f"{shown[0]} {shown[1]} doubles: "
-        + "; ".join(f"{h} B {measured[h][shown]}" for h in heads if shown in measured[h])
+        + "; ".join(f"{h} {measured[h][shown]}" for h in heads if shown in measured[h])
         if shown
         else ""
     )
@@ -792,12 +793,12 @@ def c6_platform_dependence(ctx: Context, claim: Claim, settings: Settings) -> li
     if len(heads) < need:
         how = (
             f"counts at {len(heads)} receive headroom(s) "
-            f"({', '.join(f'{h} B' for h in heads) or 'none'}); needs {need} (the lab's "
+            f"({', '.join(str(h) for h in heads) or 'none'}); needs {need} (the lab's "
             f"--nic profiles, e.g. i40e and netskbpad); {cross}"
         )
         return [Part("where", NOT_AVAILABLE, ours, how)]
     how = (
-        f"vanilla's double points at {', '.join(f'{h} B' for h in heads)}: as the model predicts "
+        f"vanilla's double points at {', '.join(str(h) for h in heads)}: as the model predicts "
         f"for each headroom: {'yes' if not mismatches else 'no: ' + '; '.join(mismatches)}; "
         f"different between headrooms in {len(differ)} of {len(shared)} series measured at "
         "two or more"

@@ -6,6 +6,9 @@ is classified here from its ``run.json``, never from its folder name:
 - ``lab counts``: head reallocations per packet counted in the software lab (GCOV per call
   site in User-Mode Linux kernels);
 - ``probe counts``: reallocations counted on a real kernel by ``lwtbench probe`` (ftrace);
+- ``virtual DUT counts``: reallocations counted with ftrace in a kernel running as a QEMU
+  guest, receiving through a paravirtual NIC driver (``lwtbench vm count``); a real kernel
+  and driver, an emulated NIC: never hardware;
 - ``lab rates``: rate searches in the software lab (pktgen in the DUT's UML kernel);
 - ``TRex -> UML DUT (software lab)``: rate searches with the real TRex server generating
   traffic towards a software DUT (the lab's UML kernel, or a namespace);
@@ -32,6 +35,7 @@ from .reallocs import reallocs_per_point
 
 LAB_COUNTS = "lab counts"
 PROBE_COUNTS = "probe counts"
+VM_COUNTS = "virtual DUT counts"
 LAB_RATES = "lab rates"
 TREX_LAB_RATES = "TRex -> UML DUT (software lab)"
 HARDWARE_RATES = "hardware rates"
@@ -39,6 +43,7 @@ LAB_ROUNDS = "lab paired rounds"
 EVIDENCE_KINDS: tuple[str, ...] = (
     LAB_COUNTS,
     PROBE_COUNTS,
+    VM_COUNTS,
     LAB_RATES,
     TREX_LAB_RATES,
     HARDWARE_RATES,
@@ -46,7 +51,7 @@ EVIDENCE_KINDS: tuple[str, ...] = (
 )
 """Every kind of evidence a claim's part may accept (``claims.yaml`` names them)."""
 
-COUNT_KINDS: tuple[str, ...] = (LAB_COUNTS, PROBE_COUNTS)
+COUNT_KINDS: tuple[str, ...] = (LAB_COUNTS, PROBE_COUNTS, VM_COUNTS)
 RATE_KINDS: tuple[str, ...] = (LAB_RATES, TREX_LAB_RATES, HARDWARE_RATES)
 
 
@@ -78,13 +83,31 @@ def rate_kind(prov: Mapping[str, object]) -> str:
 
 def count_kind(prov: Mapping[str, object]) -> str:
     """The evidence kind of a run's reallocation counts."""
-    return PROBE_COUNTS if _testbed_kind(prov).lower() == "probe" else LAB_COUNTS
+    kind = _testbed_kind(prov).lower()
+    if kind == "vm":
+        return VM_COUNTS
+    return PROBE_COUNTS if kind == "probe" else LAB_COUNTS
 
 
 def paper_headroom(platform_name: str) -> int:
     """Headroom at the IPv6 header of the paper's DUT, from the model's platform catalog (the
     driver's receive headroom plus the pulled Ethernet header: 192 + 14 = 206 B for i40e)."""
     return platform(platform_name).forward_headroom
+
+
+@dataclass(frozen=True, order=True)
+class ReceiveSide:
+    """What sets a DUT's trigger points besides the cache line: the headroom at the IPv6
+    header and the egress LL_RESERVED_SPACE (16 for Ethernet NICs, 32 for virtio-net, whose
+    needed_headroom is 12)."""
+
+    headroom: int
+    ll_reserved_space: int = 16
+
+    def __str__(self) -> str:
+        if self.ll_reserved_space == 16:
+            return f"{self.headroom} B"
+        return f"{self.headroom} B/LL {self.ll_reserved_space}"
 
 
 @dataclass(frozen=True)
@@ -133,6 +156,12 @@ class Context:
             return headroom
         plat = run_platform(prov)
         return plat.forward_headroom if plat is not None else default
+
+    def receive_side(self, run_id: str, default: int) -> ReceiveSide:
+        """:meth:`rx_headroom` with the egress LL_RESERVED_SPACE of the run's platform."""
+        plat = run_platform(self.data.provenance.get(str(run_id), {}))
+        ll = plat.ll_reserved_space if plat is not None else 16
+        return ReceiveSide(self.rx_headroom(run_id, default), ll)
 
     def platform_name(self, run_id: str) -> str | None:
         """The model platform a run names (``dut.platform``), if any."""

@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import InputFileError
+from ..errors import InputFileError, ParameterError
 from ..testbeds.lab.kind import KERNELS
 from .common import (
     add_command,
@@ -192,6 +192,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     probe.add_argument(
         "--packets", type=int, default=2000, metavar="N", help="packets sent per point"
     )
+    probe.add_argument(
+        "--vm",
+        metavar="NAME",
+        help="probe the running virtual DUT NAME instead of this host ('lwtbench vm start'): "
+        "frames from the host through its virtio-net NIC, ftrace in the guest",
+    )
+    probe.add_argument(
+        "--frame-size",
+        type=int,
+        default=128,
+        metavar="BYTES",
+        help="with --vm: frame size (up to 128 B virtio_net copies the frame; 129..1204 B it "
+        "builds the skb in place)",
+    )
+    probe.add_argument(
+        "--kernel-deb",
+        metavar="FILE",
+        help="with --vm: the package the VM booted, to measure the receive headroom too",
+    )
     add_json(probe, "the full report")
     probe.set_defaults(func=cmd_probe)
 
@@ -289,7 +308,10 @@ def cmd_probe(args: argparse.Namespace) -> int:
     from ..testbeds.probe import run_probe
 
     param = point_param(args)
-    report = run_probe(args.protocol, args.mode, param, packets=args.packets)
+    if args.vm:
+        report = _probe_vm(args, param)
+    else:
+        report = run_probe(args.protocol, args.mode, param, packets=args.packets)
     if args.json:
         print(report.to_json())
         return 0
@@ -298,8 +320,24 @@ def cmd_probe(args: argparse.Namespace) -> int:
         print(f"  {p.param}: {p.reallocs_per_packet:.2f} reallocations per forwarded packet")
     for u in report.untested:
         print(f"  not tested: {u}")
+    for n in report.notes:
+        print(f"  measured: {n}")
     print(f"verdict: {report.verdict}")
     return 0
+
+
+def _probe_vm(args: argparse.Namespace, param: int):
+    from ..testbeds.guest_probe import run_guest_probe
+    from ..vm.machine import RunningMachine, pid_alive, read_state
+
+    state = read_state(args.vm)
+    if not state or not pid_alive(int(state["pid"])):  # type: ignore[arg-type]
+        raise ParameterError("--vm", args.vm, "a running virtual DUT", "lwtbench vm start first")
+    machine = RunningMachine(**{**state, "taps": tuple(state["taps"])})  # type: ignore[arg-type]
+    deb = Path(args.kernel_deb) if args.kernel_deb else None
+    return run_guest_probe(
+        machine, args.protocol, args.mode, param, args.packets, args.frame_size, deb
+    )
 
 
 def cmd_lab_cleanup(args: argparse.Namespace) -> int:

@@ -65,9 +65,10 @@ def _add_egress_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--egress-needed-headroom",
         type=int,
-        default=0,
+        default=None,
         metavar="BYTES",
-        help="needed_headroom of the egress device (0 for most NICs; tunnels add theirs)",
+        help="needed_headroom of the egress device (default: the driver's own, 12 for "
+        "virtio_net, 0 for the other NICs and --rx-headroom; tunnels add theirs)",
     )
 
 
@@ -116,7 +117,7 @@ def platform_from_args(args: argparse.Namespace) -> Platform:
         args.cache_line,
         args.rx_headroom,
         args.egress_hard_header_len,
-        args.egress_needed_headroom,
+        args.egress_needed_headroom or 0,
         ETH_HLEN if args.ingress_mac_len is None else args.ingress_mac_len,
     )
 

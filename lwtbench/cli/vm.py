@@ -94,6 +94,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json(show, "its state")
     show.set_defaults(func=cmd_show)
 
+    from .vmcount import register_count
+
+    register_count(sub)
+
 
 def _add_name(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", default="dut", help="the machine's name (default: dut)")

@@ -168,6 +168,10 @@ def _panel_labels(ctx: Context, runs: list[str]) -> dict[str, str]:
         found = re.search(r"(\S+) headroom emulated \(([^)]*)\)", label)
         if found:
             out[run] = f"{nic_label(found.group(1))}, {found.group(2)}"
+        elif label.startswith("virtual DUT") and ctx.platform_name(run):
+            # the run name alone (a date) would not tell the two receive paths apart
+            driver = str(ctx.platform_name(run)).partition("/")[2]
+            out[run] = f"virtual DUT {driver}, {ctx.rx_headroom(run, 0)} B at IPv6"
     return out
 
 

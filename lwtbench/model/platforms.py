@@ -190,7 +190,70 @@ def napi_alloc_skb_headroom(arch: Arch) -> int:
 
 
 VIRTIO_NET_HDR_LEN = 12
-"""sizeof(struct virtio_net_hdr_mrg_rxbuf): the header with VERSION_1 or MRG_RXBUF."""
+"""sizeof(struct virtio_net_hdr_mrg_rxbuf): the header with VERSION_1 or MRG_RXBUF
+(drivers/net/virtio_net.c, virtnet_probe: vi->hdr_len)."""
+VIRTIO_NET_GOOD_COPY_LEN = 128
+"""drivers/net/virtio_net.c GOOD_COPY_LEN: frames up to this length are always copied."""
+VIRTIO_NET_GOOD_PACKET_LEN = 1518
+"""drivers/net/virtio_net.c GOOD_PACKET_LEN = ETH_HLEN + VLAN_HLEN + ETH_DATA_LEN: the
+smallest mergeable receive buffer (mergeable_min_buf_len with a 1500 B MTU)."""
+
+
+def virtio_net_buffer_len(arch: Arch) -> int:
+    """Length of a mergeable receive buffer without XDP, as add_recvbuf_mergeable() sizes it:
+    ``ALIGN(hdr_len + max(GOOD_PACKET_LEN, average packet length), L1_CACHE_BYTES)``
+    (get_mergeable_buf_len); 1536 B on x86_64 for frames up to 1518 B. The last buffer carved
+    from a page fragment also gets the fragment's leftover (the "hole"), so a few buffers
+    are longer."""
+    return align(VIRTIO_NET_HDR_LEN + VIRTIO_NET_GOOD_PACKET_LEN, arch.l1_cache_bytes)
+
+
+def virtio_net_builds_skb(arch: Arch, frame_len: int, buffer_len: int | None = None) -> bool:
+    """Whether page_to_skb() builds the skb around the receive buffer (headroom: the
+    virtio-net header) rather than copying the frame's start into napi_alloc_skb().
+
+    drivers/net/virtio_net.c page_to_skb(): ``!NET_IP_ALIGN && len > GOOD_COPY_LEN &&
+    tailroom >= SKB_DATA_ALIGN(sizeof(struct skb_shared_info))``, with ``tailroom = truesize
+    - headroom - hdr_len - len`` (headroom 0 without XDP; ``len`` the frame, FCS excluded).
+    """
+    buf = virtio_net_buffer_len(arch) if buffer_len is None else buffer_len
+    tailroom = buf - VIRTIO_NET_HDR_LEN - frame_len
+    return (
+        arch.net_ip_align == 0
+        and frame_len > VIRTIO_NET_GOOD_COPY_LEN
+        and tailroom >= arch.skb_data_align(arch.skb_shared_info_size)
+    )
+
+
+def virtio_net_max_inplace_frame(arch: Arch) -> int:
+    """The longest frame a standard mergeable buffer builds in place (1204 B on x86_64)."""
+    shinfo = arch.skb_data_align(arch.skb_shared_info_size)
+    return virtio_net_buffer_len(arch) - VIRTIO_NET_HDR_LEN - shinfo
+
+
+def virtio_net_driver_for(arch_name: str, frame_len: int) -> str:
+    """The catalog driver (``virtio_net`` or ``virtio_net-copy``) that receives a frame of
+    ``frame_len`` bytes on QEMU's default virtio-net-pci (mergeable buffers, no XDP).
+
+    Frames that fit a standard buffer with room for skb_shared_info are built in place; frames
+    too long for that are copied, except in the longer last buffer of a page fragment, so the
+    headroom then varies from packet to packet and no single platform describes the DUT.
+    """
+    arch = ARCHES[arch_name]
+    standard = virtio_net_builds_skb(arch, frame_len)
+    if standard:
+        return "virtio_net"
+    if frame_len <= VIRTIO_NET_GOOD_COPY_LEN or arch.net_ip_align:
+        return "virtio_net-copy"
+    raise UnknownPlatformError(
+        f"virtio_net with {frame_len} B frames on {arch_name}: a standard "
+        f"{virtio_net_buffer_len(arch)} B mergeable buffer leaves too little tailroom, so the "
+        "frame is copied (NET_SKB_PAD + NET_IP_ALIGN of headroom), but the last buffer of each "
+        "page fragment is longer and builds the skb in place (hdr_len of headroom): the "
+        f"headroom changes between packets; use frames of {VIRTIO_NET_GOOD_COPY_LEN + 1}.."
+        f"{virtio_net_max_inplace_frame(arch)} B (built in place) or up to "
+        f"{VIRTIO_NET_GOOD_COPY_LEN} B (copied)"
+    )
 
 
 @dataclass(frozen=True)
@@ -209,6 +272,9 @@ class Driver:
     """Link-layer header the stack pulls (skb->mac_len): 14 for Ethernet."""
     note: str = ""
     """Conditions under which the formula holds."""
+    needed_headroom: int = 0
+    """dev->needed_headroom the driver gives its devices: the egress side of a DUT whose NICs
+    share the driver (it enters LL_RESERVED_SPACE)."""
 
 
 def _unknown_sender(_arch: Arch) -> int:
@@ -334,13 +400,29 @@ DRIVERS: dict[str, Driver] = {
         ),
         Driver(
             "virtio_net",
-            "mergeable buffers, build_skb: virtio-net header length (12); where NET_IP_ALIGN "
-            "!= 0 the frame is copied (napi_alloc_skb: NET_SKB_PAD + NET_IP_ALIGN)",
-            "drivers/net/virtio_net.c (page_to_skb: build_skb only if !NET_IP_ALIGN and "
-            "len > GOOD_COPY_LEN, virtnet_get_headroom = 0 without XDP)",
+            "mergeable buffers, skb built around the buffer: the virtio-net header (hdr_len, "
+            "12) in front of the frame, virtnet_get_headroom() = 0 without XDP",
+            "drivers/net/virtio_net.c (add_recvbuf_mergeable: buf += headroom; "
+            "receive_mergeable -> page_to_skb: virtnet_build_skb(buf, truesize, p - buf, len) "
+            "with p = buf + hdr_len; virtnet_probe: dev->needed_headroom = vi->hdr_len)",
             lambda a: VIRTIO_NET_HDR_LEN if a.net_ip_align == 0 else napi_alloc_skb_headroom(a),
-            note="frames longer than GOOD_COPY_LEN (128 B); shorter ones are copied "
-            "(NET_SKB_PAD + NET_IP_ALIGN)",
+            note="QEMU's default virtio-net-pci (MRG_RXBUF, VERSION_1), no XDP; frames longer "
+            "than GOOD_COPY_LEN (128 B) that leave SKB_DATA_ALIGN(sizeof(skb_shared_info)) of "
+            "tailroom in their buffer (x86_64: up to 1204 B in the standard 1536 B buffer); "
+            "egress needed_headroom 12",
+            needed_headroom=VIRTIO_NET_HDR_LEN,
+        ),
+        Driver(
+            "virtio_net-copy",
+            "mergeable buffers, frame copied: napi_alloc_skb(GOOD_COPY_LEN) reserves "
+            "NET_SKB_PAD + NET_IP_ALIGN",
+            "drivers/net/virtio_net.c (page_to_skb: napi_alloc_skb(&rq->napi, GOOD_COPY_LEN), "
+            "skb_put_data of the frame or of its Ethernet header); net/core/skbuff.c "
+            "(napi_alloc_skb: skb_reserve(skb, NET_SKB_PAD + NET_IP_ALIGN))",
+            napi_alloc_skb_headroom,
+            note="frames up to GOOD_COPY_LEN (128 B), or too long to leave room for "
+            "skb_shared_info in their buffer; egress needed_headroom 12",
+            needed_headroom=VIRTIO_NET_HDR_LEN,
         ),
         Driver(
             "virtio_net-small",
@@ -348,6 +430,7 @@ DRIVERS: dict[str, Driver] = {
             "drivers/net/virtio_net.c (add_recvbuf_small, receive_small_build_skb)",
             lambda a: a.net_ip_align + a.net_skb_pad + VIRTIO_NET_HDR_LEN,
             note="small buffers (no MRG_RXBUF, no big packets)",
+            needed_headroom=VIRTIO_NET_HDR_LEN,
         ),
         Driver(
             "virtio_net-xdp",
@@ -356,6 +439,7 @@ DRIVERS: dict[str, Driver] = {
             "XDP_PACKET_HEADROOM, XDP_PACKET_HEADROOM + hdr_len); build_skb_from_xdp_buff)",
             lambda a: XDP_PACKET_HEADROOM + VIRTIO_NET_HDR_LEN,
             note="mergeable buffers with an XDP program that passes the frame",
+            needed_headroom=VIRTIO_NET_HDR_LEN,
         ),
         Driver(
             "tun",
@@ -470,9 +554,13 @@ def _parse_driver(spec: str) -> Driver:
 def platform(
     name: str,
     egress_hard_header_len: int = ETH_HLEN,
-    egress_needed_headroom: int = 0,
+    egress_needed_headroom: int | None = None,
 ) -> Platform:
-    """The platform ``arch/driver`` (e.g. ``x86_64/i40e``, ``um/vector,headroom=64``)."""
+    """The platform ``arch/driver`` (e.g. ``x86_64/i40e``, ``um/vector,headroom=64``).
+
+    The egress device's needed_headroom defaults to the driver's own (the DUT forwards from
+    one NIC to another of the same kind: 12 B for virtio-net, 0 for the others listed).
+    """
     arch_name, sep, driver_name = name.partition("/")
     if not sep:
         raise UnknownPlatformError(
@@ -502,7 +590,9 @@ def platform(
         rx_headroom=driver.rx_headroom(arch),
         ingress_mac_len=driver.mac_len,
         egress_hard_header_len=egress_hard_header_len,
-        egress_needed_headroom=egress_needed_headroom,
+        egress_needed_headroom=(
+            driver.needed_headroom if egress_needed_headroom is None else egress_needed_headroom
+        ),
         source=f"{KERNEL_SOURCE}: {arch.source}; {driver.source}",
     )
 

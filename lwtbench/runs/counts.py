@@ -89,6 +89,14 @@ def count_row(c: PointCount, kernel: LabKernel, release: str, nic: NicProfile) -
         reallocs_per_packet=c.reallocs_per_packet,
         extra=extra,
     )
+    return counted_row(trial, p, kernel.variant, release, SEARCH_NAME)
+
+
+def counted_row(
+    trial: TrialResult, p: ScenarioPoint, variant: str, release: str, search: str
+) -> TrialRow:
+    """The ``trials.csv`` row of one counted window (repetition 0, one trial, goal
+    ``reallocs``), for any testbed that counts."""
     return TrialRow.from_trial(
         trial,
         point_id=p.point_id,
@@ -97,12 +105,12 @@ def count_row(c: PointCount, kernel: LabKernel, release: str, nic: NicProfile) -
         param_name=p.param_name,
         param=p.param,
         frame_size=p.frame_size,
-        kernel_variant=kernel.variant,
+        kernel_variant=variant,
         kernel_release=release,
         repetition=0,
-        search_id=search_id(kernel.variant, 0, p.point_id),
+        search_id=search_id(variant, 0, p.point_id),
         trial_index=0,
-        search=SEARCH_NAME,
+        search=search,
         goal=GOAL_NAME,
         timestamp=utc_now(),
     )

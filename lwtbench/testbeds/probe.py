@@ -60,7 +60,13 @@ class ProbePoint:
 
     @property
     def reallocs_per_packet(self) -> float:
-        return sum(self.calls.values()) / self.forwarded if self.forwarded else float("nan")
+        # skb_expand_head reallocates through pskb_expand_head (net/core/skbuff.c): counting
+        # both would count its reallocation twice
+        return (
+            self.calls.get("pskb_expand_head", 0) / self.forwarded
+            if self.forwarded
+            else float("nan")
+        )
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,8 @@ class ProbeReport:
     """Everything the probe could not do, each with its reason."""
     verdict: str = ""
     """One sentence for people."""
+    notes: list[str] = field(default_factory=list)
+    """What else was measured (the virtual DUT's receive headroom)."""
 
     def to_json(self) -> str:
         data = asdict(self)

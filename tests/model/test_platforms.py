@@ -14,7 +14,13 @@ from lwtbench.model.platforms import (
     known_platforms,
     ll_reserved_space,
     platform,
+    virtio_net_buffer_len,
+    virtio_net_builds_skb,
+    virtio_net_driver_for,
+    virtio_net_max_inplace_frame,
 )
+from lwtbench.model.triggers import triggers
+from lwtbench.model.variants import variant as model_variant
 
 
 def test_struct_size_pads_members_and_tail():
@@ -62,6 +68,7 @@ def test_skb_shared_info_is_320_bytes_on_64_bit_with_17_frags():
         ("x86_64/bnxt", 64, 78),
         ("x86_64/bnxt-xdp", 256, 270),
         ("x86_64/virtio_net", 12, 26),
+        ("x86_64/virtio_net-copy", 64, 78),
         ("riscv64/virtio_net", 66, 80),
         ("x86_64/virtio_net-small", 76, 90),
         ("x86_64/virtio_net-xdp", 268, 282),
@@ -128,3 +135,58 @@ def test_catalog_cites_a_source_for_every_entry():
     assert all(e.source and e.formula for e in entries)
     assert "x86_64/i40e" in known_platforms()
     assert "x86_64/veth" not in known_platforms()
+
+
+# ------------------------------------------------------------ virtio-net (the virtual DUT)
+# drivers/net/virtio_net.c (6.12): mergeable buffers of ALIGN(12 + 1518, 64) = 1536 B; page_to_skb
+# builds the skb in place when len > GOOD_COPY_LEN (128) and the buffer keeps
+# SKB_DATA_ALIGN(sizeof(skb_shared_info)) = 320 B of tailroom, i.e. len <= 1536 - 12 - 320.
+
+
+def test_virtio_net_receive_paths_by_frame_length():
+    x86 = ARCHES["x86_64"]
+    assert virtio_net_buffer_len(x86) == 1536
+    assert virtio_net_max_inplace_frame(x86) == 1204
+    assert [virtio_net_builds_skb(x86, n) for n in (64, 128, 129, 1000, 1204, 1205, 1514)] == [
+        False, False, True, True, True, False, False,
+    ]  # fmt: skip
+    # the last buffer of a 32 KiB page fragment takes the fragment's 512 B leftover
+    assert virtio_net_builds_skb(x86, 1514, buffer_len=2048)
+    # NET_IP_ALIGN != 0: page_to_skb always copies
+    assert not virtio_net_builds_skb(ARCHES["riscv64"], 1000)
+
+
+def test_virtio_net_driver_for_a_frame_length():
+    assert virtio_net_driver_for("x86_64", 128) == "virtio_net-copy"
+    assert virtio_net_driver_for("x86_64", 1000) == "virtio_net"
+    assert virtio_net_driver_for("riscv64", 1000) == "virtio_net-copy"
+    with pytest.raises(UnknownPlatformError, match="changes between packets"):
+        virtio_net_driver_for("x86_64", 1514)
+
+
+def test_virtio_net_headrooms_and_egress():
+    copy, inplace = platform("x86_64/virtio_net-copy"), platform("x86_64/virtio_net")
+    assert (copy.rx_headroom, copy.forward_headroom) == (64, 78)
+    assert (inplace.rx_headroom, inplace.forward_headroom) == (12, 26)
+    # virtnet_probe: dev->needed_headroom = vi->hdr_len, so LL_RESERVED_SPACE = 32, not 16
+    assert copy.ll_reserved_space == inplace.ll_reserved_space == 32
+    assert platform("x86_64/i40e").ll_reserved_space == 16
+    assert platform("x86_64/virtio_net", egress_needed_headroom=0).ll_reserved_space == 16
+    for p in (copy, inplace):
+        assert "drivers/net/virtio_net.c" in p.source and "page_to_skb" in p.source
+
+
+def test_virtio_net_triggers_differ_from_i40e():
+    vanilla = model_variant("vanilla")
+    segs = range(1, 25)
+    i40e = triggers("seg6", "encap", platform("x86_64/i40e"), vanilla, segs)
+    copy = triggers("seg6", "encap", platform("x86_64/virtio_net-copy"), vanilla, segs)
+    inplace = triggers("seg6", "encap", platform("x86_64/virtio_net"), vanilla, segs)
+    assert i40e == [13, 17, 21]
+    assert copy == [4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24]
+    assert inplace == [1, 5, 9, 13, 17, 21]
+    # SRv6 inline never doubles on i40e (C5) but does with virtio-net's 32 B LL space
+    assert triggers("seg6", "inline", platform("x86_64/i40e"), vanilla, segs) == []
+    assert triggers("seg6", "inline", platform("x86_64/virtio_net-copy"), vanilla, segs) == [
+        6, 10, 14, 18, 22,
+    ]  # fmt: skip
