@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Make the TRex server available to the test suite: use the install or cached build
-# `lwtbench trex show` finds; else build one from a trex-core source (~15-25 min on 2 cores,
-# cached in /var/cache/lwtbench/trex/<version>-<cpu> for every later run); else say plainly
+# `lwtbench trex show` finds; else build one from a trex-core source, cached in
+# /var/cache/lwtbench/trex/<version>-<cpu>[-<profile>] for every later run; else say plainly
 # that the TRex tests will not run (pytest then deselects them and repeats it).
+#
+# The build's profile is $LWTBENCH_TREX_PROFILE, default `veth`: the af_packet driver the
+# tests drive veth interfaces with, plus the few NIC drivers TRex's own code calls into, and
+# no debug information; it compiles about half of what the `full` profile does (see
+# `lwtbench trex build --help` and the README's TRex section for the measured times).
 #
 # The source: $LWTBENCH_TREX_SOURCE (a trex-core checkout or git directory), else the first
 # existing of $LWTBENCH_TREX_MIRRORS (space-separated; default: where this project's
@@ -27,7 +32,8 @@ if [ -z "$src" ]; then
     echo "[trex] trex-core checkout, or 'lwtbench trex use DIR' for an installed release)"
     exit 0
 fi
-echo "[trex] building TRex from $src"
+profile="${LWTBENCH_TREX_PROFILE:-veth}"
+echo "[trex] building TRex (profile $profile) from $src"
 start=$(date +%s)
-"$PY" -m lwtbench trex build --source "$src"
+"$PY" -m lwtbench trex build --source "$src" --profile "$profile"
 echo "[trex] built in $(( $(date +%s) - start )) s; TRex tests will run: $("$PY" -m lwtbench trex show)"

@@ -10,7 +10,8 @@ is classified here from its ``run.json``, never from its folder name:
   guest, receiving through a paravirtual NIC driver (``lwtbench vm count``); a real kernel
   and driver, an emulated NIC: never hardware;
 - ``lab rates``: rate searches in the software lab (pktgen in the DUT's UML kernel);
-- ``TRex rates (lab)``: rate searches with TRex generating traffic towards a software DUT;
+- ``TRex -> UML DUT (software lab)``: rate searches with the real TRex server generating
+  traffic towards a software DUT (the lab's UML kernel, or a namespace);
 - ``hardware rates``: rate searches with TRex towards a hardware DUT;
 - ``lab paired rounds``: the lab's paired timing rounds (extra cost at a trigger point).
 
@@ -36,7 +37,7 @@ LAB_COUNTS = "lab counts"
 PROBE_COUNTS = "probe counts"
 VM_COUNTS = "virtual DUT counts"
 LAB_RATES = "lab rates"
-TREX_LAB_RATES = "TRex rates (lab)"
+TREX_LAB_RATES = "TRex -> UML DUT (software lab)"
 HARDWARE_RATES = "hardware rates"
 LAB_ROUNDS = "lab paired rounds"
 EVIDENCE_KINDS: tuple[str, ...] = (

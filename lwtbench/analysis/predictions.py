@@ -63,8 +63,9 @@ def run_platform(prov: Mapping[str, object]) -> Platform | None:
     """The model platform of a run, from its provenance (None when it does not say)."""
     testbed, dut = provenance_section(prov, "testbed"), provenance_section(prov, "dut")
     try:
-        if testbed.get("kind") == "lab" and isinstance(dut.get("rx_headroom"), int):
-            # The lab's dut.rx_headroom is its forward headroom (at the IPv6 header).
+        if testbed.get("kind") in ("lab", "trex_lab") and isinstance(dut.get("rx_headroom"), int):
+            # The lab's dut.rx_headroom is its forward headroom (at the IPv6 header); trex_lab
+            # drives the same UML DUT.
             return lab_platform(int(dut["rx_headroom"]))
         if isinstance(dut.get("platform"), str):
             return platform(str(dut["platform"]))

@@ -37,6 +37,10 @@ if TYPE_CHECKING:  # annotations only: testbed_file builds the trex kind, which 
 log = logging.getLogger(__name__)
 
 
+KEEPALIVE_S = 15
+"""Seconds between SSH keepalive packets on an idle connection."""
+
+
 class DutError(LwtbenchError):
     """A DUT command failed or the DUT is not in the state it should be."""
 
@@ -100,6 +104,11 @@ class SshRunner:
             raise DutError(
                 f"ssh {self.target.host}:{self.target.port}: {exc}; is the DUT up and sshd on?"
             ) from None
+        # Keepalives make a peer that vanished mid-command close the transport (a send
+        # fails), which ends every wait on its channels instead of leaving them blocked.
+        transport = client.get_transport()
+        if transport is not None:
+            transport.set_keepalive(KEEPALIVE_S)
         self.client = client
 
     def close(self) -> None:
@@ -130,6 +139,7 @@ class SshRunner:
             self.connect()
         assert self.client is not None
         command = shlex.join(args)
+        deadline = time.monotonic() + timeout_s
         try:
             try:
                 _, out, err = self.client.exec_command(command, timeout=timeout_s)
@@ -141,17 +151,21 @@ class SshRunner:
                 self.close()
                 self.connect()
                 _, out, err = self.client.exec_command(command, timeout=timeout_s)
+            channel = out.channel
             stdout = out.read().decode("utf-8", "replace")
             stderr = err.read().decode("utf-8", "replace")
-            code = out.channel.recv_exit_status()
+            # paramiko's recv_exit_status() waits without a bound (a CI run once hung its
+            # 900 s there); the channel's own timeout covers only reads.
+            if not channel.status_event.wait(max(0.0, deadline - time.monotonic()) + 1.0):
+                raise TimeoutError("no exit status")
         except failures as exc:
             self.close()
             raise DutError(
-                f"ssh {self.target.host}:{self.target.port}: {args[0]} got no answer "
-                f"({type(exc).__name__}{': ' + str(exc) if str(exc) else ''}; limit "
-                f"{timeout_s:.0f} s); is the DUT up?"
+                f"ssh {self.target.host}:{self.target.port}: {args[0]}: no answer from "
+                f"{self.target.host} within {timeout_s:g} s ({type(exc).__name__}"
+                f"{': ' + str(exc) if str(exc) else ''}); is the DUT up?"
             ) from None
-        return Result(tuple(args), code, stdout, stderr)
+        return Result(tuple(args), channel.exit_status, stdout, stderr)
 
 
 class Dut:

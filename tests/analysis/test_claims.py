@@ -251,7 +251,7 @@ def test_trex_towards_a_software_dut_is_not_hardware(tmp_path):
         dut={"kind": "network namespace on veth", "platform": "x86_64/i40e"},
     )
     r = rows(tmp_path)
-    assert part(r["C1"], "direction").evidence == ("TRex rates (lab)",)
+    assert part(r["C1"], "direction").evidence == ("TRex -> UML DUT (software lab)",)
     assert part(r["C1"], "size").verdict == "needs hardware"
 
 
@@ -347,11 +347,23 @@ def shipped():
 
 
 def test_the_shipped_data_decides_each_claim_as_measured(shipped):
-    assert shipped["C1"].verdict == "reproduced"
     assert part(shipped["C1"], "size").verdict == "needs hardware"
     assert shipped["C3"].verdict == "needs hardware"
-    for claim in ("C2", "C4", "C5", "C6", "C8", "C7 · fixed", "F1 · debian-6.12"):
+    for claim in ("C2", "C5", "C6", "C8", "F1 · debian-6.12"):
         assert shipped[claim].verdict == "reproduced", (claim, shipped[claim].result.summary)
+    # The TRex -> UML run (data/trex-lab) resolves no trigger point and differs at one point off
+    # them (IOAM inline 244 B, Welch interval 11.2 % [3.0, 19.3] past the 3 % margin): C1, C4
+    # and C7 (fixed) read contradicted by that run alone; the lab's rates and rounds do not.
+    for claim in ("C1", "C4", "C7 · fixed"):
+        row = shipped[claim]
+        assert row.verdict == "contradicted", (claim, row.result.summary)
+        decided = [p for p in row.result.parts if p.verdict == "contradicted"]
+        assert decided and all(
+            "TRex -> UML DUT (software lab) (contradicted)" in p.how
+            and "ioam6 inline 244" in p.how
+            and "lab rates (contradicted)" not in p.how
+            for p in decided
+        ), claim
     # Debian 6.12.117 as shipped: twice at IOAM inline 236/240, and no faster than vanilla there
     deb = shipped["C7 · debian-6.12"]
     assert deb.verdict == "contradicted"
@@ -360,6 +372,16 @@ def test_the_shipped_data_decides_each_claim_as_measured(shipped):
     assert "slower than fixed: ioam6 inline 236" in shipped["F1 · debian-6.12"].ours
     assert "cover letter [11, 15, 19]" in part(shipped["C6"], "where").how
     assert "every odd count from 11" in part(shipped["C6"], "where").how
+
+
+def test_without_the_trex_lab_run_the_lab_reproduces_c1_c4_c7(tmp_path):
+    import shutil
+
+    root = tmp_path / "data"
+    shutil.copytree(DATA, root, ignore=shutil.ignore_patterns("trex-lab"))
+    r = rows(root)
+    for claim in ("C1", "C2", "C4", "C5", "C7 · fixed"):
+        assert r[claim].verdict == "reproduced", (claim, r[claim].result.summary)
 
 
 def test_swapped_rates_contradict_the_direction(tmp_path):

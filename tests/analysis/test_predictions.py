@@ -85,3 +85,19 @@ def test_testbed_labels_say_lab_or_what_the_hardware_is():
         == "trex, DUT not described in run.json"
     )
     assert dataset.testbed_label({}) == "unknown testbed"
+
+
+def test_trex_lab_runs_are_labelled_as_such_and_predicted_as_the_lab():
+    # The real TRex server towards the lab's UML DUT (kind trex_lab, as its run.json says).
+    trex_lab = {
+        **LAB_I40E,
+        "testbed": {"kind": "trex_lab", "nic_profile": "i40e-vector"},
+    }
+    assert dataset.testbed_label(trex_lab) == (
+        "TRex -> UML DUT (software lab), i40e-vector headroom emulated (206 B at IPv6), "
+        "host Some CPU"
+    )
+    plat = run_platform(trex_lab)
+    assert plat is not None and plat.forward_headroom == 206
+    view = ModelView({"r": trex_lab})
+    assert view.doubles("r", "ioam6", "inline", range(4, 245, 4), "vanilla") == [236, 240]

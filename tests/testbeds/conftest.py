@@ -34,9 +34,10 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=trex_items)
         items[:] = [i for i in items if not i.get_closest_marker("trex")]
     else:
+        profile = install.facts.get("profile")
         _STATE["line"] = (
             f"TRex tests run: {len(trex_items)} against TRex {install.version} "
-            f"({install.origin}) at {install.path}"
+            f"({install.origin}{f', profile {profile}' if profile else ''}) at {install.path}"
         )
 
 

@@ -242,6 +242,21 @@ def test_switch_kernel_to_running_release_does_not_reboot(sshd, dut_netns):
         dut.close()
 
 
+def test_a_command_that_never_finishes_in_time_is_an_error_not_a_hang(sshd, dut_netns):
+    """Both waits are bounded: a command silent past its timeout, and one that closed its
+    output but has not exited (paramiko's recv_exit_status() alone would wait for it)."""
+    dut = Dut(make_config(sshd, dut_netns))
+    try:
+        for script in ("sleep 20", "exec >&- 2>&-; sleep 20"):
+            started = time.monotonic()
+            with pytest.raises(DutError, match=r"no answer from 127\.0\.0\.1 within 1 s"):
+                dut.runner.run(["sh", "-c", script], timeout_s=1)
+            assert time.monotonic() - started < 8, script
+        assert dut.release() == os.uname().release  # a new command still runs
+    finally:
+        dut.close()
+
+
 @pytest.mark.slow
 def test_campaign_end_to_end_on_trex_standin_and_ssh_dut(sshd, dut_netns, tmp_path):
     """The whole chain: campaign -> runner -> TrexTestbed (real TRex client in its worker,

@@ -103,6 +103,62 @@ def test_a_build_for_another_cpu_is_not_used(cache, tmp_path):
     assert found.path == build / "src" / "scripts"
 
 
+def test_a_full_build_is_preferred_to_a_newer_veth_build(cache):
+    mine = install.cpu_key()
+    for key, facts in (
+        (f"v3.08-{mine}", {"built_at": "2026-01-01"}),  # written before profiles: full
+        (f"v3.08-{mine}-veth", {"built_at": "2026-06-01", "profile": "veth"}),
+    ):
+        fake_install(cache / "trex" / key / "src" / "scripts")
+        facts |= {"version": "v3.08", "cpu_key": mine}
+        (cache / "trex" / key / "trex.json").write_text(json.dumps(facts))
+    found = install.find_trex()
+    assert found is not None and found.path.parts[-3] == f"v3.08-{mine}"
+    assert install.build_key("v3.08", profile="veth") == f"v3.08-{mine}-veth"
+    assert install.build_key("v3.08") == f"v3.08-{mine}"
+
+
+WS_MAIN = """dpdk_src = SrcGroup(dir='src/dpdk/',
+        src_list=[
+                 'drivers/net/af_packet/rte_eth_af_packet.c',
+                 #bnxt
+                 'drivers/net/bnxt/bnxt_cpr.c',
+                 'drivers/net/bnxt/tf_core/tf_core.c',
+                'drivers/net/intel/ice/ice_ethdev.c',
+                 'drivers/net/intel/i40e/i40e_ethdev.c',
+                 ])
+includes_path = ['../src/dpdk/drivers/net/bnxt/']
+"""
+
+
+def test_veth_profile_leaves_out_driver_sources_and_nothing_else(tmp_path):
+    ws_main = tmp_path / "ws_main.py"
+    ws_main.write_text(WS_MAIN)
+    removed = install.leave_out_sources(ws_main, ("drivers/net/bnxt/", "drivers/net/intel/ice/"))
+    assert removed == {"drivers/net/bnxt/": 2, "drivers/net/intel/ice/": 1}
+    text = ws_main.read_text()
+    assert "bnxt_cpr" not in text and "ice_ethdev" not in text
+    assert "rte_eth_af_packet.c" in text and "i40e_ethdev.c" in text
+    assert "includes_path = ['../src/dpdk/drivers/net/bnxt/']" in text  # not a source line
+    # A folder the file does not list: the layout is not v3.08's; say so, change nothing.
+    ws_main.write_text(WS_MAIN)
+    with pytest.raises(install.TrexInstallError, match=r"drivers/net/ena/.*--profile full"):
+        install.leave_out_sources(ws_main, ("drivers/net/bnxt/", "drivers/net/ena/"))
+    assert ws_main.read_text() == WS_MAIN
+    assert install.leave_out_sources(ws_main, ()) == {}
+    assert "veth" in install.PROFILES and not install.PROFILES["full"].left_out
+
+
+def test_an_unknown_profile_is_refused_before_anything_is_built(cache, tmp_path, capsys):
+    source = fake_source(tmp_path / "trex-core")
+    with pytest.raises(InputFileError, match="one of full, veth"):
+        install.build_trex(source, profile="tiny")
+    assert not (cache / "trex").exists()
+    with pytest.raises(SystemExit) as exited:  # argparse's choices
+        main(["trex", "build", "--source", str(source), "--profile", "tiny"])
+    assert exited.value.code == 2 and "choose from 'full', 'veth'" in capsys.readouterr().err
+
+
 def test_build_without_a_source_names_the_variable(cache, monkeypatch, capsys):
     monkeypatch.delenv(install.SOURCE_ENV, raising=False)
     assert main(["trex", "build"]) == 2

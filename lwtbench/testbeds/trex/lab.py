@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
+import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,9 +33,11 @@ from ...errors import InputFileError, ParameterError
 from ...packets.route import Ioam6Route
 from ...scenario.point import ScenarioPoint
 from ..lab import VECTOR_UML_SIDE, LabSession, lab_kernel, lab_provenance, nic_profile
+from ..lab.cleanup import pid_alive
 from ..lab.init import DUT_IN_MAC
 from ..testbed_file import GeneratorConfig
 from .install import TrexInstall, find_trex
+from .server import WORK_PREFIX as SERVER_WORK_PREFIX
 from .server import AfPacketRing, ServerSettings, TrexServer
 from .testbed import TrexError, TrexMeasurer, TrexWorker, input_frames, point_measurer
 
@@ -79,9 +85,57 @@ def _ip(ns: str, *args: str) -> None:
         raise TrexError(f"ip -n {ns} {' '.join(args)}: {proc.stderr.strip()}")
 
 
+NETNS_PREFIX = "lwtb-trexlab-"
+_NETNS = re.compile(rf"^{NETNS_PREFIX}(\d+)-\d+$")
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` exists and has not exited (a zombie waits only for its parent)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def remove_stale_namespaces(wait_s: float = 10.0) -> list[str]:
+    """Remove the namespaces of TRex lab runs whose process is gone, ending what still runs
+    in them; returns their names.
+
+    A run ended by a signal (``kill``, ``kill -9``) skips its clean-up, and the TRex server
+    runs in a session of its own, so the server, its veths and the namespace stay. Namespaces
+    of live processes (another run on this host) are never touched."""
+    listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False)
+    removed = []
+    for line in listing.stdout.splitlines():
+        name = line.split(" ", 1)[0]
+        match = _NETNS.match(name)
+        if not match or pid_alive(int(match.group(1))):
+            continue
+        pids = subprocess.run(
+            ["ip", "netns", "pids", name], capture_output=True, text=True, check=False
+        ).stdout.split()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), sig)
+            deadline = time.monotonic() + wait_s
+            while any(_running(int(p)) for p in pids) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
+        dead = match.group(1)
+        shutil.rmtree(Path("/var/run/dpdk") / f"lwtb{dead}", ignore_errors=True)
+        for work in Path(tempfile.gettempdir()).glob(f"{SERVER_WORK_PREFIX}{dead}-*"):
+            shutil.rmtree(work, ignore_errors=True)
+        removed.append(name)
+    return removed
+
+
 def make_namespace() -> tuple[str, dict[str, str]]:
-    """The host namespace with both veth pairs; returns it and the TRex ports' MACs."""
-    ns = f"lwtb-trexlab-{os.getpid()}-{time.monotonic_ns() % 100000}"
+    """The host namespace with both veth pairs; returns it and the TRex ports' MACs. Those
+    that killed runs left are removed first (:func:`remove_stale_namespaces`)."""
+    remove_stale_namespaces()
+    ns = f"{NETNS_PREFIX}{os.getpid()}-{time.monotonic_ns() % 100000}"
     subprocess.run(["ip", "netns", "add", ns], check=True, capture_output=True)
     try:
         for cmd in (

@@ -89,6 +89,10 @@ def server_config(settings: ServerSettings) -> list[dict]:
     ]
 
 
+WORK_PREFIX = "lwtb-trex-"
+"""Prefix of a server's work folder in the temporary directory (then ``<pid>-``)."""
+
+
 class TrexServer:
     """One TRex server process (``t-rex-64 -i``), started and ended by this object."""
 
@@ -96,7 +100,8 @@ class TrexServer:
         self.install = install
         self.settings = settings
         self.config = server_config(settings)
-        self.work = Path(tempfile.mkdtemp(prefix="lwtb-trex-"))
+        # Named with the pid: a killed run's folder is found and removed (trex.lab).
+        self.work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-"))
         self.cfg_path = self.work / "trex_cfg.yaml"
         self.cfg_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
         self.log_path = self.work / "server.log"
