@@ -27,7 +27,7 @@ def test_every_data_folder_has_a_run_json_with_provenance(folder):
     assert prov.get("created")
     # Campaign runs record it under project, the counts runs at the top (as run_note reads it).
     assert prov.get("project_commit") or prov["project"].get("project_commit")
-    assert prov["testbed"]["kind"] in ("lab", "trex", "vm")
+    assert prov["testbed"]["kind"] in ("lab", "trex", "trex_lab", "vm")
     assert prov["dut"] and prov["kernels"]
 
 

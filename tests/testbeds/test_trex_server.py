@@ -140,7 +140,8 @@ def test_preflight_passes_and_the_driver_is_right_on_the_real_server(trex_setup)
             assert high.extra["on_time_share"] < 0.8
             # Counted: what TRex sent within the second, at the rate it really managed.
             share = high.extra["on_time_share"]
-            assert high.sent == int(high.extra["raw_sent"] * share)
+            # (the recorded share is rounded to 6 digits: +-1 packet at a million)
+            assert high.sent == pytest.approx(high.extra["raw_sent"] * share, abs=1.5)
             assert high.loss_ratio > 0.2
     finally:
         worker.close()
