@@ -779,3 +779,35 @@ def test_a_sweeps_baseline_shows_each_kernels_rounds_and_their_median():
     )
     with pytest.raises(FigureNotAvailable, match="saturation rounds"):
         baseline_loss_vs_load(trials, STAMP)  # no search results: nothing to draw
+
+
+def test_the_shipped_rate_figures_cover_the_papers_whole_ranges(tmp_path):
+    """`make figures` on the shipped data draws IOAM 4..244 B, SRv6 1..24 segments, the RPL
+    sets and the baseline from the whole-sweep run (issue 12), with its testbed named."""
+    import csv
+    from collections import defaultdict
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    run = root / "data" / "lab-sweep" / "20261130-i40e-1514"
+    seen: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+    with (run / "trials.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            key = (row["protocol"], row["mode"], row["kernel_variant"])
+            seen[key].add(int(row["param"]) if row["param"].isdigit() else -1)
+    for kernel in ("vanilla", "fixed", "debian-6.12"):
+        for mode in ("encap", "inline"):
+            assert seen["ioam6", mode, kernel] == set(range(4, 245, 4)), (mode, kernel)
+    for kernel in ("vanilla", "fixed"):
+        for mode in ("encap", "encap.red", "inline"):
+            assert seen["seg6", mode, kernel] == set(range(1, 25)), (mode, kernel)
+        assert seen["rpl", "inline", kernel] and seen["ipv6", "none", kernel]
+
+    from lwtbench.cli import main
+
+    assert main(["figures", "--data", str(root / "data"), "--output-dir", str(tmp_path)]) == 0
+    index = {f["name"]: f for f in json.loads((tmp_path / "figures" / "figures.json").read_text())}
+    for name in ("ioam_rate_vs_trace_size", "srv6_rate_vs_segments", "rpl_rate_per_address_set"):
+        assert index[name]["status"] == "written"
+        assert "data/lab-sweep/20261130-i40e-1514" in index[name]["testbed"], name
+        assert "software lab" in index[name]["testbed"] and "hardware" not in index[name]["testbed"]
