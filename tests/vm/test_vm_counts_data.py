@@ -107,7 +107,8 @@ def test_stamps_and_panels_say_virtual_dut():
     for run in runs:
         assert ctx.data.testbed_of(run).startswith("virtual DUT (QEMU), not hardware")
     labels = _panel_labels(ctx, runs)
-    assert sorted(labels.values()) == [
+    assert len(labels) == len(runs)
+    assert set(labels.values()) == {  # one per receive path (a path may have several runs)
         "virtual DUT virtio_net, 26 B at IPv6",
         "virtual DUT virtio_net-copy, 78 B at IPv6",
-    ]
+    }
