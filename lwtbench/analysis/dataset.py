@@ -129,17 +129,13 @@ def testbed_label(prov: dict[str, object]) -> str:
 
     testbed, dut = provenance_section(prov, "testbed"), provenance_section(prov, "dut")
     kind = str(testbed.get("kind") or "unknown testbed")
-    if kind == "trex_lab":
-        # The real TRex server towards the lab's UML DUT: its own label, never hardware.
-        parts = [str(testbed.get("label") or "TRex -> UML DUT (software lab)")]
-        if dut.get("rx_headroom") is not None:
-            profile = testbed.get("nic_profile") or "NIC"
-            parts.append(f"{profile} headroom emulated ({dut['rx_headroom']} B at IPv6)")
-        if dut.get("host_cpu"):
-            parts.append(f"host {dut['host_cpu']}")
-        return ", ".join(parts)
-    if kind == "lab":
-        parts = ["software lab: UML kernels, veth + pktgen"]
+    if kind in ("trex_lab", "lab"):
+        # trex_lab: the real TRex server towards the lab's UML DUT, its own label, never hardware
+        parts = [
+            str(testbed.get("label") or "TRex -> UML DUT (software lab)")
+            if kind == "trex_lab"
+            else "software lab: UML kernels, veth + pktgen"
+        ]
         if dut.get("rx_headroom") is not None:
             profile = testbed.get("nic_profile") or "NIC"
             parts.append(f"{profile} headroom emulated ({dut['rx_headroom']} B at IPv6)")

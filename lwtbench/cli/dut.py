@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from .common import add_command, add_json, print_json
-
-
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+from .common import add_command, add_json, print_json, progress_line
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -103,7 +98,7 @@ def cmd_install(args: argparse.Namespace) -> int:
     deb = _package(args.kernel, args.deb)
     dut = _dut(args.testbed)
     try:
-        _progress(f"installing {deb.name} on {dut.config.ssh.host}")
+        progress_line(f"installing {deb.name} on {dut.config.ssh.host}")
         done = install_kernel(dut, deb)
     finally:
         dut.close()
@@ -121,28 +116,28 @@ def cmd_switch(args: argparse.Namespace) -> int:
     deb = _package(args.kernel, args.deb)
     dut = _dut(args.testbed)
     try:
-        _progress(f"{args.kernel}: install {deb.name} if needed, then grub-reboot and reboot")
+        progress_line(f"{args.kernel}: install {deb.name} if needed, then grub-reboot and reboot")
         done = install_and_switch(dut, args.kernel, deb)
     finally:
         dut.close()
-    if args.json:
-        print_json(done)
-    else:
-        how = f"rebooted in {done['reboot_s']} s" if done["rebooted"] else "already running"
-        print(f"{args.kernel}: running {done['release']} ({how})")
-    return 0
+    return _report_boot(args, done, f"{args.kernel}: ")
 
 
 def cmd_boot(args: argparse.Namespace) -> int:
     dut = _dut(args.testbed)
     try:
-        _progress(f"booting {args.release} via grub-reboot")
+        progress_line(f"booting {args.release} via grub-reboot")
         done = dut.boot_release(args.release)
     finally:
         dut.close()
+    return _report_boot(args, done)
+
+
+def _report_boot(args: argparse.Namespace, done: dict, prefix: str = "") -> int:
+    """What switch and boot print: the running release and whether the DUT rebooted."""
     if args.json:
         print_json(done)
     else:
         how = f"rebooted in {done['reboot_s']} s" if done["rebooted"] else "already running"
-        print(f"running {done['release']} ({how})")
+        print(f"{prefix}running {done['release']} ({how})")
     return 0

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from ..errors import InputFileError
-from .common import add_command, add_json, print_json
-
-
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+from .common import add_command, add_json, print_json, progress_line
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -88,7 +83,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     source = args.source or os.environ.get(SOURCE_ENV)
     if not source:
         raise InputFileError("--source", "missing", f"give --source DIR or set {SOURCE_ENV}")
-    install = build_trex(source, jobs=args.jobs, progress=_progress, profile=args.profile)
+    install = build_trex(source, jobs=args.jobs, progress=progress_line, profile=args.profile)
     if args.json:
         print_json(_facts(install))
     else:
