@@ -98,7 +98,16 @@ def count_row(variant: str, release: str, point, window: GuestWindow) -> TrialRo
         "inserted_bytes": point_inserted_bytes(point),
         "tail_only_expansions": window.tail_only,
         "rx_headroom_frames": sum(window.trace.rx_headroom.values()),
+        # the count is the steady state: the packets that missed the tunnel's dst cache are
+        # left out of reallocs_per_packet and counted here (reallocations -> packets)
+        "tunnel_packets": window.tunnel_packets,
+        "cache_miss_packets": window.cache_misses,
+        "unattributed_head_growths": window.trace.unattributed,
     }
+    for reallocs, n in window.trace.packets.items():
+        extra[f"packets_with_reallocs.{reallocs}"] = n
+    for reallocs, n in window.trace.cache_miss_packets.items():
+        extra[f"cache_miss_packets_with_reallocs.{reallocs}"] = n
     for name, n in window.trace.calls.items():
         extra[f"calls.{name}"] = n
     for caller, n in sorted(window.trace.callers.items()):
@@ -157,9 +166,13 @@ def vm_count_provenance(
         },
         counting={
             "method": "ftrace in the guest: function tracer on pskb_expand_head and "
-            "skb_expand_head (callers), kprobe events on pskb_expand_head (nhead) and "
-            "ip6_rcv_core (skb->data - skb->head); reallocs = pskb_expand_head calls with "
-            "nhead > 0, per packet the guest forwarded",
+            "skb_expand_head (callers), kprobe events on pskb_expand_head (skb, nhead), "
+            "lwtunnel_input/lwtunnel_output (skb: a packet of the flow enters its tunnel), "
+            "dst_cache_set_ip6 (the tunnel missed its dst cache) and ip6_rcv_core "
+            "(skb->data - skb->head); a head growth (nhead > 0) belongs to the packet whose "
+            "skb last entered the tunnel on the same CPU; reallocs_per_packet = mean over the "
+            "packets that hit the dst cache (steady state; misses counted apart in "
+            "cache_miss_packets); plain IPv6: head growths per forwarded packet",
             "model_check": "lwtbench.analysis.counts_model against dut.platform",
         },
     )

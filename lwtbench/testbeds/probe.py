@@ -57,9 +57,15 @@ class ProbePoint:
     """Packets the DUT forwarded (its Ip6OutForwDatagrams)."""
     calls: dict[str, int]
     """Traced calls per function during the window."""
+    attributed: float | None = None
+    """Reallocations per packet as counted packet by packet (the guest probe: steady state,
+    packets that missed the tunnel's dst cache left out); None: the window's calls per
+    forwarded packet."""
 
     @property
     def reallocs_per_packet(self) -> float:
+        if self.attributed is not None:
+            return self.attributed
         # skb_expand_head reallocates through pskb_expand_head (net/core/skbuff.c): counting
         # both would count its reallocation twice
         return (

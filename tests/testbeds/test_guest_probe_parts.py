@@ -25,41 +25,79 @@ from lwtbench.testbeds.guest_probe import (
 
 CAMPAIGNS = Path(__file__).resolve().parents[2] / "lwtbench" / "scenario" / "campaigns"
 
-# Lines as tracefs writes them: function tracer, then the two kprobe events.
-TRACE = """\
+# Lines as tracefs writes them: function tracer, then the kprobe events. Three packets of the
+# flow on CPU 1: the first missed the tunnel's dst cache (cache_miss) and grew twice, the other
+# two grew once; CPU 0 has the SSH session's tail-only growth and another skb's head growth.
+SKB = "0xffff888004b0e600"
+TRACE = f"""\
 # tracer: function
 #
             sshd-412     [000] b..2.  80.100000: pskb_expand_head <-__pskb_pull_tail
-            sshd-412     [000] b..2.  80.100001: expand: (pskb_expand_head+0x4/0x3b0) nhead=0
+            sshd-412     [000] b..2.  80.100001: expand: (pskb_expand_head+0x4/0x3b0) skb=0xffff888003c1d100 nhead=0
           <idle>-0       [001] ..s2.  81.000001: rx: (ip6_rcv_core+0x4/0x540) len=114 head=0xffff888004a21000 data=0xffff888004a2104e
+          <idle>-0       [001] ..s2.  81.000001: lwt_in: (lwtunnel_input+0x4/0xb0) skb={SKB}
           <idle>-0       [001] ..s2.  81.000002: pskb_expand_head <-seg6_do_srh_encap
-          <idle>-0       [001] ..s2.  81.000003: expand: (pskb_expand_head+0x4/0x3b0) nhead=64
+          <idle>-0       [001] ..s2.  81.000003: expand: (pskb_expand_head+0x4/0x3b0) skb={SKB} nhead=128
+          <idle>-0       [001] ..s2.  81.000003: cache_miss: (dst_cache_set_ip6+0x4/0x90)
           <idle>-0       [001] ..s2.  81.000004: pskb_expand_head <-seg6_input_core
-          <idle>-0       [001] ..s2.  81.000005: expand: (pskb_expand_head+0x4/0x3b0) nhead=64
+          <idle>-0       [001] ..s2.  81.000005: expand: (pskb_expand_head+0x4/0x3b0) skb={SKB} nhead=64
           <idle>-0       [001] ..s2.  81.000006: rx: (ip6_rcv_core+0x4/0x540) len=114 head=0xffff888004a22000 data=0xffff888004a2204e
+          <idle>-0       [001] ..s2.  81.000006: lwt_in: (lwtunnel_input+0x4/0xb0) skb={SKB}
           <idle>-0       [001] ..s2.  81.000007: pskb_expand_head <-seg6_do_srh_encap
-          <idle>-0       [001] ..s2.  81.000008: expand: (pskb_expand_head+0x4/0x3b0) nhead=64
+          <idle>-0       [001] ..s2.  81.000008: expand: (pskb_expand_head+0x4/0x3b0) skb={SKB} nhead=128
+          <idle>-0       [000] ..s2.  81.000009: expand: (pskb_expand_head+0x4/0x3b0) skb=0xffff888003c1d200 nhead=32
+          <idle>-0       [001] ..s2.  81.000010: lwt_in: (lwtunnel_input+0x4/0xb0) skb={SKB}
+          <idle>-0       [001] ..s2.  81.000011: pskb_expand_head <-seg6_do_srh_encap
+          <idle>-0       [001] ..s2.  81.000012: expand: (pskb_expand_head+0x4/0x3b0) skb={SKB} nhead=128
 """  # noqa: E501
 
 
 def test_trace_counts_calls_callers_headroom_and_growths():
     t = parse_trace(TRACE)
-    assert t.calls == {"pskb_expand_head": 4, "skb_expand_head": 0}
+    assert t.calls == {"pskb_expand_head": 5, "skb_expand_head": 0}
     assert t.callers == {
         "pskb_expand_head<-__pskb_pull_tail": 1,
-        "pskb_expand_head<-seg6_do_srh_encap": 2,
+        "pskb_expand_head<-seg6_do_srh_encap": 3,
         "pskb_expand_head<-seg6_input_core": 1,
     }
     assert t.rx_headroom == {0x4E: 2}  # 78 B in front of the IPv6 header
-    assert t.expansions == {0: 1, 64: 3}
+    assert t.expansions == {0: 1, 32: 1, 64: 1, 128: 3}
 
 
-def test_a_tail_only_growth_is_no_head_reallocation():
-    window = GuestWindow("p", sent=2, forwarded=2, trace=parse_trace(TRACE), elapsed_s=1.0)
-    assert window.reallocs == 3  # the SSH packet's __pskb_pull_tail (nhead 0) is left out
+def test_growths_are_attributed_to_the_packet_in_the_tunnel_on_their_cpu():
+    t = parse_trace(TRACE)
+    assert t.packets == {1: 2}  # the two packets that hit the dst cache: one growth each
+    assert t.cache_miss_packets == {2: 1}  # the miss: its second growth is the cold cache's
+    assert t.unattributed == 1  # CPU 0's head growth of another skb
+
+
+def test_the_steady_state_count_leaves_out_misses_and_other_traffic():
+    window = GuestWindow("p", sent=3, forwarded=3, trace=parse_trace(TRACE), elapsed_s=1.0)
+    assert window.reallocs == 5  # every head growth of the window (tail-only left out)
     assert window.tail_only == 1
-    assert window.reallocs_per_packet == 1.5
-    assert GuestWindow("p", 2, 0, parse_trace(TRACE), 1.0).reallocs_per_packet != 0
+    assert (window.tunnel_packets, window.cache_misses) == (3, 1)
+    assert window.reallocs_per_packet == 1
+    # the same packets without the miss marker: the cold packet counts, and moves the mean
+    warm = GuestWindow("p", 3, 3, parse_trace(TRACE.replace("cache_miss:", "other:")), 1.0)
+    assert warm.reallocs_per_packet == 4 / 3
+    # a second growth of a steady packet is counted: the count can be 2
+    doubled = TRACE.replace("skb=0xffff888003c1d200", f"skb={SKB}").replace(
+        "[000] ..s2.  81.000009", "[001] ..s2.  81.000009"
+    )
+    assert GuestWindow("p", 3, 3, parse_trace(doubled), 1.0).reallocs_per_packet == 1.5
+
+
+def test_without_a_tunnel_every_head_growth_counts_per_forwarded_packet():
+    plain = "\n".join(line for line in TRACE.splitlines() if "lwt_in" not in line)
+    window = GuestWindow("p", 3, 3, parse_trace(plain), 1.0)
+    assert window.tunnel_packets == 0
+    assert window.reallocs_per_packet == 5 / 3
+    assert GuestWindow("p", 2, 0, parse_trace(plain), 1.0).reallocs_per_packet != 0
+
+
+def test_a_trace_of_the_old_shape_still_parses():
+    old = TRACE.replace(f"skb={SKB} ", "").replace("skb=0xffff888003c1d100 ", "")
+    assert parse_trace(old).expansions[128] == 3
 
 
 def test_skb_push_shape_gives_the_offsets():
