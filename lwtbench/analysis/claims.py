@@ -64,6 +64,8 @@ class ClaimResult:
     """Verdict -> mark (``claims.yaml``)."""
     run_notes: dict[str, str]
     """Run id -> where and how it was measured, for every run a part cites."""
+    settings: Settings | None = None
+    """The file-wide settings it was decided with (the table states the comparison rules)."""
 
     @property
     def id(self) -> str:
@@ -161,6 +163,21 @@ def _rule(entry: object, where: object) -> Rule:
     return Rule(str(entry["verdict"]), quantifier, scope, among)
 
 
+def _comparison(data: dict, where: object) -> tuple[float, tuple[str, ...]]:
+    """``comparison``: alpha (strictly between 0 and 1) and the campaign orders compared by
+    the paired rule."""
+    section = data["comparison"]
+    alpha = section.get("alpha") if isinstance(section, dict) else None
+    orders = section.get("paired_orders") if isinstance(section, dict) else None
+    if not isinstance(alpha, float) or not 0.0 < alpha < 1.0:
+        raise InputFileError(where, f"comparison.alpha: {alpha!r}", "a number in (0, 1), e.g. 0.05")
+    if not isinstance(orders, list) or not all(isinstance(o, str) for o in orders):
+        raise InputFileError(
+            where, f"comparison.paired_orders: {orders!r}", "a list of campaign orders"
+        )
+    return alpha, tuple(orders)
+
+
 def load_claims_file(path: Path | None = None) -> ClaimsFile:
     """``claims.yaml`` from ``path`` or from the package, validated."""
     if path is None:
@@ -179,7 +196,9 @@ def load_claims_file(path: Path | None = None) -> ClaimsFile:
     claims = tuple(_claim(e, i, where) for i, e in enumerate(entries))
     try:
         name = str(data["paper_platform"])
-        settings = Settings(name, paper_headroom(name), str(data["reference_kernel"]))
+        settings = Settings(
+            name, paper_headroom(name), str(data["reference_kernel"]), *_comparison(data, where)
+        )
     except KeyError as exc:
         raise InputFileError(where, f"no {exc} at top level", "see the shipped file") from None
     except LwtbenchError as exc:
@@ -214,8 +233,8 @@ def evaluate_claims(context: Context, spec: ClaimsFile | None = None) -> list[Cl
         for kernel, parts in rows:
             composed = compose(parts, claim.required, spec.rules)
             runs = sorted({r for p in parts for r in p.runs})
-            notes = {r: run_note(context, r) for r in runs}
-            out.append(ClaimResult(claim, kernel, composed, spec.marks, notes))
+            notes = {r: run_note(context, r, spec.settings) for r in runs}
+            out.append(ClaimResult(claim, kernel, composed, spec.marks, notes, spec.settings))
     return out
 
 

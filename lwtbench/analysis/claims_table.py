@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..medians import PAIRED_MIN_EFFECT, PAIRED_MIN_ROUNDS
 from .rates import RATE_METRIC_TEXT
-from .verdicts import marks_line
+from .verdicts import Settings, marks_line
 
 if TYPE_CHECKING:
     from .claims import ClaimResult
@@ -27,6 +28,32 @@ VERDICT_RULES_TEXT = (
     "contradicted; all required parts reproduced gives reproduced; otherwise inconclusive, "
     "needs hardware or not available, in that order."
 )
+
+
+def comparison_text(settings: Settings | None) -> str:
+    """How rates are compared (the rule per run, the confidence per question), from the
+    ``comparison`` section of claims.yaml."""
+    if settings is None:
+        return ""
+    alpha = settings.alpha
+    orders = ", ".join(settings.paired_orders) or "none"
+    return (
+        "Rates are compared by the rule each run's design allows (claims.yaml, comparison): "
+        f"a run whose campaign order is {orders} has interleaved rounds (the lab's whole "
+        "sweeps, the TRex lab run) and is compared round by round by the paired rule (the "
+        "median of the per-round ratio vanilla/patched with its bootstrap interval; apart "
+        f"beyond {100 * PAIRED_MIN_EFFECT:g} % with at least {PAIRED_MIN_ROUNDS} rounds, the rule "
+        "its runner and benchmarks/lab_sweep.py decide by); any other run (MLRsearch "
+        "repetitions in random order, hardware runs) by Welch's interval of the difference "
+        "of the means over repetitions (apart when it excludes zero). Every trigger point must "
+        f"be apart on its own, each at {100 * (1 - alpha):g} % (an intersection-union test "
+        "needs no correction). The m points a run compares away from the trigger points answer "
+        "one question, no difference at any of them, so they are tested together: each "
+        f"interval at 1 - {alpha:g}/m (Bonferroni), which keeps the chance that a run calls "
+        f"some point different by chance within {alpha:g} whatever the dependence between "
+        "points (at 95 % each, 10 points would give a false difference 40 % of the time, 187 "
+        "almost surely). Each run below says which rule compared it."
+    )
 
 
 def _cell(text: object) -> str:
@@ -69,7 +96,9 @@ def to_markdown(results: list[ClaimResult]) -> str:
             )
             + " |"
         )
+    method = comparison_text(results[0].settings if results else None)
     lines += ["", "## How each verdict was reached", "", VERDICT_RULES_TEXT, ""]
+    lines += [method, ""] if method else []
     for r in results:
         lines += [f'<a id="{r.anchor}"></a>', f"### {r.id}: {r.claim.text}", ""]
         lines += [f"Paper: {r.claim.paper_value} ({r.claim.source}).", ""]
@@ -128,6 +157,7 @@ def to_json(results: list[ClaimResult]) -> str:
     doc = {
         "rate_metric": RATE_METRIC_TEXT,
         "verdict_rules": VERDICT_RULES_TEXT,
+        "rate_comparison": comparison_text(results[0].settings if results else None),
         "claims": [result_dict(r) for r in results],
         "runs": _all_runs(results),
     }

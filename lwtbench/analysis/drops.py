@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
-from .rates import POINT_KEYS, t_quantile_975
+from .comparisons import Moments, welch_difference
+from .rates import POINT_KEYS
 
 VANILLA = "vanilla"
 PATCHED_NAMES: tuple[str, ...] = ("patched", "mitigated", "fixed")
@@ -145,19 +145,6 @@ def ratios_between(summary: pd.DataFrame, slower: str, faster: str) -> pd.DataFr
     return ratios_with_intervals(pair)
 
 
-def _welch_half_width(sv: float, nv: float, sp: float, npat: float) -> float:
-    """Half width of the 95 % Welch interval of a difference of two means (NaN when either
-    side has fewer than two repetitions: no spread is known)."""
-    if not (nv >= 2 and npat >= 2) or math.isnan(sv) or math.isnan(sp):
-        return math.nan
-    av, ap = sv * sv / nv, sp * sp / npat
-    se2 = av + ap
-    if se2 == 0.0:
-        return 0.0
-    dof = se2 * se2 / (av * av / (nv - 1) + ap * ap / (npat - 1))
-    return t_quantile_975(max(1, int(dof))) * math.sqrt(se2)
-
-
 def _with_difference_interval(out: pd.DataFrame, summary: pd.DataFrame, keys) -> pd.DataFrame:
     """Adds the 95 % interval of the drop and of the gain (Welch's interval of patched - vanilla,
     divided by the base's mean; the base's own spread is left out, a second-order term):
@@ -173,17 +160,20 @@ def _with_difference_interval(out: pd.DataFrame, summary: pd.DataFrame, keys) ->
     std = std.rename(columns={"vanilla_pps": "_sv", "patched_pps": "_sp"})
     n = n.rename(columns={"vanilla_pps": "_nv", "patched_pps": "_np"})
     out = out.merge(std, on=keys).merge(n, on=keys)
-    half = np.array(
-        [
-            _welch_half_width(float(a), float(b), float(c), float(d))
-            for a, b, c, d in zip(out["_sv"], out["_nv"], out["_sp"], out["_np"], strict=True)
-        ]
-    )
-    diff = out["patched_pps"] - out["vanilla_pps"]
-    out["drop_low"] = 100.0 * (diff - half) / out["patched_pps"]
-    out["drop_high"] = 100.0 * (diff + half) / out["patched_pps"]
-    out["gain_low"] = 100.0 * (diff - half) / out["vanilla_pps"]
-    out["gain_high"] = 100.0 * (diff + half) / out["vanilla_pps"]
+    found = [
+        welch_difference(Moments(mv, sv, int(nv)), Moments(mp, sp, int(npat)))
+        for mv, sv, nv, mp, sp, npat in zip(
+            out["vanilla_pps"],
+            out["_sv"],
+            out["_nv"],
+            out["patched_pps"],
+            out["_sp"],
+            out["_np"],
+            strict=True,
+        )
+    ]
+    for column in ("drop_low", "drop_high", "gain_low", "gain_high"):
+        out[column] = [getattr(d, column) if d else math.nan for d in found]
     out["present"] = out["drop_low"] > 0
     out["reversed"] = out["drop_high"] < 0
     return out.drop(columns=["_sv", "_sp", "_nv", "_np"])

@@ -6,11 +6,16 @@ evidence kinds each part accepts) and the file-wide
 :class:`~lwtbench.analysis.verdicts.Settings`, and returns a list of
 :class:`~lwtbench.analysis.verdicts.Part` (a dict kernel -> parts for per-kernel claims).
 
-Tests use intervals, never fixed percentage points: a drop is *present* when the 95 % interval
-of ``1 - vanilla/patched`` (Welch, over repetitions) lies above zero, *reversed* when it lies
-below; away from the trigger points a difference counts only beyond the claim's
-``elsewhere_margin_pct``; a size agrees when the paper's value lies inside our interval widened
-by the claim's platform tolerance, and sizes are compared only on the paper's platform.
+Tests use intervals, never fixed percentage points. Each rate run is compared by the rule its
+design allows (:mod:`lwtbench.analysis.comparisons`; which orders are paired is in
+``claims.yaml``): round by round for interleaved rounds (the paired rule: apart beyond its 3 %
+with at least 5 rounds), else by Welch's interval over repetitions (apart when it excludes
+zero). At a trigger point a drop is *present* when the interval of ``1 - vanilla/patched``
+lies above the rule's margin, *reversed* below it, each trigger point at ``1 - alpha``; away
+from the trigger points a difference counts only beyond the claim's ``elsewhere_margin_pct``,
+the run's other points tested as one family (Bonferroni, ``1 - alpha/m``). A size agrees when
+the paper's value lies inside our interval widened by the claim's platform tolerance, and
+sizes are compared only on the paper's platform.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .drops import VANILLA, patched_name, ratios_between
+from .comparisons import HIGHER, LOWER, UNDECIDED
+from .drops import VANILLA, patched_name
 from .evidence import (
     COUNT_KINDS,
     HARDWARE_RATES,
@@ -30,10 +36,12 @@ from .evidence import (
     ReceiveSide,
     build_context,
     context_from_dataset,
+    paper_receive_side,
 )
 from .predictions import SEG6_ENCAP_SWEEP
 from .rates import RATE_METRIC, label_tags
 from .reallocs import DOUBLE_THRESHOLD
+from .run_comparisons import PointDifference, compare_points, differences_frame
 from .verdicts import (
     CONTRADICTED,
     INCONCLUSIVE,
@@ -50,9 +58,9 @@ __all__ = ["Context", "build_context", "context_from_dataset", "expected_trigger
 Point = tuple[str, str, int]
 """(protocol, mode, param) of a scenario point."""
 
-AtHeadroom = tuple[int, Point]
-"""A point at a receive headroom (B at IPv6): what one count measures, however many runs
-counted it."""
+AtHeadroom = tuple[ReceiveSide, Point]
+"""A point at a receive side (headroom at IPv6 and egress LL_RESERVED_SPACE): what one count
+measures, however many runs counted it."""
 
 
 # ---------------------------------------------------------------- small helpers
@@ -141,10 +149,22 @@ def _counts(ctx: Context, kinds: Iterable[str]) -> pd.DataFrame:
     return ctx.counts_of(_kinds_present(kinds, COUNT_KINDS))
 
 
-def _at_headroom(ctx: Context, rows: pd.DataFrame, headroom: int, default: int) -> pd.DataFrame:
+def _side(ctx: Context, settings: Settings, run: object) -> ReceiveSide:
+    """The receive side of a run (the paper's headroom for a run that records none)."""
+    return ctx.receive_side(str(run), settings.paper_headroom)
+
+
+def _paper_side(settings: Settings) -> ReceiveSide:
+    return paper_receive_side(settings.paper_platform)
+
+
+def _at_side(
+    ctx: Context, settings: Settings, rows: pd.DataFrame, side: ReceiveSide
+) -> pd.DataFrame:
+    """The rows of runs measured at ``side``."""
     if rows.empty:
         return rows
-    keep = [r for r in rows["run_id"].unique() if ctx.rx_headroom(r, default) == headroom]
+    keep = [r for r in rows["run_id"].unique() if _side(ctx, settings, r) == side]
     return rows[rows["run_id"].isin(keep)]
 
 
@@ -162,8 +182,7 @@ def _doubles_at(
     at one headroom counting a point give it once)."""
     out: set[AtHeadroom] = set()
     for run, of_run in rows.groupby("run_id") if not rows.empty else []:
-        headroom = ctx.rx_headroom(str(run), settings.paper_headroom)
-        out |= {(headroom, p) for p in _count_doubles(of_run, variant)}
+        out |= {(_side(ctx, settings, run), p) for p in _count_doubles(of_run, variant)}
     return out
 
 
@@ -171,16 +190,16 @@ def _per_headroom(points: set[AtHeadroom]) -> str:
     """How many points at each headroom: "at 206 B", "(10 at 78 B, 10 at 206 B)"."""
     heads = sorted({h for h, _ in points})
     if len(heads) == 1:
-        return f" at {heads[0]} B"
+        return f" at {heads[0]}"
     if not heads:
         return ""
-    return " (" + ", ".join(f"{sum(h == x for x, _ in points)} at {h} B" for h in heads) + ")"
+    return " (" + ", ".join(f"{sum(h == x for x, _ in points)} at {h}" for h in heads) + ")"
 
 
 def _names_at(points: set[AtHeadroom], limit: int = 6) -> str:
     """Point names grouped by headroom: "ioam6 inline 236, ioam6 inline 240 (206 B)"."""
     heads = sorted({h for h, _ in points})
-    return "; ".join(f"{_names((p for x, p in points if x == h), limit)} ({h} B)" for h in heads)
+    return "; ".join(f"{_names((p for x, p in points if x == h), limit)} ({h})" for h in heads)
 
 
 def _count_swept(rows: pd.DataFrame, variant: str = VANILLA) -> set[Point]:
@@ -198,18 +217,24 @@ def _rate_rows(ctx: Context, kinds: Iterable[str], protocols: Iterable[str]) -> 
     return rows[rows["protocol"].isin(list(protocols))] if not rows.empty else rows
 
 
+def _repetition_rows(ctx: Context, kinds: Iterable[str], protocols: Iterable[str]) -> pd.DataFrame:
+    """Per-repetition rates (:attr:`Context.repetitions`) of the runs of ``kinds``."""
+    rows = ctx.repetitions_of(_kinds_present(kinds, RATE_KINDS))
+    return rows[rows["protocol"].isin(list(protocols))] if not rows.empty else rows
+
+
 def _triggers_of_run(
     ctx: Context, settings: Settings, run: str, rows: pd.DataFrame, counts: pd.DataFrame
 ) -> tuple[set[Point], str]:
     """Vanilla's double points for the points of a rate run: counted at the run's headroom
     (any counting run), else predicted by the model for its platform. Returns the points and
     where they come from."""
-    headroom = ctx.rx_headroom(run, settings.paper_headroom)
+    side = _side(ctx, settings, run)
     points = {(str(r.protocol), str(r.mode), int(r.param)) for r in rows.itertuples()}
-    same = _at_headroom(ctx, counts, headroom, settings.paper_headroom)
+    same = _at_side(ctx, settings, counts, side)
     counted = _count_swept(same)
     if points <= counted:
-        return _count_doubles(same) & points, f"vanilla's counted double points at {headroom} B"
+        return _count_doubles(same) & points, f"vanilla's counted double points at {side}"
     out: set[Point] = set()
     if ctx.model is None:
         return out, "no counts at this headroom and no model"
@@ -221,7 +246,7 @@ def _triggers_of_run(
         if predicted is None:
             return set(), "no counts at this headroom; the model knows no platform for it"
         out |= {(proto, mode, p) for p in predicted}
-    return out, f"vanilla's double points predicted by the model at {headroom} B (no counts)"
+    return out, f"vanilla's double points predicted by the model at {side} (no counts)"
 
 
 @dataclass(frozen=True)
@@ -232,55 +257,100 @@ class Check:
     run: str
     status: str
     """faster / slower / unclear / still (no gain even at the interval's top) at a trigger
-    point; same / different away from them."""
+    point; same / different / undecided (beyond the margin, too few rounds to call it) away
+    from them."""
     drop_pct: float
     low: float
     high: float
-    headroom: int = 0
-    """Receive headroom of the run (B at IPv6): a point is one per headroom."""
+    side: ReceiveSide | None = None
+    """Receive side of the run: a point is one per receive side."""
 
 
-_STATUS_ORDER = ("slower", "still", "different", "unclear", "faster", "same")
+_STATUS_ORDER = ("slower", "still", "different", "unclear", "undecided", "faster", "same")
 
 
 def _one_per_point(checks: list[Check]) -> list[Check]:
-    """One check per point at its headroom, however many runs measured it: the first of
-    slower, still, different, unclear, faster, same among its runs. The least favourable to
-    the claim wins, so a point counts as faster only when every run that measured it says so
-    (the verdict is the one the runs' comparisons gave before they were merged)."""
-    best: dict[tuple[int, Point], Check] = {}
+    """One check per point at its receive side, however many runs measured it: the first of
+    slower, still, different, unclear, undecided, faster, same among its runs. The least
+    favourable to the claim wins, so a point counts as faster only when every run that
+    measured it says so (the verdict is the one the runs' comparisons gave before they were
+    merged)."""
+    best: dict[tuple[str, Point], Check] = {}
     for c in checks:
-        key = (c.headroom, c.point)
+        key = (str(c.side), c.point)
         if key not in best or _STATUS_ORDER.index(c.status) < _STATUS_ORDER.index(best[key].status):
             best[key] = c
     return [best[k] for k in sorted(best)]
 
 
-def _compare(
-    ratios: pd.DataFrame,
+def _check(
+    found: PointDifference,
+    trigger: bool,
+    margin: float,
+    still_gain_pct: float | None,
+    side: ReceiveSide | None,
+) -> Check:
+    """One point classified: at a trigger point by its own interval (faster when the slower
+    kernel's drop lies beyond the rule's margin), away from them beyond ``margin``."""
+    d = found.difference
+    if trigger:
+        status = {LOWER: "faster", HIGHER: "slower"}.get(d.outcome(), "")
+        if not status:
+            still = still_gain_pct is not None and d.decidable and d.gain_high < still_gain_pct
+            status = "still" if still else "unclear"
+    else:
+        outcome = d.outcome(margin)
+        status = {LOWER: "different", HIGHER: "different", UNDECIDED: "undecided"}.get(
+            outcome, "same"
+        )
+    return Check(found.point, found.run, status, d.drop_pct, d.drop_low, d.drop_high, side)
+
+
+def _run_rule(ctx: Context, settings: Settings, run: str) -> str:
+    """The comparison rule of a rate run: paired for interleaved rounds, else Welch."""
+    return settings.rule_for(ctx.campaign_order(run))
+
+
+def _run_checks(
+    ctx: Context,
+    settings: Settings,
+    rows: pd.DataFrame,
+    kernels: tuple[str, str],
     triggers: set[Point],
     margin: float,
     still_gain_pct: float | None = None,
-    headroom: int = 0,
-) -> list[Check]:
-    """Each point of ``ratios`` (slower kernel in the vanilla columns) classified."""
-    out = []
-    for r in ratios.itertuples():
-        point = (str(r.protocol), str(r.mode), int(r.param))
-        low, high = float(r.drop_low), float(r.drop_high)
-        if point in triggers:
-            if bool(r.present):
-                status = "faster"
-            elif bool(r.reversed):
-                status = "slower"
-            elif still_gain_pct is not None and float(r.gain_high) < still_gain_pct:
-                status = "still"
-            else:
-                status = "unclear"
-        else:
-            status = "different" if (low > margin or high < -margin) else "same"
-        out.append(Check(point, str(r.run_id), status, float(r.drop_pct), low, high, headroom))
-    return out
+) -> tuple[list[Check], str]:
+    """Every point of one run's per-repetition ``rows`` compared, ``kernels`` = (slower,
+    faster): each trigger point on its own, the other points as one family (Bonferroni).
+    Returns the checks and a note naming the rule and the family's confidence."""
+    run = str(rows["run_id"].iloc[0])
+    rule = _run_rule(ctx, settings, run)
+    found = compare_points(rows, *kernels, rule, settings.alpha, lambda p: p not in triggers)
+    side = _side(ctx, settings, run)
+    checks = [_check(f, f.point in triggers, margin, still_gain_pct, side) for f in found]
+    away = [f for f in found if f.point not in triggers]
+    note = f"rule: {rule}"
+    if away:
+        note += (
+            f"; {len(away)} other points as one family, each interval at "
+            f"{_confidence(away[0].difference.confidence)} (Bonferroni, alpha {settings.alpha:g})"
+        )
+    both = _points_of(rows[rows["kernel_variant"] == kernels[0]]) & _points_of(
+        rows[rows["kernel_variant"] == kernels[1]]
+    )
+    left_out = both - {f.point for f in found}
+    if left_out:
+        note += f"; not compared (fewer than two rounds of each kernel): {_names(left_out)}"
+    return checks, note
+
+
+def _confidence(value: float) -> str:
+    """A confidence as a percentage with the digits that tell it from its neighbours."""
+    return f"{100 * value:.3g} %" if value < 0.999 else f"{100 * value:.4g} %"
+
+
+def _points_of(rows: pd.DataFrame) -> set[Point]:
+    return {(str(r.protocol), str(r.mode), int(r.param)) for r in rows.itertuples()}
 
 
 def _direction_sub(checks: list[Check], kind: str, who: str, margin: float) -> Sub:
@@ -295,11 +365,12 @@ def _direction_sub(checks: list[Check], kind: str, who: str, margin: float) -> S
         else ""
     )
     at = [c for c in checks if c.status in ("faster", "slower", "unclear", "still")]
-    away = [c for c in checks if c.status in ("same", "different")]
+    away = [c for c in checks if c.status in ("same", "different", "undecided")]
     if not at:
         return Sub(NOT_AVAILABLE, f"no trigger point among the {len(checks)} measured", kind, runs)
     by = {s: [c for c in at if c.status == s] for s in ("faster", "slower", "unclear", "still")}
     diff = [c for c in away if c.status == "different"]
+    undecided = [c for c in away if c.status == "undecided"]
     text = f"{who} faster beyond the noise at {len(by['faster'])} of {len(at)} trigger points"
     for status, words in (
         ("slower", "slower at"),
@@ -314,10 +385,14 @@ def _direction_sub(checks: list[Check], kind: str, who: str, margin: float) -> S
     text += f"; different beyond ±{margin:g} % at {len(diff)} of {len(away)} other points" + (
         ": " + ", ".join(f"{_name(c.point)} ({_pct(c.drop_pct)})" for c in diff) if diff else ""
     )
+    if undecided:
+        text += "; beyond it but with too few rounds to decide at " + _names(
+            c.point for c in undecided
+        )
     text += repeated
     if by["slower"] or by["still"] or diff:
         verdict = CONTRADICTED
-    elif by["unclear"]:
+    elif by["unclear"] or undecided:
         verdict = INCONCLUSIVE
     else:
         verdict = REPRODUCED
@@ -339,7 +414,7 @@ def _rate_direction(
     """Per rate-evidence kind: ``faster`` (None: the patched kernel of each run) beats
     ``slower`` at vanilla's trigger points and is not different elsewhere."""
     kinds = claim.kinds("direction")
-    rows = _rate_rows(ctx, kinds, protocols)
+    rows = _repetition_rows(ctx, kinds, protocols)
     counts = ctx.counts_of(COUNT_KINDS)
     margin = claim.tol("elsewhere_margin_pct")
     subs = []
@@ -350,15 +425,17 @@ def _rate_direction(
         variants = set(of_run["kernel_variant"])
         if other is None or slower not in variants or other not in variants:
             continue
-        ratios = ratios_between(of_run, slower, other)
-        triggers, source = _triggers_of_run(ctx, settings, str(run), ratios, counts)
-        kind = ctx.kind_of_rates(str(run))
-        headroom = ctx.rx_headroom(str(run), settings.paper_headroom)
-        by_kind.setdefault(kind, []).extend(
-            _compare(ratios, triggers, margin, still_gain_pct, headroom)
+        triggers, source = _triggers_of_run(ctx, settings, str(run), of_run, counts)
+        checks, rule = _run_checks(
+            ctx, settings, of_run, (slower, other), triggers, margin, still_gain_pct
         )
-        notes.setdefault(kind, []).append(f"[data/{run}] trigger points: {source}")
-    for kind, checks in by_kind.items():
+        kind = ctx.kind_of_rates(str(run))
+        if not checks:
+            notes.setdefault(kind, []).append(f"[data/{run}] not compared: {rule}")
+            continue
+        by_kind.setdefault(kind, []).extend(checks)
+        notes.setdefault(kind, []).append(f"[data/{run}] trigger points: {source}; {rule}")
+    for kind, checks in by_kind.items():  # a kind whose runs compared nothing says nothing
         who = faster or "the patched kernel"
         sub = _direction_sub(checks, kind, f"{who} (vs {slower})", margin)
         subs.append(
@@ -431,12 +508,17 @@ def _paper_platform_rates(ctx: Context, settings: Settings, rows: pd.DataFrame) 
     return rows[rows["run_id"].isin(keep)]
 
 
-def _all_ratios(rows: pd.DataFrame) -> pd.DataFrame:
+def _all_differences(ctx: Context, settings: Settings, rows: pd.DataFrame) -> pd.DataFrame:
+    """Vanilla against the patched kernel at every point of every run of ``rows``
+    (per-repetition rates), each point on its own (at ``1 - alpha``) by its run's rule."""
     frames = []
-    for _, of_run in rows.groupby("run_id") if not rows.empty else []:
+    for run, of_run in rows.groupby("run_id") if not rows.empty else []:
         patched = patched_name(of_run["kernel_variant"].unique())
         if patched is not None and VANILLA in set(of_run["kernel_variant"]):
-            frames.append(ratios_between(of_run, VANILLA, patched))
+            rule = _run_rule(ctx, settings, str(run))
+            found = compare_points(of_run, VANILLA, patched, rule, settings.alpha)
+            frames.append(differences_frame(found))
+    frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -466,9 +548,9 @@ def _size_part(ctx: Context, claim: Claim, settings: Settings, protocols, check_
 
     ``check_where(row)`` may add a condition on where the largest drop is (C2)."""
     value = float(claim.paper["largest_pct"])  # type: ignore[arg-type]
-    all_rows = _rate_rows(ctx, RATE_KINDS, protocols)
-    hw = _paper_platform_rates(ctx, settings, _rate_rows(ctx, claim.kinds("size"), protocols))
-    lab = _largest(_all_ratios(all_rows))
+    all_rows = _repetition_rows(ctx, RATE_KINDS, protocols)
+    hw = _paper_platform_rates(ctx, settings, _repetition_rows(ctx, claim.kinds("size"), protocols))
+    lab = _largest(_all_differences(ctx, settings, all_rows))
     lab_text = (
         f"{_kind_label(ctx, [lab['run_id']])}: largest drop {_pct(lab['drop_pct'])} "
         f"{_interval(lab['drop_low'], lab['drop_high'])} at {_where_text(lab)}"
@@ -488,7 +570,7 @@ def _size_part(ctx: Context, claim: Claim, settings: Settings, protocols, check_
             else ""
         )
         return Part("size", NEEDS_HARDWARE, shown, how)
-    ratios = _all_ratios(hw)
+    ratios = _all_differences(ctx, settings, hw)
     row = _largest(ratios)
     if row is None:
         return Part("size", NOT_AVAILABLE, "", "hardware rates hold no vanilla/patched pair")
@@ -542,27 +624,25 @@ def c2_largest_drop(ctx: Context, claim: Claim, settings: Settings) -> list[Part
     param = int(claim.paper["param"])  # type: ignore[call-overload]
     point = (proto, mode, param)
     subs: list[Sub] = []
-    counts = _at_headroom(
-        ctx,
-        _counts(ctx, claim.kinds("where")),
-        settings.paper_headroom,
-        settings.paper_headroom,
-    )
+    counts = _at_side(ctx, settings, _counts(ctx, claim.kinds("where")), _paper_side(settings))
     if point in _count_swept(counts):
         double = point in _count_doubles(counts)
         runs = tuple(sorted(set(counts["run_id"])))
         text = f"vanilla reallocates {'twice' if double else 'once'} at {_name(point)}"
         kind = ctx.kind_of_counts(runs[0])
         subs.append(Sub(REPRODUCED if double else CONTRADICTED, text, kind, runs))
-    rows = _rate_rows(ctx, claim.kinds("where"), [proto])
-    rows = _at_headroom(ctx, rows, settings.paper_headroom, settings.paper_headroom)
-    ratios = _all_ratios(rows)
+    rows = _repetition_rows(ctx, claim.kinds("where"), [proto])
+    rows = _at_side(ctx, settings, rows, _paper_side(settings))
+    ratios = _all_differences(ctx, settings, rows)
     if not ratios.empty:
         at = ratios[(ratios["mode"] == mode) & (ratios["param"] == param)]
         for r in at.itertuples():
             status = "present" if r.present else "reversed" if r.reversed else "unclear"
             verdict = {"present": REPRODUCED, "reversed": CONTRADICTED}.get(status, INCONCLUSIVE)
-            text = f"drop at {_name(point)} {_pct(r.drop_pct)} {_interval(r.drop_low, r.drop_high)}"
+            text = (
+                f"drop at {_name(point)} {_pct(r.drop_pct)} {_interval(r.drop_low, r.drop_high)}"
+                f" ({r.rule})"
+            )
             subs.append(Sub(verdict, text, ctx.kind_of_rates(r.run_id), (str(r.run_id),)))
     part_where = _combine(
         "where",
@@ -647,7 +727,7 @@ def _trigger_claim(ctx: Context, claim: Claim, settings: Settings) -> list[Part]
     # counts: vanilla's double points at the paper's headroom equal the paper's list
     counts = _counts(ctx, kinds)
     counts = counts[counts["protocol"] == proto] if not counts.empty else counts
-    counts = _at_headroom(ctx, counts, settings.paper_headroom, settings.paper_headroom)
+    counts = _at_side(ctx, settings, counts, _paper_side(settings))
     swept = _count_swept(counts)
     want, series = _paper_points(claim, swept)
     got = {p for p in _count_doubles(counts) if (p[0], p[1]) in series}
@@ -667,18 +747,20 @@ def _trigger_claim(ctx: Context, claim: Claim, settings: Settings) -> list[Part]
             Sub(REPRODUCED if same else CONTRADICTED, text, ctx.kind_of_counts(runs[0]), runs)
         )
     # rates: drops beyond the noise exactly at the paper's points
-    rows = _rate_rows(ctx, kinds, [proto])
-    rows = _at_headroom(ctx, rows, settings.paper_headroom, settings.paper_headroom)
-    ratios = _all_ratios(rows)
-    if not ratios.empty:
-        swept_r = {(str(r.protocol), str(r.mode), int(r.param)) for r in ratios.itertuples()}
-        want_r, series_r = _paper_points(claim, swept_r)
-        ratios = ratios[[(m in {s[1] for s in series_r}) for m in ratios["mode"]]]
+    rows = _repetition_rows(ctx, kinds, [proto])
+    rows = _at_side(ctx, settings, rows, _paper_side(settings))
+    if not rows.empty:
+        want_r, series_r = _paper_points(claim, _points_of(rows))
+        rows = rows[rows["mode"].isin([s[1] for s in series_r])]
         margin = claim.tol("elsewhere_margin_pct")
         by_kind: dict[str, list[Check]] = {}
-        for r in ratios["run_id"].unique():
-            of_run = ratios[ratios["run_id"] == r]
-            by_kind.setdefault(ctx.kind_of_rates(r), []).extend(_compare(of_run, want_r, margin))
+        for run, of_run in rows.groupby("run_id"):
+            patched = patched_name(of_run["kernel_variant"].unique())
+            if patched is None or VANILLA not in set(of_run["kernel_variant"]):
+                continue
+            checks, _ = _run_checks(ctx, settings, of_run, (VANILLA, patched), want_r, margin)
+            if checks:
+                by_kind.setdefault(ctx.kind_of_rates(str(run)), []).extend(checks)
         for kind, checks in by_kind.items():
             sub = _direction_sub(checks, kind, "the patched kernel", margin)
             present = {c.point for c in checks if c.status == "faster"}
@@ -869,16 +951,16 @@ def _mechanism(
             of_run["kernel_variant"]
         ):
             continue
-        headroom = ctx.rx_headroom(str(run), settings.paper_headroom)
+        side = _side(ctx, settings, run)
         vanilla = _count_doubles(of_run)
         mine = of_run[of_run["kernel_variant"] == kernel]
         at = mine[
             [(str(r.protocol), str(r.mode), int(r.param)) in vanilla for r in mine.itertuples()]
         ]
-        doubles |= {(headroom, p) for p in vanilla}
+        doubles |= {(side, p) for p in vanilla}
         if not at.empty:
             worst = max(worst, float(at["reallocs_mean"].max()))
-        still |= {(headroom, p) for p in _count_doubles(of_run, kernel)}
+        still |= {(side, p) for p in _count_doubles(of_run, kernel)}
         runs.append(str(run))
     if not runs:
         return Part(
@@ -913,15 +995,15 @@ def _model_doubles_note(
     run = str(rows["run_id"].iloc[0]) if not rows.empty else None
     if run is None:
         return ""
-    headroom = ctx.rx_headroom(run, settings.paper_headroom)
+    side = _side(ctx, settings, run)
     predicted: set[Point] = set()
     for (proto, mode), grp in rows[rows["run_id"] == run].groupby(["protocol", "mode"]):
         got = ctx.model.doubles(run, proto, mode, sorted(int(p) for p in grp["param"]), kernel)
         if got is None:
             return f"; the model has no {kernel} variant to compare with"
         predicted |= {(str(proto), str(mode), p) for p in got}
-    measured = {p for h, p in still if h == headroom}
-    return f"; model at {headroom} B: " + (
+    measured = {p for h, p in still if h == side}
+    return f"; model at {side}: " + (
         "the same" if predicted == measured else f"{_names(predicted) or 'none'}"
     )
 
@@ -1048,7 +1130,7 @@ def _f1_mechanism(
         if about:
             needs += f" ({about.label}: {about.about})"
         return Part("mechanism", NOT_AVAILABLE, "", needs), (
-            {(settings.paper_headroom, p) for p in about.still_double} if about else set()
+            {(_paper_side(settings), p) for p in about.still_double} if about else set()
         )
     of = rows[rows["run_id"].isin(runs)]
     still = _doubles_at(ctx, settings, of, kernel)
@@ -1058,10 +1140,10 @@ def _f1_mechanism(
     sources = set()
     for run in runs:
         one = of[(of["run_id"] == run) & (of["kernel_variant"] == kernel)]
-        headroom = ctx.rx_headroom(run, settings.paper_headroom)
+        side = _side(ctx, settings, run)
         points = _count_swept(one, kernel)
-        swept |= {(headroom, p) for p in points}
-        if about is not None and headroom == settings.paper_headroom:
+        swept |= {(side, p) for p in points}
+        if about is not None and side == _paper_side(settings):
             got: set[Point] | None = set(about.still_double) & points
             sources.add("stated in claims.yaml")
         else:
@@ -1070,7 +1152,7 @@ def _f1_mechanism(
         if got is None or expect is None:
             expect = None
         else:
-            expect |= {(headroom, p) for p in got}
+            expect |= {(side, p) for p in got}
     if expect is None:
         verdict, expected = INCONCLUSIVE, "no stated list and the model has no such variant"
     else:
@@ -1115,23 +1197,22 @@ def _slower_than_reference(
     ``kernel``)."""
     ref = settings.reference_kernel
     margin = claim.tol("elsewhere_margin_pct")
-    rows = ctx.rates_of(_kinds_present(claim.kinds("direction"), RATE_KINDS))
+    rows = ctx.repetitions_of(_kinds_present(claim.kinds("direction"), RATE_KINDS))
     subs: list[Sub] = []
     slow_text = []
     for run, of_run in rows.groupby("run_id") if not rows.empty else []:
         if not {kernel, ref} <= set(of_run["kernel_variant"]):
             continue
-        headroom = ctx.rx_headroom(str(run), settings.paper_headroom)
-        still = {p for h, p in still_at if h == headroom}
-        ratios = ratios_between(of_run, kernel, ref)
-        checks = _compare(ratios, still, 0.0)
+        side = _side(ctx, settings, run)
+        still = {p for h, p in still_at if h == side}
+        checks, rule = _run_checks(ctx, settings, of_run, (kernel, ref), still, margin)
         at = [c for c in checks if c.point in still]
         away = [c for c in checks if c.point not in still]
         if not at and not still:
-            slower_away = [c for c in away if c.low > margin]
+            slower_away = [c for c in away if c.status == "different" and c.low > 0]
             verdict = CONTRADICTED if slower_away else REPRODUCED
             where = _names(c.point for c in slower_away) or "no point"
-            text = f"{kernel} slower than {ref} beyond ±{margin:g} % at {where}"
+            text = f"{kernel} slower than {ref} beyond ±{margin:g} % at {where} ({rule})"
             subs.append(Sub(verdict, text, ctx.kind_of_rates(str(run)), (str(run),)))
             continue
         if not at:
@@ -1143,6 +1224,7 @@ def _slower_than_reference(
             + ", ".join(
                 f"{_name(c.point)} {_pct(c.drop_pct)} {_interval(c.low, c.high)}" for c in at
             )
+            + f" ({rule})"
         )
         slow_text += [f"{_name(c.point)} {_pct(c.drop_pct)}" for c in slow]
         verdict = (
@@ -1160,31 +1242,47 @@ def _slower_than_reference(
 # ---------------------------------------------------------------- C8: RPL
 
 
-def c8_rpl(ctx: Context, claim: Claim, settings: Settings) -> list[Part]:
-    """C8: a double reallocation for RPL is possible in theory (where: vanilla doubles at an
-    address set, where the model predicts it) and the patch is safe (mechanism: the patched
-    kernel never doubles for RPL)."""
-    proto = str(claim.paper["protocol"])
-    counts = _counts(ctx, claim.kinds("mechanism"))
-    rpl = counts[counts["protocol"] == proto] if not counts.empty else counts
-    theory = ctx.model.rpl_possible() if ctx.model is not None else None
-    if rpl.empty:
-        how = f"needs reallocation counts of {proto} points (the lab's counting campaign)"
-        if theory:
-            how += f"; model: {theory}"
-        return [Part("where", NOT_AVAILABLE, "", how), Part("mechanism", NOT_AVAILABLE, "", how)]
-    patched = patched_name(rpl["kernel_variant"].unique())
-    hits: dict[str, list[str]] = {}
-    for (variant, labels), grp in rpl.groupby(["kernel_variant", "labels"]):
+def _rpl_hits(rows: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
+    """Kernel -> (run, address set) where it reallocates twice for RPL."""
+    hits: dict[str, list[tuple[str, str]]] = {}
+    for (variant, run, labels), grp in rows.groupby(["kernel_variant", "run_id", "labels"]):
         if (grp["reallocs_mean"] >= DOUBLE_THRESHOLD).any():
             name = label_tags(str(labels)).get("address_set") or f"set {int(grp['param'].iloc[0])}"
-            hits.setdefault(str(variant), []).append(name)
+            hits.setdefault(str(variant), []).append((str(run), name))
+    return hits
+
+
+def _set_names(hits: list[tuple[str, str]]) -> str:
+    return ", ".join(dict.fromkeys(name for _, name in hits)) or "none"
+
+
+def c8_rpl(ctx: Context, claim: Claim, settings: Settings) -> list[Part]:
+    """C8: a double reallocation for RPL is possible in theory (where: vanilla doubles at an
+    address set, where the model predicts it for the run that counted it) and the patch is
+    safe (mechanism: the patched kernel never doubles for RPL, on any counted path)."""
+    proto = str(claim.paper["protocol"])
+    theory = ctx.model.rpl_possible() if ctx.model is not None else None
+    found = {}
+    for name in ("where", "mechanism"):
+        counts = _counts(ctx, claim.kinds(name))
+        found[name] = counts[counts["protocol"] == proto] if not counts.empty else counts
+    return [_rpl_where(ctx, found["where"], theory), _rpl_mechanism(ctx, found["mechanism"])]
+
+
+def _rpl_needs(theory: str | None) -> str:
+    how = "needs reallocation counts of rpl points (the lab's counting campaign)"
+    return how + (f"; model: {theory}" if theory else "")
+
+
+def _rpl_where(ctx: Context, rpl: pd.DataFrame, theory: str | None) -> Part:
+    if rpl.empty:
+        return Part("where", NOT_AVAILABLE, "", _rpl_needs(theory))
     runs = tuple(sorted(set(rpl["run_id"])))
     kinds = tuple(sorted({ctx.kind_of_counts(r) for r in runs}))
     sets = rpl["labels"].map(lambda t: label_tags(str(t)).get("address_set", "?")).unique()
-    van = hits.get(VANILLA, [])
+    van = _rpl_hits(rpl).get(VANILLA, [])
     if not van:
-        where = Part(
+        return Part(
             "where",
             INCONCLUSIVE,
             f"vanilla doubles at none of {len(sets)} address sets",
@@ -1192,33 +1290,38 @@ def c8_rpl(ctx: Context, claim: Claim, settings: Settings) -> list[Part]:
             kinds,
             runs,
         )
-    else:
-        predicted = [
-            ctx.model.reallocs(runs[0], proto, "inline", 0, VANILLA, n) if ctx.model else None
-            for n in van
-        ]
-        agree = all(p is not None and p >= 2 for p in predicted)
-        where = Part(
-            "where",
-            REPRODUCED if agree else CONTRADICTED,
-            f"vanilla doubles at {', '.join(van)}",
-            f"vanilla doubles at {', '.join(van)} of {len(sets)} address sets; model predicts "
-            f"{predicted}; model's smallest case: {theory or 'none in range'}",
-            kinds,
-            runs,
-        )
+    predicted = [
+        ctx.model.reallocs(run, "rpl", "inline", 0, VANILLA, name) if ctx.model else None
+        for run, name in van
+    ]
+    agree = all(p is not None and p >= 2 for p in predicted)
+    return Part(
+        "where",
+        REPRODUCED if agree else CONTRADICTED,
+        f"vanilla doubles at {_set_names(van)}",
+        f"vanilla doubles at {_set_names(van)} of {len(sets)} address sets; model predicts "
+        f"{predicted} (for the platform of the run that counted each); model's smallest case: "
+        f"{theory or 'none in range'}",
+        kinds,
+        runs,
+    )
+
+
+def _rpl_mechanism(ctx: Context, rpl: pd.DataFrame) -> Part:
+    if rpl.empty:
+        return Part("mechanism", NOT_AVAILABLE, "", _rpl_needs(None))
+    patched = patched_name(rpl["kernel_variant"].unique())
     if patched is None:
-        mechanism = Part(
-            "mechanism", NOT_AVAILABLE, "", f"needs {proto} counts on a patched kernel"
-        )
-    else:
-        pat = hits.get(patched, [])
-        mechanism = Part(
-            "mechanism",
-            CONTRADICTED if pat else REPRODUCED,
-            f"{patched} doubles at {', '.join(pat) or 'none'}",
-            f"{patched} at {len(sets)} address sets: twice at {', '.join(pat) or 'none'}",
-            kinds,
-            runs,
-        )
-    return [where, mechanism]
+        return Part("mechanism", NOT_AVAILABLE, "", "needs rpl counts on a patched kernel")
+    runs = tuple(sorted(set(rpl["run_id"])))
+    kinds = tuple(sorted({ctx.kind_of_counts(r) for r in runs}))
+    sets = rpl["labels"].map(lambda t: label_tags(str(t)).get("address_set", "?")).unique()
+    pat = _rpl_hits(rpl).get(patched, [])
+    return Part(
+        "mechanism",
+        CONTRADICTED if pat else REPRODUCED,
+        f"{patched} doubles at {_set_names(pat)}",
+        f"{patched} at {len(sets)} address sets: twice at {_set_names(pat)}",
+        kinds,
+        runs,
+    )

@@ -30,8 +30,9 @@ import pandas as pd
 from ..model.platforms import platform
 from .dataset import Dataset, load_dataset
 from .predictions import ModelView, model_view, provenance_section, run_platform
-from .rates import rate_summary
+from .rates import rate_summary, throughput_per_repetition
 from .reallocs import reallocs_per_point
+from .verdicts import Settings
 
 LAB_COUNTS = "lab counts"
 PROBE_COUNTS = "probe counts"
@@ -110,6 +111,12 @@ class ReceiveSide:
         return f"{self.headroom} B/LL {self.ll_reserved_space}"
 
 
+def paper_receive_side(platform_name: str) -> ReceiveSide:
+    """The receive side of the paper's DUT, from the model's platform catalog."""
+    plat = platform(platform_name)
+    return ReceiveSide(plat.forward_headroom, plat.ll_reserved_space)
+
+
 @dataclass(frozen=True)
 class Context:
     """Everything the evaluators (and the figures) read, computed once per data folder."""
@@ -119,6 +126,10 @@ class Context:
     rates: pd.DataFrame
     """Search throughput per point and kernel, mean and 95 % interval over repetitions, with
     the highest received rate as a cross-check (:func:`lwtbench.analysis.rates.rate_summary`)."""
+    repetitions: pd.DataFrame
+    """Search throughput of every repetition (a round, in a run with rounds) per point and
+    kernel (:func:`lwtbench.analysis.rates.throughput_per_repetition`): what kernels are
+    compared on (:mod:`lwtbench.analysis.comparisons`)."""
     reallocs: pd.DataFrame
     """Reallocations per packet per point and variant (see analysis.reallocs)."""
     model: ModelView | None
@@ -130,6 +141,15 @@ class Context:
     def kind_of_counts(self, run_id: str) -> str:
         return count_kind(self.data.provenance.get(str(run_id), {}))
 
+    def campaign_order(self, run_id: str) -> str:
+        """The order its campaign measured a run in (``random``, ``sequential`` or
+        ``interleaved``: rounds of blocks measured on every kernel in turn); ``random`` when
+        run.json does not say (the campaign default)."""
+        campaign = provenance_section(self.data.provenance.get(str(run_id), {}), "campaign")
+        content = campaign.get("content")
+        order = campaign.get("order") or (content.get("order") if isinstance(content, dict) else "")
+        return str(order or "random")
+
     def rates_of(self, kinds: Iterable[str]) -> pd.DataFrame:
         """Rate rows of runs whose evidence kind is one of ``kinds``."""
         kinds = set(kinds)
@@ -137,6 +157,15 @@ class Context:
             return self.rates
         keep = [r for r in self.rates["run_id"].unique() if self.kind_of_rates(r) in kinds]
         return self.rates[self.rates["run_id"].isin(keep)]
+
+    def repetitions_of(self, kinds: Iterable[str]) -> pd.DataFrame:
+        """Per-repetition rate rows of runs whose evidence kind is one of ``kinds``."""
+        kinds = set(kinds)
+        if self.repetitions.empty:
+            return self.repetitions
+        runs = self.repetitions["run_id"].unique()
+        keep = [r for r in runs if self.kind_of_rates(r) in kinds]
+        return self.repetitions[self.repetitions["run_id"].isin(keep)]
 
     def counts_of(self, kinds: Iterable[str]) -> pd.DataFrame:
         """Count rows of runs whose evidence kind is one of ``kinds``."""
@@ -175,17 +204,20 @@ def build_context(data_dir: Path) -> Context:
 
 
 def context_from_dataset(data: Dataset) -> Context:
+    per_repetition = throughput_per_repetition(data.searches, data.trials)
     return Context(
         data=data,
-        rates=rate_summary(data.searches, data.trials),
+        rates=rate_summary(data.searches, data.trials, per_repetition),
+        repetitions=per_repetition,
         reallocs=reallocs_per_point(data.trials),
         model=model_view(data.provenance),
     )
 
 
-def run_note(ctx: Context, run_id: str) -> str:
+def run_note(ctx: Context, run_id: str, settings: Settings | None = None) -> str:
     """One line per run for the table's provenance section: the testbed, the kinds of
-    evidence the run gives, its kernels, when and from which project commit."""
+    evidence the run gives, the rule its rates are compared by (with ``settings``), its
+    kernels, when and from which project commit."""
     prov = ctx.data.provenance.get(str(run_id))
     if prov is None:  # a paired-rounds file, not a run folder
         return "software lab: UML timing kernels, pktgen, paired rounds (lab paired rounds)"
@@ -200,6 +232,9 @@ def run_note(ctx: Context, run_id: str) -> str:
     text = ctx.data.testbed_of(run_id)
     if kinds:
         text += f"; evidence: {', '.join(kinds)}"
+    if settings is not None and rate_kind(prov) in kinds:
+        order = ctx.campaign_order(run_id)
+        text += f"; rates compared by: {settings.rule_for(order)} (campaign order {order})"
     if kernels:
         text += f"; kernels: {', '.join(str(k) for k in kernels)}"
     created = prov.get("created")

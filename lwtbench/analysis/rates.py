@@ -17,6 +17,7 @@ one value per repetition, then to a mean and a 95 % interval over repetitions.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -40,20 +41,50 @@ POINT_KEYS: tuple[str, ...] = (
 campaign tags that split a sweep into series, e.g. RPL's address sets.
 """
 
-# Two-sided 97.5 % quantiles of Student's t, by degrees of freedom (1..30); above 30 the
-# normal quantile is within 2 % of it. Kept as a table so numpy is the only dependency.
-_T975 = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-)  # fmt: skip
+
+def _t_coverage(t: float, dof: int) -> float:
+    """P(|T| <= t) for Student's t with ``dof`` degrees of freedom, in closed form for an
+    integer ``dof`` (Abramowitz & Stegun, Handbook of Mathematical Functions, 26.7.3 for odd
+    and 26.7.4 for even ``dof``: a finite series in cos(theta), theta = atan(t / sqrt(dof)))."""
+    theta = math.atan(t / math.sqrt(dof))
+    cos2 = math.cos(theta) ** 2
+    if dof % 2 == 1:
+        term, total = math.cos(theta), 0.0
+        for j in range(1, (dof - 1) // 2 + 1):
+            total += term
+            term *= cos2 * (2 * j) / (2 * j + 1)
+        return 2.0 / math.pi * (theta + math.sin(theta) * total)
+    term, total = 1.0, 0.0
+    for j in range(dof // 2):
+        total += term
+        term *= cos2 * (2 * j + 1) / (2 * j + 2)
+    return math.sin(theta) * total
+
+
+@lru_cache(maxsize=4096)
+def t_quantile(confidence: float, dof: int) -> float:
+    """The t with P(|T| <= t) = ``confidence`` for Student's t with ``dof`` degrees of freedom
+    (the half width, in standard errors, of a two-sided interval at ``confidence``), found by
+    bisection on :func:`_t_coverage` to 1e-9 relative. NaN when ``dof`` < 1."""
+    if dof < 1:
+        return math.nan
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence={confidence!r}: must lie strictly between 0 and 1")
+    low, high = 0.0, 1.0
+    while _t_coverage(high, dof) < confidence:
+        low, high = high, 2.0 * high
+    while high - low > 1e-9 * high:
+        mid = (low + high) / 2.0
+        if _t_coverage(mid, dof) < confidence:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2.0
 
 
 def t_quantile_975(dof: int) -> float:
     """Student's t quantile for a two-sided 95 % interval with ``dof`` degrees of freedom."""
-    if dof < 1:
-        return math.nan
-    return _T975[dof - 1] if dof <= len(_T975) else 1.960
+    return t_quantile(0.95, dof)
 
 
 def _keys(frame: pd.DataFrame) -> list[str]:
@@ -204,13 +235,17 @@ def throughput_per_repetition(searches: pd.DataFrame, trials: pd.DataFrame) -> p
     return both[cols].reset_index(drop=True)
 
 
-def rate_summary(searches: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
+def rate_summary(
+    searches: pd.DataFrame, trials: pd.DataFrame, per_repetition: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The artifact's rate metric per point and kernel: the mean search throughput over
     repetitions with its 95 % interval (:func:`summarise_over_repetitions`), plus the
-    cross-check ``received_mean`` (highest received rate, mean over repetitions)."""
-    summary = summarise_over_repetitions(
-        throughput_per_repetition(searches, trials), value="throughput_pps"
-    )
+    cross-check ``received_mean`` (highest received rate, mean over repetitions).
+    ``per_repetition`` is :func:`throughput_per_repetition` of the same data, when the caller
+    has it already."""
+    if per_repetition is None:
+        per_repetition = throughput_per_repetition(searches, trials)
+    summary = summarise_over_repetitions(per_repetition, value="throughput_pps")
     received = received_rate_summary(trials)
     if summary.empty or received.empty:
         return summary.assign(received_mean=pd.Series(dtype=float))

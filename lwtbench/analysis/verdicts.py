@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .comparisons import PAIRED_RULE, WELCH_RULE
+
 REPRODUCED = "reproduced"
 CONTRADICTED = "contradicted"
 INCONCLUSIVE = "inconclusive"
@@ -80,6 +82,16 @@ class Settings:
     """Its headroom at the IPv6 header, from the model's platform catalog."""
     reference_kernel: str
     """Kernel with the complete fix (``fixed``)."""
+    alpha: float
+    """Error rate of a comparison: each trigger point's interval at ``1 - alpha``, each of the
+    m points of a run away from them at ``1 - alpha/m`` (:mod:`.comparisons`)."""
+    paired_orders: tuple[str, ...]
+    """Campaign orders whose runs have interleaved rounds, compared by the paired rule; runs
+    in any other order by Welch's rule."""
+
+    def rule_for(self, order: str) -> str:
+        """The comparison rule for a run measured in campaign order ``order``."""
+        return PAIRED_RULE if order in self.paired_orders else WELCH_RULE
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,14 @@ SIX_KERNELS = "20261130-i40e-six-kernels"
 FOUR_KERNELS = "20261125-i40e"
 
 
-def vanilla_doubles(*runs: Path) -> set[tuple[int, str, str, int]]:
-    """Vanilla's IOAM/SRv6 double points straight from the CSVs, keyed by headroom."""
+def vanilla_doubles(*runs: Path) -> set[tuple[str, str, str, int]]:
+    """Vanilla's IOAM/SRv6 double points straight from the CSVs, keyed by receive side (the
+    lab's i40e and netskbpad profiles; the virtual DUT's two virtio-net receive paths, whose
+    egress LL_RESERVED_SPACE is 32)."""
+    sides = {"netskbpad": "78 B", "virtio-copy": "78 B/LL 32", "virtio-inplace": "26 B/LL 32"}
     out = set()
     for run in runs:
+        side = next((v for k, v in sides.items() if k in str(run)), "206 B")
         with (run / "trials.csv").open() as f:
             for row in csv.DictReader(f):
                 value = row["reallocs_per_packet"]
@@ -39,8 +43,7 @@ def vanilla_doubles(*runs: Path) -> set[tuple[int, str, str, int]]:
                     and value
                     and float(value) >= 1.5
                 ):
-                    headroom = 206 if "netskbpad" not in run.name else 78
-                    out.add((headroom, row["protocol"], row["mode"], int(row["param"])))
+                    out.add((side, row["protocol"], row["mode"], int(row["param"])))
     return out
 
 
@@ -49,25 +52,34 @@ def shipped():
     return rows(DATA)
 
 
-def test_c7_counts_each_vanilla_double_point_once_per_headroom(shipped, tmp_path):
+VM_FIXED = "20261130-vanilla-fixed-tcg"
+
+
+def test_c7_counts_each_vanilla_double_point_once_per_receive_side(shipped, tmp_path):
     points = vanilla_doubles(
         DATA / COUNTS / FOUR_KERNELS,
         DATA / COUNTS / SIX_KERNELS,
         *(p for p in (DATA / SECOND_HEADROOM).iterdir() if p.is_dir()),
+        DATA / "vm-virtio-copy-counts" / VM_FIXED,
+        DATA / "vm-virtio-inplace-counts" / VM_FIXED,
     )
-    at_206 = sum(h == 206 for h, *_ in points)
-    at_78 = len(points) - at_206
-    assert (at_206, at_78) == (10, 10)  # two runs at 206 B count the same 10 points
+    per_side = {s: sum(x == s for x, *_ in points) for s in {x for x, *_ in points}}
+    # two runs at 206 B count the same 10 points; 78 B with an Ethernet egress (16 B of
+    # LL_RESERVED_SPACE) and 78 B with virtio-net's (32 B) are different receive sides
+    assert per_side == {"206 B": 10, "78 B": 10, "78 B/LL 32": 14, "26 B/LL 32": 11}
     fixed = part(shipped["C7 · fixed"], "mechanism")
     assert fixed.ours == (
-        f"≤ 1.000 reallocations/packet at {len(points)} vanilla double points "
-        f"({at_78} at 78 B, {at_206} at 206 B)"
+        f"≤ 1.000 reallocations/packet at {len(points)} vanilla double points (11 at 26 B/LL "
+        "32, 10 at 78 B, 14 at 78 B/LL 32, 10 at 206 B)"
     )
-    # the two lab runs at 206 B, the one at 78 B, and the trex-lab points through the vector
-    # NIC at 206 B (data/lab-trex-lab-counts), which also count the same points once
-    assert "counted in 4 run(s)" in fixed.how
+    assert fixed.evidence == ("lab counts", "virtual DUT counts")
+    # the two lab runs at 206 B, the one at 78 B, the trex-lab points through the vector NIC
+    # at 206 B (data/lab-trex-lab-counts), which also count the same points once, and the two
+    # virtual DUT runs that counted vanilla and fixed
+    assert "counted in 6 run(s)" in fixed.how
     # one run at 206 B less: the same points, the same number
-    root = copy_runs(tmp_path, COUNTS, SECOND_HEADROOM)
+    root = copy_runs(tmp_path, COUNTS, SECOND_HEADROOM, "vm-virtio-copy-counts")
+    shutil.copytree(DATA / "vm-virtio-inplace-counts", root / "vm-virtio-inplace-counts")
     shutil.rmtree(root / COUNTS / SIX_KERNELS)
     assert part(rows(root)["C7 · fixed"], "mechanism").ours == fixed.ours
     assert part(shipped["C7 · as-merged"], "mechanism").ours.endswith(

@@ -11,6 +11,7 @@ from lwtbench.analysis.rates import (
     max_rate_per_repetition,
     rate_summary,
     summarise_over_repetitions,
+    t_quantile,
     t_quantile_975,
 )
 
@@ -83,17 +84,24 @@ def test_interval_uses_student_t_over_repetitions():
     out = summarise_over_repetitions(per_rep)
     half = 4.303 * 10.0 / math.sqrt(3)
     assert out["mean"].iloc[0] == pytest.approx(110.0)
-    assert out["ci_high"].iloc[0] == pytest.approx(110.0 + half)
+    assert out["ci_high"].iloc[0] == pytest.approx(110.0 + half, abs=0.01)
     assert out["n"].iloc[0] == 3
     one = summarise_over_repetitions(per_rep.iloc[:1])
     assert one["ci_low"].iloc[0] == one["ci_high"].iloc[0] == 100.0
 
 
 def test_t_quantiles():
-    assert t_quantile_975(1) == pytest.approx(12.706)
-    assert t_quantile_975(9) == pytest.approx(2.262)
-    assert t_quantile_975(100) == pytest.approx(1.96)
+    # The printed table of two-sided 95 % quantiles (any statistics textbook), to its 3 decimals
+    table = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228)
+    for dof, value in enumerate(table, start=1):
+        assert t_quantile_975(dof) == pytest.approx(value, abs=5e-4)
+    assert t_quantile_975(30) == pytest.approx(2.042, abs=5e-4)
+    assert t_quantile_975(100) == pytest.approx(1.984, abs=5e-4)
     assert math.isnan(t_quantile_975(0))
+    # other confidences, as a Bonferroni family needs: 99 % and 99.9 % (two-sided)
+    assert t_quantile(0.99, 10) == pytest.approx(3.169, abs=5e-4)
+    assert t_quantile(0.999, 5) == pytest.approx(6.869, abs=5e-4)
+    assert t_quantile(0.95, 10**5) == pytest.approx(1.960, abs=5e-4)  # the normal's
 
 
 def test_summary_of_synthetic_runs(paper_like_data):
