@@ -212,11 +212,6 @@ def _count_swept(rows: pd.DataFrame, variant: str = VANILLA) -> set[Point]:
 # ---------------------------------------------------------------- rates: trigger points
 
 
-def _rate_rows(ctx: Context, kinds: Iterable[str], protocols: Iterable[str]) -> pd.DataFrame:
-    rows = ctx.rates_of(_kinds_present(kinds, RATE_KINDS))
-    return rows[rows["protocol"].isin(list(protocols))] if not rows.empty else rows
-
-
 def _repetition_rows(ctx: Context, kinds: Iterable[str], protocols: Iterable[str]) -> pd.DataFrame:
     """Per-repetition rates (:attr:`Context.repetitions`) of the runs of ``kinds``."""
     rows = ctx.repetitions_of(_kinds_present(kinds, RATE_KINDS))

@@ -21,7 +21,7 @@ software lab's, and its stamp still names its own kind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,30 +150,13 @@ class Context:
         order = campaign.get("order") or (content.get("order") if isinstance(content, dict) else "")
         return str(order or "random")
 
-    def rates_of(self, kinds: Iterable[str]) -> pd.DataFrame:
-        """Rate rows of runs whose evidence kind is one of ``kinds``."""
-        kinds = set(kinds)
-        if self.rates.empty:
-            return self.rates
-        keep = [r for r in self.rates["run_id"].unique() if self.kind_of_rates(r) in kinds]
-        return self.rates[self.rates["run_id"].isin(keep)]
-
     def repetitions_of(self, kinds: Iterable[str]) -> pd.DataFrame:
         """Per-repetition rate rows of runs whose evidence kind is one of ``kinds``."""
-        kinds = set(kinds)
-        if self.repetitions.empty:
-            return self.repetitions
-        runs = self.repetitions["run_id"].unique()
-        keep = [r for r in runs if self.kind_of_rates(r) in kinds]
-        return self.repetitions[self.repetitions["run_id"].isin(keep)]
+        return _of_kinds(self.repetitions, set(kinds), self.kind_of_rates)
 
     def counts_of(self, kinds: Iterable[str]) -> pd.DataFrame:
         """Count rows of runs whose evidence kind is one of ``kinds``."""
-        kinds = set(kinds)
-        if self.reallocs.empty:
-            return self.reallocs
-        keep = [r for r in self.reallocs["run_id"].unique() if self.kind_of_counts(r) in kinds]
-        return self.reallocs[self.reallocs["run_id"].isin(keep)]
+        return _of_kinds(self.reallocs, set(kinds), self.kind_of_counts)
 
     def rx_headroom(self, run_id: str, default: int) -> int:
         """Headroom at the IPv6 header a run had: what the lab records, else its platform's
@@ -196,6 +179,14 @@ class Context:
         """The model platform a run names (``dut.platform``), if any."""
         value = provenance_section(self.data.provenance.get(str(run_id), {}), "dut").get("platform")
         return value if isinstance(value, str) else None
+
+
+def _of_kinds(frame: pd.DataFrame, kinds: set[str], kind_of: Callable[[str], str]) -> pd.DataFrame:
+    """The rows of ``frame`` whose run's kind (``kind_of(run_id)``) is one of ``kinds``."""
+    if frame.empty:
+        return frame
+    keep = [r for r in frame["run_id"].unique() if kind_of(r) in kinds]
+    return frame[frame["run_id"].isin(keep)]
 
 
 def build_context(data_dir: Path) -> Context:

@@ -412,21 +412,27 @@ def test_swapped_rates_contradict_the_direction(tmp_path):
     assert part(r["C2"], "where").verdict == "contradicted"
 
 
-def test_the_patched_kernel_reallocating_twice_at_one_trigger_point_contradicts_c7(tmp_path):
-    root = copy_runs(tmp_path, COUNTS)
+def set_reallocs(run: Path, kernel: str, point: tuple[str, str, str], value: str) -> None:
+    """Set ``kernel``'s reallocations per packet at ``point`` (protocol, mode, param) in a
+    copied run."""
 
-    def double(frame):
+    def edit(frame):
         at = (
-            (frame["kernel_variant"] == "fixed")
-            & (frame["protocol"] == "seg6")
-            & (frame["mode"] == "encap")
-            & (frame["param"] == "13")
+            (frame["kernel_variant"] == kernel)
+            & (frame["protocol"] == point[0])
+            & (frame["mode"] == point[1])
+            & (frame["param"] == point[2])
         )
         assert at.sum() >= 1
-        frame.loc[at, "reallocs_per_packet"] = "2.0"
+        frame.loc[at, "reallocs_per_packet"] = value
 
+    edit_csv(run / "trials.csv", edit)
+
+
+def test_the_patched_kernel_reallocating_twice_at_one_trigger_point_contradicts_c7(tmp_path):
+    root = copy_runs(tmp_path, COUNTS)
     keep_oldest(root, COUNTS)
-    edit_csv(only_run(root, COUNTS) / "trials.csv", double)
+    set_reallocs(only_run(root, COUNTS), "fixed", ("seg6", "encap", "13"), "2.0")
     row = rows(root)["C7 · fixed"]
     assert part(row, "mechanism").verdict == "contradicted"
     assert "seg6 encap 13" in part(row, "mechanism").ours
@@ -680,19 +686,23 @@ def test_virtual_dut_counts_decide_c7s_mechanism_and_a_tampered_count_flips_it(t
     assert (mechanism.verdict, mechanism.evidence) == ("reproduced", ("virtual DUT counts",))
     assert "14 vanilla double points at 78 B/LL 32" in mechanism.ours
     run = next(p for p in (root / VM_COPY).iterdir() if p.name.endswith("vanilla-fixed-tcg"))
-
-    def double(frame):
-        at = (
-            (frame["kernel_variant"] == "fixed")
-            & (frame["protocol"] == "seg6")
-            & (frame["mode"] == "encap")
-            & (frame["param"] == "13")
-        )
-        assert at.sum() >= 1
-        frame.loc[at, "reallocs_per_packet"] = "2.0"
-
-    edit_csv(run / "trials.csv", double)
+    set_reallocs(run, "fixed", ("seg6", "encap", "13"), "2.0")
     row = rows(root)["C7 · fixed"]
     assert part(row, "mechanism").verdict == "contradicted"
     assert "seg6 encap 13 (78 B/LL 32)" in part(row, "mechanism").ours
     assert row.verdict == "contradicted"
+
+
+def test_virtual_dut_counts_of_rpl_decide_c8s_mechanism(tmp_path):
+    # Made-up RPL counts of a virtual DUT run (no such run is shipped: the VM runs count
+    # IOAM and SRv6): the patched kernel once where vanilla doubles, then tampered to twice.
+    tags = {0: "address_set=small", 1: "address_set=big"}
+    counts = {"vanilla": {0: 1.0, 1: 2.0}, "fixed": {0: 1.0, 1: 1.0}}
+    run = synthetic.write_count_run(
+        tmp_path / "vm" / "r", "rpl", "inline", "address_set", counts, tags, kind="vm"
+    )
+    mechanism = part(rows(tmp_path)["C8"], "mechanism")
+    assert (mechanism.verdict, mechanism.evidence) == ("reproduced", ("virtual DUT counts",))
+    set_reallocs(run, "fixed", ("rpl", "inline", "1"), "2.0")
+    mechanism = part(rows(tmp_path)["C8"], "mechanism")
+    assert (mechanism.verdict, mechanism.ours) == ("contradicted", "fixed doubles at big")

@@ -17,9 +17,9 @@ from tests.analysis.test_claims import (
     RATES_DEBIAN,
     SECOND_HEADROOM,
     copy_runs,
-    edit_csv,
     part,
     rows,
+    set_reallocs,
 )
 
 SIX_KERNELS = "20261130-i40e-six-kernels"
@@ -127,20 +127,6 @@ def test_the_new_kernels_rows_say_what_the_counts_show(shipped):
     assert "net: ipv6: fix dst ref loops in rpl, seg6 and ioam6 lwtunnels" in text
     assert "net: ipv6: ioam6: fix double reallocation" in text
     assert "brief" not in text
-
-
-def set_reallocs(run: Path, kernel: str, point: tuple[str, str, str], value: str) -> None:
-    def edit(frame):
-        at = (
-            (frame["kernel_variant"] == kernel)
-            & (frame["protocol"] == point[0])
-            & (frame["mode"] == point[1])
-            & (frame["param"] == point[2])
-        )
-        assert at.sum() >= 1
-        frame.loc[at, "reallocs_per_packet"] = value
-
-    edit_csv(run / "trials.csv", edit)
 
 
 def test_debian_7_2_doubling_at_236_flips_its_rows(tmp_path):
