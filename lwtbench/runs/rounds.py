@@ -191,6 +191,17 @@ ROUNDS_PROVENANCE_KEYS = ("testbed", "dut", "generator", "kind", "kernels", "tim
 """Sections of a paired-rounds point's provenance that a rounds folder's run.json carries."""
 
 
+def _file_commit(doc: dict) -> tuple[str, bool]:
+    """(commit, tree dirty) of a rounds file: the benchmark's ``project`` record (its
+    provenance), or the bare ``project_commit`` of the first files, whose short commit says
+    "-dirty" or "uncommitted" when the tree was."""
+    project = doc.get("project") or {}
+    if project.get("project_commit"):
+        return str(project["project_commit"]), bool(project.get("project_tree_dirty"))
+    commit = str(doc.get("project_commit"))
+    return commit, "dirty" in commit or "uncommitted" in commit
+
+
 def derived_run_json(folder: Path) -> dict[str, object]:
     """A run.json for a folder of paired-rounds files (``rounds*.json``) written before such
     folders had one: every field is copied from the files' own fields (``command``,
@@ -203,6 +214,7 @@ def derived_run_json(folder: Path) -> dict[str, object]:
         raise InputFileError(folder, "holds no rounds*.json", "give a paired-rounds folder")
     shared: dict[str, object] | None = None
     files = []
+    dirty_any = False
     for path in paths:
         doc = json.loads(path.read_text(encoding="utf-8"))
         points = doc.get("points")
@@ -216,11 +228,13 @@ def derived_run_json(folder: Path) -> dict[str, object]:
                 raise InputFileError(
                     path, "describes another testbed or kernel build", "give it its own folder"
                 )
+        commit, dirty = _file_commit(doc)
+        dirty_any = dirty_any or dirty
         files.append(
             {
                 "file": path.name,
                 "command": doc.get("command"),
-                "project_commit": doc.get("project_commit"),
+                "project_commit": commit,
                 "created": doc.get("created"),
                 "total_s": doc.get("total_s"),
                 "points": [p["settings"] for p in points],
@@ -239,8 +253,7 @@ def derived_run_json(folder: Path) -> dict[str, object]:
         "created": min(str(f["created"]) for f in files),
         "project": {
             "project_commit": "; ".join(commits),
-            # The files record a short commit with "-dirty" or "uncommitted": never clean.
-            "project_tree_dirty": any("dirty" in c or "uncommitted" in c for c in commits),
+            "project_tree_dirty": dirty_any,
         },
         **shared,
         "files": files,

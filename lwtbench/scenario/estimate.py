@@ -64,11 +64,21 @@ LAB_COSTS = TestbedCosts(
     ),
 )
 """The software lab (``kind: lab``)."""
+TREX_LAB_COSTS = TestbedCosts(
+    trial_overhead_s=0.55,
+    reboot_s=0.5,
+    basis=(
+        "TRex -> UML DUT, measured on an idle 2-core host: data/trex-lab/20261130-trex-lab-1514 "
+        "ran 672 bursts of 1 s in 1,050 s with 49 kernel switches (bursts 1.5 s apart within "
+        "a kernel, 2.0 s across a switch)"
+    ),
+)
+"""The real TRex server driving the lab's UML DUT (``kind: trex_lab``)."""
 
 
 def costs_for(kind: str | None) -> TestbedCosts:
-    """The costs of a testbed file's ``kind`` (a server's guesses unless it is the lab)."""
-    return LAB_COSTS if kind == "lab" else SERVER_COSTS
+    """The costs of a testbed file's ``kind`` (a server's guesses unless it is a lab kind)."""
+    return {"lab": LAB_COSTS, "trex_lab": TREX_LAB_COSTS}.get(kind or "", SERVER_COSTS)
 
 
 def kernel_boots(searches: list[PlannedSearch]) -> int:

@@ -352,18 +352,19 @@ def test_the_shipped_data_decides_each_claim_as_measured(shipped):
     for claim in ("C2", "C5", "C6", "C8", "F1 · debian-6.12"):
         assert shipped[claim].verdict == "reproduced", (claim, shipped[claim].result.summary)
     # Each rate run is judged by the rule its design allows: the whole sweep (interleaved
-    # rounds) by the paired rule, as its benchmark judged it; with the lab's paired rounds it
-    # reproduces the direction of C1 and C7. The TRex -> UML run resolves no trigger point
-    # (inconclusive): at IOAM inline 244 B, where both kernels reallocate once, its family
-    # interval over C1's 8 other points no longer calls a difference, over C4's 4 IOAM points
-    # it still does (10.0 % [3.8, 20.1] at 98.75 %).
-    for claim in ("C1", "C7 · fixed"):
+    # rounds) by the paired rule, as its benchmark judged it. The TRex -> UML run
+    # (data/trex-lab, measured on a quiet host; paired rule too) resolves none of its five
+    # trigger points and differs at none of the others: its parts are inconclusive, and C1, C4
+    # and C7 (fixed) rest on the lab's rates and paired rounds
+    for claim in ("C1", "C4", "C7 · fixed"):
         row = shipped[claim]
         assert row.verdict == "reproduced", (claim, row.result.summary)
-        assert "lab paired rounds" in part(row, "direction").evidence
-    c4 = part(shipped["C4"], "direction")
-    assert c4.verdict == "contradicted" and c4.evidence == ("TRex -> UML DUT (software lab)",)
-    assert "at 1 of 4 other points: ioam6 inline 244" in c4.how
+        direction = part(row, "direction")
+        assert "TRex -> UML DUT (software lab) (inconclusive)" in direction.how, claim
+        assert (
+            "faster at 0/" in direction.ours
+            and "(TRex -> UML DUT (software lab))" in direction.ours
+        )
     # Debian 6.12.117 as shipped: twice at IOAM inline 236/240, and no faster than vanilla there
     deb = shipped["C7 · debian-6.12"]
     assert deb.verdict == "contradicted"
@@ -666,18 +667,20 @@ def test_removing_the_difference_at_a_trigger_point_of_the_sweep_changes_the_ver
 
 def test_the_trex_lab_run_is_judged_by_the_paired_rule_and_a_real_difference_flips_it(tmp_path):
     # 24 interleaved rounds at every point: the paired rule. Scaling vanilla's rates at a
-    # point off the trigger points by 0.8 is a difference beyond the family's intervals.
+    # point off the trigger points by 0.8 is a difference beyond the family's intervals. (Not
+    # at every point: this run's rounds spread widely, and at SRv6 encap 11 and 12, whose
+    # per-round ratios span 50 %, even 20 % stays inside the family's 99.4 % interval.)
     root = copy_runs(tmp_path, TREX_LAB, TREX_COUNTS)
     run = only_run(root, TREX_LAB)
     before = part(rows(root)["C1"], "direction")
     trex = "TRex -> UML DUT (software lab)"
     assert "rule: paired rounds" in before.how
     assert f"{trex} (contradicted)" not in before.how
-    scale_rates(run, "seg6/encap/segments=12/", "vanilla", 0.8)
+    scale_rates(run, "ioam6/inline/trace_size=232/", "vanilla", 0.8)
     after = part(rows(root)["C1"], "direction")
     assert after.verdict == "contradicted"
     assert f"{trex} (contradicted)" in after.how
-    assert "seg6 encap 12 (2" in sub_of(after, trex)  # a drop of 20 % or so
+    assert "at 1 of 8 other points: ioam6 inline 232 (" in sub_of(after, trex)
 
 
 def test_virtual_dut_counts_decide_c7s_mechanism_and_a_tampered_count_flips_it(tmp_path):

@@ -57,6 +57,20 @@ def test_derived_run_json_copies_the_rounds_fields_and_refuses_mixed_testbeds(tm
         derived_run_json(tmp_path)
 
 
+def test_derived_run_json_takes_the_benchmarks_project_record(tmp_path):
+    point = {
+        "provenance": {"testbed": {"kind": "lab"}, "dut": {}, "kernels": {}},
+        "settings": {"protocol": "seg6", "mode": "encap", "param": 13, "rounds": 4},
+    }
+    clean = {"project_commit": "4003cb5", "project_tree_dirty": False}
+    doc = {"command": ["x"], "project": clean, "created": "t", "points": [point]}
+    (tmp_path / "rounds.json").write_text(json.dumps(doc))
+    assert derived_run_json(tmp_path)["project"] == clean
+    doc["project"] = clean | {"project_tree_dirty": True}
+    (tmp_path / "rounds.json").write_text(json.dumps(doc))
+    assert derived_run_json(tmp_path)["project"]["project_tree_dirty"] is True
+
+
 def test_rounds_folders_are_not_campaign_runs_but_a_lost_run_json_is_still_refused(tmp_path):
     assert not set(ROUNDS_FOLDERS) & set(find_runs(DATA))
     run = tmp_path / "c" / "r"

@@ -14,6 +14,7 @@ from lwtbench.scenario.estimate import (
     LAB_COSTS,
     SERVER_COSTS,
     TRAFFIC_BUDGET_S,
+    TREX_LAB_COSTS,
     costs_for,
     estimate_campaign,
     kernel_boots,
@@ -166,6 +167,7 @@ def test_a_stepped_search_is_estimated_too():
 def test_the_lab_sweep_is_estimated_with_the_labs_costs_and_its_interleaved_boots():
     c = load_campaign("lab-sweep")
     assert costs_for("lab") is LAB_COSTS and costs_for("trex") is SERVER_COSTS
+    assert costs_for("trex_lab") is TREX_LAB_COSTS and costs_for(None) is SERVER_COSTS
     est = estimate_campaign(c, costs=LAB_COSTS, simulations=1)
     base = plan(c, c.seed)
     assert est.kernel_boots == kernel_boots(base)

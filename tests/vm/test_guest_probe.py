@@ -56,4 +56,9 @@ def test_one_point_counted_in_the_guest_equals_the_model(tmp_path):
     vanilla = simulate(point.route, plat, model_variant("vanilla")).reallocs
     assert (model, vanilla) == (1, 2)
     assert window.forwarded == window.sent == 100
+    # every packet of the flow was seen entering its tunnel, so the count is per packet (a
+    # packet that missed the tunnel's dst cache is counted apart, not in the mean)
+    assert window.tunnel_packets == 100
+    assert window.cache_misses <= 2
     assert window.reallocs_per_packet == model
+    assert window.trace.packets == {model: 100 - window.cache_misses}
