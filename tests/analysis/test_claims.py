@@ -709,3 +709,22 @@ def test_virtual_dut_counts_of_rpl_decide_c8s_mechanism(tmp_path):
     set_reallocs(run, "fixed", ("rpl", "inline", "1"), "2.0")
     mechanism = part(rows(tmp_path)["C8"], "mechanism")
     assert (mechanism.verdict, mechanism.ours) == ("contradicted", "fixed doubles at big")
+
+
+def test_the_table_says_which_rule_judged_which_run_and_claims_yaml_decides_it(tmp_path):
+    root = copy_runs(tmp_path / "data", COUNTS, RATES, SWEEP)
+    results = evaluate_claims(build_context(root))
+    md, doc = to_markdown(results), json.loads(to_json(results))
+    assert "rates compared by: paired rounds (campaign order interleaved)" in md
+    assert "rates compared by: Welch (campaign order random)" in md
+    assert "1 - 0.05/m (Bonferroni)" in doc["rate_comparison"]
+    # claims.yaml's comparison section is what decides: no order paired, the sweep by Welch
+    text = CLAIMS_YAML.read_text().replace("paired_orders: [interleaved]", "paired_orders: []")
+    other = tmp_path / "claims.yaml"
+    other.write_text(text)
+    direction = part(rows(root, load_claims_file(other))["C1"], "direction")
+    assert "rule: paired rounds" not in direction.how
+    assert direction.how.count("rule: Welch") == 2
+    other.write_text(text.replace("alpha: 0.05", "alpha: 5"))
+    with pytest.raises(InputFileError, match=r"comparison\.alpha"):
+        load_claims_file(other)
