@@ -426,7 +426,7 @@ def _rate_direction(
         )
         kind = ctx.kind_of_rates(str(run))
         if not checks:
-            notes.setdefault(kind, []).append(f"[data/{run}] not compared: {rule}")
+            notes.setdefault(kind, []).append(f"[data/{run}] {rule}")
             continue
         by_kind.setdefault(kind, []).extend(checks)
         notes.setdefault(kind, []).append(f"[data/{run}] trigger points: {source}; {rule}")
