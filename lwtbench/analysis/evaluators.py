@@ -430,7 +430,8 @@ def _rate_direction(
             continue
         by_kind.setdefault(kind, []).extend(checks)
         notes.setdefault(kind, []).append(f"[data/{run}] trigger points: {source}; {rule}")
-    for kind, checks in by_kind.items():  # a kind whose runs compared nothing says nothing
+    # a kind whose runs compared nothing gives no answer (its notes are not shown)
+    for kind, checks in by_kind.items():
         who = faster or "the patched kernel"
         sub = _direction_sub(checks, kind, f"{who} (vs {slower})", margin)
         subs.append(
