@@ -59,7 +59,6 @@ from functools import lru_cache
 import numpy as np
 
 from ..medians import CONFIDENCE, PAIRED_MIN_EFFECT, PAIRED_MIN_ROUNDS, median_interval
-from ..runs.adaptive import paired_ratios
 from .rates import t_quantile
 
 PAIRED_RULE = "paired rounds"
@@ -140,7 +139,8 @@ def paired_difference(
     """The paired rule: ``first`` and ``second`` are one point's rates per round (round ->
     rate) on two kernels; the rounds both measured are paired (first/second per round). None
     with fewer than 2 paired rounds (nothing to compare)."""
-    ratios = tuple(paired_ratios(first, second))
+    # the rounds both kernels measured, in round order (as the runner pairs them)
+    ratios = tuple(first[r] / second[r] for r in sorted(set(first) & set(second)) if second[r] > 0)
     if len(ratios) < 2:
         return None
     median, low, high = _paired_interval(ratios, confidence, seed)
