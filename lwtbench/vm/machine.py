@@ -11,12 +11,13 @@ grub, and a quick look at a kernel from a .deb without installing it (``vm start
 
 Each machine has a folder ``<cache>/vm/machines/<name>/`` holding a copy-on-write overlay of
 the cached image (the image itself never changes; a fresh ``start`` begins from it), QEMU's
-pid file, the serial console log and ``state.json``. The NICs are virtio-net: the guest's
-paravirtual driver costs the least emulation under QEMU's TCG (no KVM here), it is the
-driver of most cloud and lab VMs, and the image's own kernel (Debian's cloud kernel) has it,
-while it has no e1000e driver at all (its drivers/net/ethernet/intel holds ixgbevf only). The
-emulated Intel e1000e is a ``nic_model`` for the test NICs once a kernel with the driver runs
-(the project's DUT config builds it in); the management NIC stays virtio-net.
+pid file, the serial console log and ``state.json``; ``stop`` removes it. The NICs are
+virtio-net: the guest's paravirtual driver costs the least emulation under QEMU's TCG (no KVM
+here), it is the driver of most cloud and lab VMs, and the image's own kernel (Debian's cloud
+kernel) has it, while it has no e1000e driver at all (its drivers/net/ethernet/intel holds
+ixgbevf only). The emulated Intel e1000e is a ``nic_model`` for the test NICs once a kernel
+with the driver runs (the project's DUT config builds it in); the management NIC stays
+virtio-net.
 """
 
 from __future__ import annotations
@@ -296,6 +297,7 @@ def start_machine(
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         _remove_taps(config)
+        shutil.rmtree(folder, ignore_errors=True)
         raise LwtbenchError(f"{QEMU} failed to start: {proc.stderr.strip()}")
     pid = int((folder / "qemu.pid").read_text().strip())
     _say(progress, f"{config.name}: QEMU pid {pid} ({config.accel}), SSH on 127.0.0.1:{port}")
@@ -372,7 +374,7 @@ def _remove_taps(config: MachineConfig) -> None:
 
 def stop_machine(name: str, *, timeout_s: float = 20.0) -> bool:
     """Stop the named VM (SIGTERM to its QEMU, by the pid it recorded), remove its taps and
-    overlay. Returns False when it was not running."""
+    its folder (overlay, console log, state). Returns False when it was not running."""
     folder = machine_dir(name)
     pid_file = folder / "qemu.pid"
     was_running = False
@@ -387,9 +389,9 @@ def stop_machine(name: str, *, timeout_s: float = 20.0) -> bool:
             if pid_alive(pid):
                 os.kill(pid, signal.SIGKILL)
     _remove_taps(MachineConfig(name=name))
-    (folder / "overlay.qcow2").unlink(missing_ok=True)
-    (folder / "state.json").unlink(missing_ok=True)
-    pid_file.unlink(missing_ok=True)
+    # the whole folder (overlay, console log, known_hosts): a stopped machine leaves nothing
+    # behind in the cache; errors quote the console before they stop it
+    shutil.rmtree(folder, ignore_errors=True)
     return was_running
 
 
