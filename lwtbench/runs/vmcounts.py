@@ -338,7 +338,7 @@ def _console_on_error(machine: RunningMachine) -> Iterator[None]:
     except Exception as exc:
         path = Path(machine.console_log)
         if path.is_file():
-            tail = path.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
+            tail = path.read_text(encoding="utf-8", errors="replace").splitlines()[-60:]
             exc.add_note("console of the virtual DUT (last lines):\n" + "\n".join(tail))
         raise
 
