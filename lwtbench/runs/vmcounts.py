@@ -11,7 +11,8 @@ two ways (``VmCountSettings.boot``):
   at the end the image's own kernel is booted again and the packages are purged
   (:func:`~lwtbench.testbeds.dut_kernels.restore_kernels`), so the DUT is left as found.
 - ``direct``: QEMU boots the package's vmlinuz itself (no grub, no dpkg), one VM per kernel:
-  about two minutes less per kernel, for a quick count of a package, never the hardware path.
+  the install and the reboot saved (4-7 min per kernel under TCG on this project's loaded
+  host), for a quick count of a package, never the hardware path.
 
 Every point of the campaign is then measured by the guest probe
 (:mod:`lwtbench.testbeds.guest_probe`: frames from the host through the guest's virtio-net NIC,
