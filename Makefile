@@ -40,7 +40,8 @@ lint: env
 test: env lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The virtual DUT switching the project's own kernels with grub: builds the vanilla and fixed
+# The virtual DUT switching the project's own kernels with grub and counting them (vm count's
+# grub path, interrupted and resumed): builds the vanilla and fixed
 # .deb packages first when the cache lacks them (README, "Rehearse the hardware path without
 # hardware", has the times), which is why it is not part of `make test`.
 test-vm-kernels: env

@@ -81,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stop = add_command(
         sub,
         "stop",
-        help="stop the VM, remove its tap devices and its overlay disk",
+        help="stop the VM, remove its tap devices and its folder (overlay disk, console log)",
         examples=("lwtbench vm stop", "lwtbench vm stop --name dut2"),
     )
     _add_name(stop)

@@ -4,8 +4,10 @@
 deb``) to the DUT, runs ``dpkg -i`` (whose hooks build the initramfs and run ``update-grub``),
 checks that GRUB now has an entry for the kernel, and records the package's SHA-256 on the DUT
 so that installing the same package again is skipped. :func:`install_and_switch` adds the
-reboot into it (:meth:`Dut.switch_kernel`: ``grub-reboot``, reboot, wait, ``uname -r``).
-The same code runs against a hardware DUT and the virtual one (``lwtbench vm``).
+reboot into it (:meth:`Dut.switch_kernel`: ``grub-reboot``, reboot, wait, ``uname -r``), and
+:func:`restore_kernels` leaves the DUT as it was found: its own kernel running, the project's
+packages purged, GRUB's default entry booting its own kernel again. The same code runs
+against a hardware DUT and the virtual one (``lwtbench vm``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import InputFileError
-from .dut import Dut, DutError
+from .dut import Dut, DutError, grub_releases
 
 REMOTE_DIR = PurePosixPath("/var/tmp/lwtbench")
 """Where the packages are copied on the DUT as root (removed after the install)."""
@@ -168,3 +170,48 @@ def remove_kernels(dut: Dut, releases: Sequence[str]) -> None:
             timeout_s=INSTALL_TIMEOUT_S,
         )
         dut.run(["rm", "-f", _record(release)], in_netns=False)
+
+
+def restore_kernels(dut: Dut, own_release: str, releases: Sequence[str]) -> dict[str, object]:
+    """Boot the DUT's own kernel, purge the project kernels ``releases``, and check that GRUB
+    is back to what it was: no menu entry for them, no one-time ``next_entry`` pending, and
+    the default (first) entry booting ``own_release`` again.
+
+    Installing a newer kernel made it GRUB's default entry (Debian sorts the menu by version);
+    the package's removal hook runs ``update-grub``, which takes it out of the menu again.
+    """
+    booted = dut.boot_release(own_release, label="the DUT's own kernel")
+    start = time.monotonic()
+    remove_kernels(dut, releases)
+    cfg = dut.run(["cat", "/boot/grub/grub.cfg"], in_netns=False).stdout
+    offered = grub_releases(cfg)
+    left = [r for r in releases if r in offered]
+    env = dut.run(["grub-editenv", "list"], check=False, in_netns=False).stdout
+    pending = [
+        ln for ln in env.splitlines() if ln.startswith("next_entry=") and ln != "next_entry="
+    ]
+    packages = dut.run(
+        [
+            "dpkg-query",
+            "-W",
+            "-f",
+            "${Package} ${Status}\n",
+            *(f"linux-image-{r}" for r in releases),
+        ],
+        check=False,
+        in_netns=False,
+    ).stdout
+    still = [ln.split()[0] for ln in packages.splitlines() if ln.endswith(" installed")]
+    if left or pending or still or not offered or offered[0] != own_release:
+        raise DutError(
+            f"restoring the DUT: GRUB offers {', '.join(offered) or 'nothing'} (default first; "
+            f"wanted {own_release}), pending {pending or 'none'}, packages still installed "
+            f"{still or 'none'}; check /boot/grub/grub.cfg and run update-grub on the DUT"
+        )
+    return {
+        "booted": booted,
+        "purged": list(releases),
+        "purge_s": round(time.monotonic() - start, 1),
+        "grub_default_boots": offered[0],
+        "grub_offers": offered,
+    }

@@ -1,13 +1,23 @@
 """The project-kernel switch of the virtual DUT needs .deb builds (most of an hour for the
 first on a fresh two-core machine): its tests run in their own make target, ``make
 test-vm-kernels`` (which CI runs after ``make test``), and ``make test`` leaves them out
-(deselected, not skipped)."""
+(deselected, not skipped).
+
+Every test module here must leave the host as found: the machines it started stopped, with
+their folders in ``<cache>/vm/machines`` and their tap devices gone. The tests name their
+machines with this process's pid, and a fixture checks after each module that no such folder
+remains.
+"""
 
 from __future__ import annotations
 
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
+
+from lwtbench.vm.base import vm_root
 
 DEB_BUILD = os.environ.get("LWTBENCH_DEB_BUILD") == "1"
 """Set by ``make test-vm-kernels``: run the tests marked ``deb_build``."""
@@ -27,3 +37,41 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = [item for item in items if not item.get_closest_marker("deb_build")]
+
+
+def machines_of_this_process() -> list[str]:
+    """Folders in ``<cache>/vm/machines`` named after this test process (its pid), and image
+    first-boot machines (``build-*``) with no QEMU left."""
+    root = vm_root() / "machines"
+    if not root.is_dir():
+        return []
+    pid = str(os.getpid())
+    return sorted(
+        p.name
+        for p in root.iterdir()
+        if p.name.endswith(pid) or (p.name.startswith("build-") and not (p / "qemu.pid").exists())
+    )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def host_left_as_found():
+    before = machines_of_this_process()
+    yield
+    assert machines_of_this_process() == before, "a VM test left its machine folder behind"
+
+
+def fake_linux_image(folder: Path, package: str, postinst: str | None = None) -> Path:
+    """A real (empty) Debian package named ``package``, built with dpkg-deb; ``postinst``: a
+    shell script run by ``dpkg -i``."""
+    root = folder / package
+    (root / "DEBIAN").mkdir(parents=True)
+    (root / "DEBIAN" / "control").write_text(
+        f"Package: {package}\nVersion: 6.12.117-3\nArchitecture: amd64\n"
+        "Maintainer: t <t@t>\nDescription: a test package\n"
+    )
+    if postinst is not None:
+        (root / "DEBIAN" / "postinst").write_text(postinst)
+        (root / "DEBIAN" / "postinst").chmod(0o755)
+    deb = folder / f"{package}.deb"
+    subprocess.run(["dpkg-deb", "--build", str(root), str(deb)], check=True, capture_output=True)
+    return deb

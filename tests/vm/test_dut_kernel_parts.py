@@ -18,6 +18,8 @@ from lwtbench.testbeds.vm_dut import dut_section_yaml
 from lwtbench.vm.image import PARTITION_START, write_partition_table
 from lwtbench.vm.machine import TAP_MACS, TEST_MACS, RunningMachine
 
+from .conftest import fake_linux_image
+
 GRUB_CFG = (Path(__file__).parent / "data" / "grub.cfg").read_text()
 ADVANCED = "Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux "
 
@@ -89,15 +91,7 @@ def test_partition_table_is_one_bootable_linux_partition_after_1_mib(tmp_path):
 
 
 def _deb(tmp_path: Path, package: str) -> Path:
-    root = tmp_path / package
-    (root / "DEBIAN").mkdir(parents=True)
-    (root / "DEBIAN" / "control").write_text(
-        f"Package: {package}\nVersion: 6.12.117-3\nArchitecture: amd64\n"
-        "Maintainer: t <t@t>\nDescription: test\n"
-    )
-    deb = tmp_path / f"{package}.deb"
-    subprocess.run(["dpkg-deb", "--build", str(root), str(deb)], check=True, capture_output=True)
-    return deb
+    return fake_linux_image(tmp_path, package)
 
 
 def test_read_package_takes_linux_image_packages_only(tmp_path):

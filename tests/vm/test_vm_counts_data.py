@@ -31,9 +31,41 @@ def test_virtual_dut_runs_are_shipped_and_say_what_they_are():
         assert prov["dut"]["virtual"] is True
         assert prov["dut"]["platform"].startswith("x86_64/virtio_net")
         assert prov["image"]["inputs"]["suite"] == "bookworm"
+        assert prov["project"]["project_tree_dirty"] is False
         for variant, package in prov["kernel_packages"].items():
             assert len(package["sha256"]) == 64
             assert prov["kernels"][variant]["guest_driver"] == "virtio_net"
+
+
+GRUB_RUNS = [r for r in RUNS if load_provenance(r)["dut"].get("boot") == "grub"]
+
+
+def test_a_campaign_switches_two_kernels_or_more_by_grub_on_each_receive_path():
+    assert {r.parent.name for r in GRUB_RUNS} == {
+        "vm-virtio-copy-counts",
+        "vm-virtio-inplace-counts",
+    }
+    for run in GRUB_RUNS:
+        prov = load_provenance(run)
+        assert {"vanilla", "fixed"} <= set(prov["kernel_variants"])
+        for variant, package in prov["kernel_packages"].items():
+            kernel = prov["kernels"][variant]
+            # installed with dpkg and booted through grub-reboot: a new boot, the right release
+            assert kernel["switch"] == "grub" and kernel["release"] == package["release"]
+            assert kernel["grub_entry"].endswith(f"with Linux {package['release']}")
+            assert kernel["package_sha256"] == package["sha256"]
+            for boot in kernel["boots"]:
+                assert boot["boot_id"] != boot["boot_id_before"]
+                assert boot["uname_r"] == package["release"]
+                assert boot["package_sha256"] == package["sha256"]
+                assert boot["host_setup"]["forwarding_core"] == 1
+        # left as found: the image's own kernel booted again, the packages purged
+        restore = prov["restores"][-1]
+        assert restore["image_unchanged"] is True
+        assert restore["grub_offers"] == [prov["image"]["kernel_release"]]
+        assert sorted(restore["purged"]) == sorted(
+            p["release"] for p in prov["kernel_packages"].values()
+        )
 
 
 @pytest.mark.parametrize("run", RUNS, ids=lambda r: f"{r.parent.name}/{r.name}")

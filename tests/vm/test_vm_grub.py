@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from lwtbench.vm.image import apt_mirror, create_image
 from lwtbench.vm.machine import MachineConfig, kvm_usable, start_machine, stop_machine
 
 from ..conftest import need_root
+from .conftest import fake_linux_image
 
 pytestmark = [pytest.mark.vm, pytest.mark.root, pytest.mark.slow]
 
@@ -70,19 +70,16 @@ def test_image_boots_through_grub(vm):
 
 def test_dpkg_failure_is_one_message_and_changes_nothing(vm, tmp_path):
     _, machine, _ = vm
-    root = tmp_path / "pkg"
-    (root / "DEBIAN").mkdir(parents=True)
-    (root / "DEBIAN" / "control").write_text(
-        "Package: linux-image-0.0.1-lwtb-broken\nVersion: 1\nArchitecture: amd64\n"
-        "Maintainer: t <t@t>\nDescription: a package whose postinst fails\n"
+    deb = fake_linux_image(
+        tmp_path,
+        "linux-image-0.0.1-lwtb-broken",
+        postinst="#!/bin/sh\necho postinst refuses >&2\nexit 3\n",
     )
-    (root / "DEBIAN" / "postinst").write_text("#!/bin/sh\necho postinst refuses >&2\nexit 3\n")
-    (root / "DEBIAN" / "postinst").chmod(0o755)
-    deb = tmp_path / "broken.deb"
-    subprocess.run(["dpkg-deb", "--build", str(root), str(deb)], check=True, capture_output=True)
     dut = _dut(machine, {"own": machine.kernel_release})
     try:
-        with pytest.raises(DutError, match=r"dpkg -i broken.deb failed on the DUT") as err:
+        with pytest.raises(
+            DutError, match=r"dpkg -i linux-image-0.0.1-lwtb-broken.deb failed on the DUT"
+        ) as err:
             install_kernel(dut, deb)
         assert "postinst refuses" in str(err.value)
         dut.run(["dpkg", "--purge", "linux-image-0.0.1-lwtb-broken"], in_netns=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,13 @@ def test_qemu_command_nics_and_accelerator(tmp_path):
     assert netdevs[1] == f"tap,id=test0,ifname={taps[0]},script=no,downscript=no"
     kvm = qemu_command(_image(tmp_path), MachineConfig(name="t1", accel="kvm"), tmp_path, 1)
     assert "q35,accel=kvm" in kvm and kvm[kvm.index("-cpu") + 1] == "host"
+    # counting: both vCPUs in one TCG thread (-accel with options excludes -machine accel=)
+    single = MachineConfig(name="t1", accel="tcg", tcg_single_thread=True)
+    one = qemu_command(_image(tmp_path), single, tmp_path, 1)
+    assert one[one.index("-machine") + 1] == "q35" and "tcg,thread=single" in one
+    assert one.count("-machine") == 1 and one[one.index("-smp") + 1] == "2"
+    kvm_too = qemu_command(_image(tmp_path), replace(single, accel="kvm"), tmp_path, 1)
+    assert "q35,accel=kvm" in kvm_too and "-accel" not in kvm_too
     assert MachineConfig(name="t2").taps() != taps
     # the default boot is grub's, from the disk: QEMU is given no kernel
     assert "-kernel" not in cmd and "-append" not in cmd
