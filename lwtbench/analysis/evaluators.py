@@ -974,7 +974,7 @@ def _mechanism(
         verdict, ours = INCONCLUSIVE, f"up to {worst:.3f} reallocations/packet at {where}"
     how = (
         f"{kernel} at {where} (2 reallocations/packet on vanilla), counted in {len(runs)} "
-        f"run(s), each point once per headroom; allowed 1 + {tol:g}; doubles at "
+        f"run(s), each point once per receive side; allowed 1 + {tol:g}; doubles at "
         f"{_names_at(still) if still else 'none'}"
     )
     model_note = _model_doubles_note(ctx, settings, counts, kernel, still)

@@ -52,16 +52,16 @@ def shipped():
     return rows(DATA)
 
 
-VM_FIXED = "20261130-vanilla-fixed-tcg"
+VM_CAMPAIGNS = ("vm-virtio-copy-counts", "vm-virtio-inplace-counts")
 
 
 def test_c7_counts_each_vanilla_double_point_once_per_receive_side(shipped, tmp_path):
+    vm_runs = [p for c in VM_CAMPAIGNS for p in (DATA / c).iterdir() if (p / "run.json").is_file()]
     points = vanilla_doubles(
         DATA / COUNTS / FOUR_KERNELS,
         DATA / COUNTS / SIX_KERNELS,
         *(p for p in (DATA / SECOND_HEADROOM).iterdir() if p.is_dir()),
-        DATA / "vm-virtio-copy-counts" / VM_FIXED,
-        DATA / "vm-virtio-inplace-counts" / VM_FIXED,
+        *vm_runs,
     )
     per_side = {s: sum(x == s for x, *_ in points) for s in {x for x, *_ in points}}
     # two runs at 206 B count the same 10 points; 78 B with an Ethernet egress (16 B of
@@ -74,12 +74,12 @@ def test_c7_counts_each_vanilla_double_point_once_per_receive_side(shipped, tmp_
     )
     assert fixed.evidence == ("lab counts", "virtual DUT counts")
     # the two lab runs at 206 B, the one at 78 B, the trex-lab points through the vector NIC
-    # at 206 B (data/lab-trex-lab-counts), which also count the same points once, and the two
-    # virtual DUT runs that counted vanilla and fixed
-    assert "counted in 6 run(s)" in fixed.how
+    # at 206 B (data/lab-trex-lab-counts), which also count the same points once, and the
+    # virtual DUT runs (each counted vanilla and fixed; two per receive path count the same
+    # points once)
+    assert f"counted in {4 + len(vm_runs)} run(s)" in fixed.how
     # one run at 206 B less: the same points, the same number
-    root = copy_runs(tmp_path, COUNTS, SECOND_HEADROOM, "vm-virtio-copy-counts")
-    shutil.copytree(DATA / "vm-virtio-inplace-counts", root / "vm-virtio-inplace-counts")
+    root = copy_runs(tmp_path, COUNTS, SECOND_HEADROOM, *VM_CAMPAIGNS)
     shutil.rmtree(root / COUNTS / SIX_KERNELS)
     assert part(rows(root)["C7 · fixed"], "mechanism").ours == fixed.ours
     assert part(shipped["C7 · as-merged"], "mechanism").ours.endswith(
