@@ -4,6 +4,7 @@ receive-path check, the egress network commands, and the label the analysis give
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,39 @@ def test_its_runs_are_labelled_as_a_virtual_dut_never_hardware():
     assert label == "TRex -> virtual DUT (QEMU), tcg, platform x86_64/virtio_net"
     # a trex run without the section stays what it was
     assert rate_kind({"testbed": {"kind": "trex"}, "dut": {}}) == HARDWARE_RATES
+
+
+@pytest.mark.root
+def test_a_killed_runs_namespace_gives_the_taps_back(tmp_path):
+    """A run killed by a signal leaves the machine's taps in its namespace; the next run moves
+    them back to the host's before deleting it (deleting would delete the taps under QEMU)."""
+    import subprocess
+
+    from lwtbench.testbeds.trex.vm import NETNS_PREFIX, taps_in_namespace
+
+    from ..conftest import need_root
+
+    need_root()
+    tap = f"lwtv{os.getpid() % 1000000:06d}"[:15]
+    dead = 4_194_304 + 1  # above pid_max's ceiling: never a live process
+    ns = f"{NETNS_PREFIX}{dead}-1"
+
+    def run(*args: str) -> None:
+        subprocess.run(args, check=True, capture_output=True)
+
+    run("ip", "tuntap", "add", "dev", tap, "mode", "tap")
+    try:
+        run("ip", "netns", "add", ns)
+        run("ip", "link", "set", "dev", tap, "netns", ns)
+        assert not Path("/sys/class/net", tap).exists()
+        with taps_in_namespace((tap,)) as ours:  # cleans the stale one first
+            assert ours.startswith(f"{NETNS_PREFIX}{os.getpid()}-")
+            listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+            assert ns not in listing.stdout
+            assert not Path("/sys/class/net", tap).exists()  # now in ours
+        assert Path("/sys/class/net", tap).exists()
+        listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+        assert ours not in listing.stdout
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        subprocess.run(["ip", "link", "del", tap], capture_output=True)
