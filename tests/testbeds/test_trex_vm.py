@@ -28,7 +28,7 @@ from lwtbench.testbeds.dut import Dut
 from lwtbench.testbeds.dut_kernels import install_kernel
 from lwtbench.testbeds.testbed_file import parse_trex_testbed, read_testbed_yaml
 from lwtbench.testbeds.trex.install import find_trex
-from lwtbench.testbeds.trex.vm import LABEL, NETNS_PREFIX, POINTS_PREFIX
+from lwtbench.testbeds.trex.vm import LABEL, NETNS_PREFIX, POINTS_PREFIX, ensure_boot_options
 from lwtbench.vm.image import apt_mirror, create_image
 from lwtbench.vm.machine import (
     MachineConfig,
@@ -131,6 +131,8 @@ def test_trex_drives_the_virtual_dut_through_the_hardware_path(tmp_path, capsys)
     try:
         dut = Dut(config.dut)
         try:  # what a user does first: lwtbench dut install (the same function)
+            # the boot options first, so that the packages' own update-grub takes them in
+            assert ensure_boot_options(dut, update_grub=False)
             for variant in VARIANTS:
                 assert install_kernel(dut, debs[variant].image).installed
             assert dut.release() == own  # installed, not booted
@@ -161,6 +163,7 @@ def test_trex_drives_the_virtual_dut_through_the_hardware_path(tmp_path, capsys)
         assert prov["dut"]["platform"] == "x86_64/virtio_net"
         assert prov["generator"]["server"]["version"] == find_trex().version
         assert all(c["ok"] for c in prov["preflight"])
+        assert prov["dut"]["boot_options"]["written_by_this_run"] is False  # done before
         for variant in VARIANTS:  # each kernel booted by grub-reboot, from its own package
             boot = prov["kernels"][variant]["boots"][0]
             assert boot["rebooted"] and boot["grub_entry"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import subprocess
 import time
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ from ...errors import InputFileError, ParameterError
 from ...scenario.point import ScenarioPoint
 from ..base import Check
 from ..dut import Dut, DutError
+from ..dut_kernels import INSTALL_TIMEOUT_S
 from ..testbed_file import DutConfig, TrexTestbedConfig
 from .install import find_trex, read_install
 from .lab import remove_stale_namespaces
@@ -162,6 +164,35 @@ def remove_egress_network(dut: Dut) -> None:
     _, undo = egress_network(dut.config)
     for cmd in undo:
         dut.run(cmd, check=False, in_netns=False)
+
+
+BOOT_OPTIONS = "no_timer_check"
+"""Kernel options the virtual DUT boots with. Under QEMU's emulation on a loaded host the
+kernel's check that the 8254 timer interrupt arrives (arch/x86/kernel/apic/io_apic.c,
+timer_irq_works) can fail, and the boot ends in "Kernel panic - not syncing: IO-APIC + timer
+doesn't work!" (seen here: the vanilla .deb booted by grub at a load average of 13);
+``no_timer_check`` skips that check (Documentation/admin-guide/kernel-parameters.txt), as a
+KVM guest with kvmclock does by itself. It changes nothing after the boot."""
+
+GRUB_DROP_IN = "/etc/default/grub.d/90-lwtbench-vm.cfg"
+"""Debian's grub-mkconfig reads /etc/default/grub.d/*.cfg after /etc/default/grub."""
+
+
+def ensure_boot_options(dut: Dut, *, update_grub: bool = True) -> bool:
+    """Give every GRUB entry of the virtual DUT :data:`BOOT_OPTIONS`; returns False when the
+    DUT already had them. Written before the kernels are installed, their packages' own
+    ``update-grub`` takes them in; afterwards ``update-grub`` runs here (minutes under TCG)."""
+    want = f'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT {BOOT_OPTIONS}"\n'
+    have = dut.run(["cat", GRUB_DROP_IN], check=False, in_netns=False).stdout
+    grub_cfg = dut.run(["cat", "/boot/grub/grub.cfg"], check=False, in_netns=False).stdout
+    if have == want and BOOT_OPTIONS in grub_cfg:
+        return False
+    if have != want:
+        dut.run(["mkdir", "-p", str(Path(GRUB_DROP_IN).parent)], in_netns=False)
+        dut.run(["sh", "-c", f"printf '%s' {shlex.quote(want)} > {GRUB_DROP_IN}"], in_netns=False)
+    if update_grub:
+        dut.run(["update-grub"], in_netns=False, timeout_s=INSTALL_TIMEOUT_S)
+    return True
 
 
 def vm_facts(machine) -> dict[str, object]:
@@ -294,9 +325,11 @@ class VmTrexTestbed(TrexTestbed):
         assert config.vm is not None
         self.rig = VmRig(config)
         self.preflight_checks: list[Check] = []
+        self.boot_options_written = False
         try:
             dut = Dut(self.rig.config.dut)
             try:
+                self.boot_options_written = ensure_boot_options(dut)
                 set_egress_network(dut)
             finally:
                 dut.close()
@@ -362,6 +395,11 @@ class VmTrexTestbed(TrexTestbed):
         )
         prov["generator"] = generator
         prov["preflight"] = [asdict(c) for c in self.preflight_checks]
+        prov["dut"]["boot_options"] = {  # type: ignore[index]
+            "options": BOOT_OPTIONS,
+            "file": GRUB_DROP_IN,
+            "written_by_this_run": self.boot_options_written,
+        }
         prov["loss_rule"] = "TRex port counters; late traffic's unsent share is loss"
         return prov
 
