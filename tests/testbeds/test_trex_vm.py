@@ -77,7 +77,7 @@ def _campaign(path: Path) -> Path:
                 "seed": 1,
                 "search": {
                     "method": "saturation",
-                    "max_load_pps": 20_000,  # below TRex's ceiling here (28-32 kpps)
+                    "max_load_pps": 20_000,  # below TRex's ceiling here (28-29 kpps)
                     "duration_s": 1.0,
                     "warmup_s": 0,
                     "min_loss_ratio": 0.05,
