@@ -6,7 +6,8 @@ on a ``kind: trex`` file with a ``vm:`` section (env/testbed.vm-trex.yaml).
 
 Runs in ``make test-vm-kernels`` (marker ``deb_build``: it needs both .deb packages, whose
 first builds take most of an hour), deselected without a TRex build (tests/testbeds/conftest.py
-says so). About 5-8 minutes under QEMU's emulation on two busy cores. The host is left as
+says so). 3.6 min under QEMU's emulation at a load average of 1 (installs
+included); at a load of 11-13 each install alone took 4.5-8.5 min. The host is left as
 found: the machine's taps back in the host's namespace during its life and gone with it, no
 namespace or TRex process of this test, no machine folder.
 """
@@ -28,6 +29,7 @@ from lwtbench.testbeds.dut import Dut
 from lwtbench.testbeds.dut_kernels import install_kernel
 from lwtbench.testbeds.testbed_file import parse_trex_testbed, read_testbed_yaml
 from lwtbench.testbeds.trex.install import find_trex
+from lwtbench.testbeds.trex.server import AfPacketRing
 from lwtbench.testbeds.trex.vm import LABEL, NETNS_PREFIX, POINTS_PREFIX, ensure_boot_options
 from lwtbench.vm.image import apt_mirror, create_image
 from lwtbench.vm.machine import (
@@ -178,8 +180,9 @@ def test_trex_drives_the_virtual_dut_through_the_hardware_path(tmp_path, capsys)
         assert sorted(r.kernel_variant for r in run.rows) == sorted(VARIANTS)
         for row in run.rows:
             # TRex's frames crossed the guest (file MACs, virtio-net, the seg6 route, back)
-            # (a few packets of the ceiling's self test may still be queued in the guest)
-            assert 0 < row.received <= 1.05 * row.sent, row
+            # TRex's starved core reads its receive ring late: up to one ring of packets of the
+            # ceiling's self test (sent into the guest just before) counts in the first burst
+            assert 0 < row.received <= row.sent + AfPacketRing().frames, row
         print(capsys.readouterr().err[-2000:])
 
         # The DUT and the host as found: the guest's run settings and egress network undone,
