@@ -142,7 +142,7 @@ def testbed_label(prov: dict[str, object]) -> str:
         if dut.get("host_cpu"):
             parts.append(f"host {dut['host_cpu']}")
         return ", ".join(parts)
-    if kind == "vm":
+    if kind == "vm" or testbed.get("dut_kind") == "vm":  # (or TRex towards the virtual DUT)
         # a real kernel and driver on an emulated NIC: every stamp says it is no hardware
         label = testbed.get("label") or "virtual DUT (QEMU), not hardware"
         return f"{label}, {testbed.get('accelerator') or 'accelerator unknown'}, " + (

@@ -39,6 +39,9 @@ PROBE_COUNTS = "probe counts"
 VM_COUNTS = "virtual DUT counts"
 LAB_RATES = "lab rates"
 TREX_LAB_RATES = "TRex -> UML DUT (software lab)"
+VM_TREX_RATES = "TRex -> virtual DUT (QEMU)"
+"""Rates with the real TRex server towards the virtual DUT (``kind: trex`` with a ``vm:``
+section, run.json ``testbed.dut_kind: vm``): accepted by no claim, never hardware."""
 HARDWARE_RATES = "hardware rates"
 LAB_ROUNDS = "lab paired rounds"
 EVIDENCE_KINDS: tuple[str, ...] = (
@@ -75,6 +78,8 @@ def rate_kind(prov: Mapping[str, object]) -> str:
     kind = _testbed_kind(prov).lower()
     if kind in ("trex-lab", "trex_lab"):
         return TREX_LAB_RATES
+    if kind == "trex" and provenance_section(prov, "testbed").get("dut_kind") == "vm":
+        return VM_TREX_RATES
     if kind == "trex":
         return TREX_LAB_RATES if _software_dut(prov) else HARDWARE_RATES
     if kind == "hardware":

@@ -28,7 +28,12 @@ def preflight_checks(testbed_file: Path | str, campaign: object = None) -> list[
         from .testbed_file import parse_trex_testbed
         from .trex import preflight
 
-        return list(preflight(parse_trex_testbed(data, path), campaign))  # type: ignore[arg-type]
+        config = parse_trex_testbed(data, path)
+        if config.vm is not None:  # the virtual DUT: TRex started on its taps for the checks
+            from .trex.vm import vm_preflight
+
+            return vm_preflight(config, campaign)
+        return list(preflight(config, campaign))  # type: ignore[arg-type]
     if kind == "trex_lab":
         from .trex.lab import trex_lab_preflight
 

@@ -130,6 +130,19 @@ class GeneratorConfig:
 
 
 @dataclass(frozen=True)
+class VmDutSection:
+    """The DUT is a virtual DUT of ``lwtbench vm``: a rehearsal of this testbed kind without
+    hardware (lwtbench.testbeds.trex.vm). The run starts the TRex server on the machine's
+    host taps and labels its rows as a virtual DUT's, never as hardware."""
+
+    name: str
+    """The running machine (``lwtbench vm start --name NAME``)."""
+    platform: str
+    """Model platform of the DUT's receive path for the campaign's frames (run.json's
+    ``dut.platform``), e.g. ``x86_64/virtio_net`` for 129..1204 B frames."""
+
+
+@dataclass(frozen=True)
 class TrexTestbedConfig:
     """A validated ``kind: trex`` testbed file."""
 
@@ -143,6 +156,8 @@ class TrexTestbedConfig:
     """DUT."""
     facts: dict[str, Any] = field(default_factory=dict)
     """Free-form facts recorded in run.json (NIC model, cabling ...)."""
+    vm: VmDutSection | None = None
+    """Set when the DUT is a virtual DUT of ``lwtbench vm`` (no hardware)."""
 
 
 # --- the file's schema (pydantic); the dataclasses above are what callers get ------------
@@ -252,12 +267,29 @@ class _GeneratorFile(Strict):
     late_tolerance_s: number_in(0, 3600) = 0.25
 
 
+def _platform_name(value: object) -> str:
+    from ..errors import UnknownPlatformError
+    from ..model.platforms import platform
+
+    try:
+        platform(str(value))
+    except UnknownPlatformError as exc:
+        raise refuse(f"{value!r}: {exc}; see lwtbench model platforms") from None
+    return str(value)
+
+
+class _VmFile(Strict):
+    name: Name
+    platform: Annotated[str, PlainValidator(_platform_name)]
+
+
 class _TrexFile(Strict):
     kind: _KIND
     name: Name | None = None
     generator: _GeneratorFile
     dut: _DutFile
     facts: dict[str, Any] = Field(default_factory=dict)
+    vm: _VmFile | None = None
 
 
 class _SimulatedFile(Strict):
@@ -321,6 +353,7 @@ def parse_trex_testbed(data: dict[str, Any], path: Path) -> TrexTestbedConfig:
         generator=gen,
         dut=dut,
         facts=dict(f.facts),
+        vm=VmDutSection(**f.vm.model_dump()) if f.vm is not None else None,
     )
 
 
@@ -396,6 +429,8 @@ def _trex(data: dict[str, Any], path: Path) -> TestbedFactory:
         # Looked up by name, as the registry does for every kind: the trex module imports this
         # one for its configuration types (the trex package will register its own kind).
         trex = importlib.import_module(f"{__package__}.trex")
+        if config.vm is not None:  # the virtual DUT's rehearsal: its glue, then the same path
+            return importlib.import_module(f"{__package__}.trex.vm").VmTrexTestbed(config)
         return trex.TrexTestbed(config)
 
     return factory

@@ -24,7 +24,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,18 +98,25 @@ def _running(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 
-def remove_stale_namespaces(wait_s: float = 10.0) -> list[str]:
+def remove_stale_namespaces(
+    wait_s: float = 10.0,
+    prefix: str = NETNS_PREFIX,
+    before_delete: Callable[[str], None] | None = None,
+) -> list[str]:
     """Remove the namespaces of TRex lab runs whose process is gone, ending what still runs
     in them; returns their names.
 
     A run ended by a signal (``kill``, ``kill -9``) skips its clean-up, and the TRex server
     runs in a session of its own, so the server, its veths and the namespace stay. Namespaces
-    of live processes (another run on this host) are never touched."""
+    of live processes (another run on this host) are never touched. ``prefix`` names another
+    family of ``<prefix><pid>-<n>`` namespaces; ``before_delete(name)`` runs once nothing
+    runs in one (the virtual DUT's taps are moved out of it first)."""
+    pattern = _NETNS if prefix == NETNS_PREFIX else re.compile(rf"^{re.escape(prefix)}(\d+)-\d+$")
     listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False)
     removed = []
     for line in listing.stdout.splitlines():
         name = line.split(" ", 1)[0]
-        match = _NETNS.match(name)
+        match = pattern.match(name)
         if not match or pid_alive(int(match.group(1))):
             continue
         pids = subprocess.run(
@@ -122,6 +129,8 @@ def remove_stale_namespaces(wait_s: float = 10.0) -> list[str]:
             deadline = time.monotonic() + wait_s
             while any(_running(int(p)) for p in pids) and time.monotonic() < deadline:
                 time.sleep(0.2)
+        if before_delete is not None:
+            before_delete(name)
         subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
         dead = match.group(1)
         shutil.rmtree(Path("/var/run/dpdk") / f"lwtb{dead}", ignore_errors=True)

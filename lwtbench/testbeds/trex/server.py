@@ -15,6 +15,7 @@ ports listen there only; a client must run in the same namespace (see
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -87,6 +88,29 @@ def server_config(settings: ServerSettings) -> list[dict]:
             "prefix": settings.prefix or f"lwtb{os.getpid()}",
         }
     ]
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _end_group(pgid: int, wait_s: float = 20.0) -> None:
+    """Wait until no process of group ``pgid`` is left (SIGKILL after ``wait_s``)."""
+    deadline = time.monotonic() + wait_s
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if _group_alive(pgid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while _group_alive(pgid) and time.monotonic() < deadline:
+            time.sleep(0.2)
 
 
 WORK_PREFIX = "lwtb-trex-"
@@ -192,6 +216,10 @@ class TrexServer:
             except subprocess.TimeoutExpired:
                 os.killpg(pgid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
+        if self.proc is not None:
+            # The wrapper script exits before its _t-rex-64 child has (seen here: the server
+            # still ran after stop()); wait for the whole group, then kill what is left.
+            _end_group(self.proc.pid)
         self.proc = None
         prefix = self.config[0]["prefix"]
         shutil.rmtree(Path("/var/run/dpdk") / prefix, ignore_errors=True)
