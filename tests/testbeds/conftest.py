@@ -14,6 +14,8 @@ import pytest
 _STATE: dict[str, str] = {}
 
 
+# last: after `-m` has deselected what the run does not select, so the line counts what runs
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     trex_items = [i for i in items if i.get_closest_marker("trex")]
     if not trex_items:
