@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -51,10 +50,10 @@ from ..vm.base import VmImage
 from ..vm.debkernel import kernel_from_deb
 from ..vm.image import create_image
 from ..vm.machine import (
-    QEMU,
     MachineConfig,
     RunningMachine,
     kvm_usable,
+    qemu_version,
     start_machine,
     stop_machine,
 )
@@ -115,11 +114,6 @@ class VmCountSummary:
     mismatches: list[str] = field(default_factory=list)
     """``kernel point: measured X, model Y``, filled by the caller, which compares the run
     with the model (the runner does not import it); empty: every count equals the model."""
-
-
-def qemu_version() -> str:
-    proc = subprocess.run([QEMU, "--version"], capture_output=True, text=True, check=False)
-    return proc.stdout.splitlines()[0].strip() if proc.stdout else "unknown"
 
 
 def check_kernels(kernels: Mapping[str, Path]) -> dict[str, KernelPackage]:

@@ -56,6 +56,12 @@ KVM_CREATE_VM = 0xAE01
 (no VT-x/AMD-V passed to this machine) even when /dev/kvm exists."""
 
 
+def qemu_version() -> str:
+    """The first line of ``qemu-system-x86_64 --version`` (run.json's hypervisor)."""
+    proc = subprocess.run([QEMU, "--version"], capture_output=True, text=True, check=False)
+    return proc.stdout.splitlines()[0].strip() if proc.stdout else "unknown"
+
+
 def kvm_usable(device: str = "/dev/kvm") -> bool:
     """True when a VM can be created with KVM (QEMU then runs at native speed)."""
     try:

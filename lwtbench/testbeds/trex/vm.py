@@ -197,8 +197,7 @@ def ensure_boot_options(dut: Dut, *, update_grub: bool = True) -> bool:
 
 def vm_facts(machine) -> dict[str, object]:
     """run.json's facts of the virtual DUT: QEMU, its accelerator, the machine and image."""
-    from ...runs.vmcounts import qemu_version
-    from ...vm.machine import kvm_usable, machine_dir
+    from ...vm.machine import kvm_usable, machine_dir, qemu_version
 
     folder = machine_dir(machine.name)
     image = Path(machine.image) / "manifest.json"
