@@ -37,6 +37,7 @@ from pathlib import Path
 
 from ..errors import LwtbenchError, ParameterError
 from ..paths import PLAIN_NAME_RE
+from ..processes import pid_alive
 from .base import MGMT_MAC, TEST_NIC_MACS, VmImage, check_tools, vm_root
 
 Progress = Callable[[str], None]
@@ -238,16 +239,6 @@ def _ip(*args: str) -> None:
 
 def _link_exists(name: str) -> bool:
     return Path("/sys/class/net", name).exists()
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def read_state(name: str) -> dict[str, object] | None:

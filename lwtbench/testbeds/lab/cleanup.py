@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...processes import pid_alive
+
 WORK_PREFIX = "lwtb-lab-"
 NETNS_PREFIX = "lwtb-vec-"
 _PID = re.compile(r"^(?:lwtb-lab-|lwtb-vec-)(\d+)-")
@@ -35,17 +37,6 @@ class Leftover:
     """Its path or name."""
     pid: int | None
     """Process id of the run that made it (None: its name does not say)."""
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on the host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def work_prefix() -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from ...processes import group_alive
 from .install import TrexInstall
 from .testbed import TrexError
 
@@ -90,26 +91,16 @@ def server_config(settings: ServerSettings) -> list[dict]:
     ]
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _end_group(pgid: int, wait_s: float = 20.0) -> None:
     """Wait until no process of group ``pgid`` is left (SIGKILL after ``wait_s``)."""
     deadline = time.monotonic() + wait_s
-    while _group_alive(pgid) and time.monotonic() < deadline:
+    while group_alive(pgid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    if _group_alive(pgid):
+    if group_alive(pgid):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while _group_alive(pgid) and time.monotonic() < deadline:
+        while group_alive(pgid) and time.monotonic() < deadline:
             time.sleep(0.2)
 
 
