@@ -21,6 +21,7 @@ import logging
 import re
 import shlex
 import socket
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -130,6 +131,47 @@ class SshRunner:
         return transport is not None and transport.is_active()
 
     def run(self, args: Sequence[str], timeout_s: float = 60.0) -> Result:
+        """Run ``args`` on the host; the call returns or raises :class:`DutError` within
+        :meth:`hard_limit_s` of ``timeout_s``, whatever the peer does.
+
+        paramiko bounds each wait but not the whole: a command whose output trickles keeps a
+        read alive forever, and a send to a peer that stopped reading retries without end
+        (``Packetizer.write_all``; a CI run hung an hour there on a stalled virtual DUT). So
+        the exchange runs in a helper thread, and at the limit the connection is closed under
+        it, which ends its waits, and the caller gets the error.
+        """
+        outcome: dict[str, object] = {}
+
+        def exchange() -> None:
+            try:
+                outcome["result"] = self._exchange(args, timeout_s)
+            except BaseException as exc:  # handed to the caller's thread below
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=exchange, name=f"ssh {args[0]}", daemon=True)
+        worker.start()
+        worker.join(self.hard_limit_s(timeout_s))
+        if worker.is_alive():
+            client, self.client = self.client, None
+            if client is not None:
+                # closing the socket under the helper makes its send or wait fail at once
+                threading.Thread(target=client.close, daemon=True).start()
+            raise DutError(
+                f"ssh {self.target.host}:{self.target.port}: {args[0]}: no complete answer "
+                f"from {self.target.host} within {self.hard_limit_s(timeout_s):g} s (the "
+                "connection stalled or the output never ended); is the DUT up?"
+            )
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
+        return outcome["result"]  # type: ignore[return-value]
+
+    def hard_limit_s(self, timeout_s: float) -> float:
+        """The longest :meth:`run` takes: the command's own bound plus two connection
+        attempts (a kept connection found dead is replaced once), each up to three waits of
+        ``connect_timeout_s`` (TCP, banner, authentication)."""
+        return timeout_s + 6 * self.connect_timeout_s + 5.0
+
+    def _exchange(self, args: Sequence[str], timeout_s: float) -> Result:
         import paramiko
 
         failures = (paramiko.SSHException, EOFError, OSError)

@@ -19,7 +19,7 @@ import pytest
 from lwtbench.netns import add_veth, namespaces
 from lwtbench.packets.route import Seg6Route
 from lwtbench.scenario.point import ScenarioPoint
-from lwtbench.testbeds.dut import Dut, DutError
+from lwtbench.testbeds.dut import Dut, DutError, SshRunner
 from lwtbench.testbeds.testbed_file import DutConfig, Interface, SshTarget
 from tests.conftest import need_root, need_tool
 
@@ -253,6 +253,26 @@ def test_a_command_that_never_finishes_in_time_is_an_error_not_a_hang(sshd, dut_
                 dut.runner.run(["sh", "-c", script], timeout_s=1)
             assert time.monotonic() - started < 8, script
         assert dut.release() == os.uname().release  # a new command still runs
+    finally:
+        dut.close()
+
+
+def test_a_command_whose_output_never_ends_is_cut_at_the_hard_limit(sshd, dut_netns):
+    """Output that trickles in keeps each of paramiko's reads alive (every read gets a byte
+    before its timeout), so only the whole call's limit ends it: the connection is closed
+    under the helper thread and the caller gets one error; the next command reconnects."""
+    config = make_config(sshd, dut_netns)
+    runner = SshRunner(config.ssh, connect_timeout_s=1.0)
+    dut = Dut(config, runner=runner)
+    try:
+        limit = runner.hard_limit_s(1.0)
+        started = time.monotonic()
+        with pytest.raises(DutError, match=r"no complete answer from 127\.0\.0\.1 within"):
+            runner.run(["sh", "-c", "while :; do echo x; sleep 0.2; done"], timeout_s=1.0)
+        took = time.monotonic() - started
+        assert limit - 0.5 < took < limit + 5, (took, limit)
+        assert runner.client is None  # the stalled connection is not kept
+        assert dut.release() == os.uname().release
     finally:
         dut.close()
 
