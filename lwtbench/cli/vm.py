@@ -73,6 +73,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     start.add_argument("--memory", type=int, default=1024, metavar="MB", help="guest memory")
     start.add_argument("--cpus", type=int, default=2, metavar="N", help="guest CPUs")
     start.add_argument(
+        "--tcg-threads",
+        choices=("single", "multi"),
+        default="single",
+        help="under QEMU's emulation (no KVM): all vCPUs in one host thread (default: "
+        "guests patching their own code crashed with one thread per vCPU) or one per vCPU",
+    )
+    start.add_argument(
         "--timeout", type=float, default=600.0, metavar="S", help="seconds to wait for SSH"
     )
     add_json(start, "the running machine")
@@ -134,6 +141,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         memory_mb=args.memory,
         cpus=args.cpus,
         accel="kvm" if kvm_usable() else "tcg",
+        tcg_single_thread=args.tcg_threads == "single",
     )
     machine = start_machine(image, config, timeout_s=args.timeout, progress=progress_line)
     if args.json:

@@ -101,13 +101,16 @@ class MachineConfig:
     """Host port forwarded to the guest's sshd on 127.0.0.1; None: a free one."""
     kvm_fallback: bool = True
     """With ``kvm``: start under TCG when QEMU cannot run the VM with KVM."""
-    tcg_single_thread: bool = False
+    tcg_single_thread: bool = True
     """Under TCG, run every vCPU in one host thread (``-accel tcg,thread=single``) instead of
-    one thread per vCPU, while the guest patches its own code on a running system (ftrace and
-    kprobes enabled and disabled at each counted point): with a thread per vCPU a 6.12 guest
-    died after 12 points ("Fatal exception in interrupt", RIP one byte into a 5-byte NOP in
-    ``__schedule``: apparently a breakpoint left by a code patch whose handler was gone);
-    with one thread, 100 points and the grub count test ran without it."""
+    one thread per vCPU (``False``, QEMU's default on x86). A guest patches its own code on a
+    running system (ftrace and kprobes at each counted point, static keys and alternatives at
+    boot): with a thread per vCPU a 6.12 guest died after 12 counted points ("Fatal exception
+    in interrupt", RIP one byte into a 5-byte NOP in ``__schedule``: apparently a breakpoint
+    left by a code patch whose handler was gone), a vanilla boot once oopsed on an int3, and
+    a CI run lost the TRex test's guest after its grub switch. With one thread, 100 points,
+    the grub count test and the TRex test ran without it; the guest's two vCPUs then share a
+    host core, which under emulation costs little (one vCPU forwards, the other idles)."""
 
     @property
     def boots_directly(self) -> bool:
@@ -344,7 +347,7 @@ def _wait_ssh(
         if not pid_alive(machine.pid):
             raise LwtbenchError(
                 f"QEMU (pid {machine.pid}) exited before SSH answered; console:\n"
-                + _tail(Path(machine.console_log))
+                + console_tail(Path(machine.console_log))
             )
         try:
             proc = subprocess.run(
@@ -365,11 +368,12 @@ def _wait_ssh(
     stop_machine(machine.name)
     raise LwtbenchError(
         f"virtual DUT '{machine.name}': no SSH answer within {timeout_s:.0f} s (last: {last}); "
-        f"stopped it. Console:\n" + _tail(Path(machine.console_log))
+        f"stopped it. Console:\n" + console_tail(Path(machine.console_log))
     )
 
 
-def _tail(path: Path, lines: int = 20) -> str:
+def console_tail(path: Path, lines: int = 20) -> str:
+    """The last ``lines`` lines of a console log (an error's or a failed test's context)."""
     if not path.is_file():
         return "(no console log)"
     text = path.read_text(encoding="utf-8", errors="replace").splitlines()

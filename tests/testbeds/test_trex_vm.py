@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ from lwtbench.testbeds.trex.vm import LABEL, NETNS_PREFIX, POINTS_PREFIX, ensure
 from lwtbench.vm.image import apt_mirror, create_image
 from lwtbench.vm.machine import (
     MachineConfig,
+    console_tail,
     free_port,
     kvm_usable,
     machine_dir,
@@ -109,7 +111,7 @@ def _ours() -> dict[str, list[str]]:
     }
 
 
-@pytest.mark.timeout(3600)
+@pytest.mark.timeout(1800)  # 3-4.5 min here; every SSH call has a hard limit
 def test_trex_drives_the_virtual_dut_through_the_hardware_path(tmp_path, capsys):
     from lwtbench.analysis.evidence import VM_TREX_RATES, rate_kind
     from lwtbench.cli import main
@@ -196,6 +198,11 @@ def test_trex_drives_the_virtual_dut_through_the_hardware_path(tmp_path, capsys)
             dut.close()
         assert _ours() == {"netns": [], "servers": []}
         assert all(Path("/sys/class/net", tap).exists() for tap in machine.taps)
+    except BaseException:
+        # the guest's side of a failure (an oops, a NIC watchdog) is only on its console
+        tail = console_tail(Path(machine.console_log), 60)
+        print(f"console of {name} (last lines):\n{tail}", file=sys.stderr)
+        raise
     finally:
         stop_machine(name)
         shutil.rmtree(machine_dir(name), ignore_errors=True)

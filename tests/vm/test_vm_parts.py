@@ -101,10 +101,11 @@ def _image(tmp_path: Path) -> VmImage:
 
 
 def test_qemu_command_nics_and_accelerator(tmp_path):
-    config = MachineConfig(name="t1", accel="tcg")
+    config = MachineConfig(name="t1", accel="tcg", tcg_single_thread=False)
     cmd = qemu_command(_image(tmp_path), config, tmp_path, 2222)
     assert cmd[0] == "qemu-system-x86_64"
     assert "q35,accel=tcg" in cmd and cmd[cmd.index("-cpu") + 1] == "max"
+    assert "-accel" not in cmd  # one thread per vCPU, only when asked
     devices = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-device"]
     assert devices == [
         f"virtio-net-pci,netdev=mgmt,mac={MGMT_MAC}",
@@ -118,8 +119,8 @@ def test_qemu_command_nics_and_accelerator(tmp_path):
     assert netdevs[1] == f"tap,id=test0,ifname={taps[0]},script=no,downscript=no"
     kvm = qemu_command(_image(tmp_path), MachineConfig(name="t1", accel="kvm"), tmp_path, 1)
     assert "q35,accel=kvm" in kvm and kvm[kvm.index("-cpu") + 1] == "host"
-    # counting: both vCPUs in one TCG thread (-accel with options excludes -machine accel=)
-    single = MachineConfig(name="t1", accel="tcg", tcg_single_thread=True)
+    # by default both vCPUs in one TCG thread (-accel with options excludes -machine accel=)
+    single = MachineConfig(name="t1", accel="tcg")
     one = qemu_command(_image(tmp_path), single, tmp_path, 1)
     assert one[one.index("-machine") + 1] == "q35" and "tcg,thread=single" in one
     assert one.count("-machine") == 1 and one[one.index("-smp") + 1] == "2"
