@@ -117,13 +117,19 @@ class SshRunner:
             self.client.close()
             self.client = None
 
-    def put(self, local: Path, remote: str) -> None:
-        """Copy a local file to ``remote`` on the host (SFTP over the same connection)."""
-        if self.client is None:
-            self.connect()
-        assert self.client is not None
-        with self.client.open_sftp() as sftp:
-            sftp.put(str(local), remote)
+    def put(self, local: Path, remote: str, timeout_s: float = 600.0) -> None:
+        """Copy a local file to ``remote`` on the host (SFTP over the same connection), within
+        :meth:`hard_limit_s` of ``timeout_s`` like :meth:`run`."""
+
+        def copy() -> None:
+            if not self._connected():
+                self.close()
+                self.connect()
+            assert self.client is not None
+            with self.client.open_sftp() as sftp:
+                sftp.put(str(local), remote)
+
+        self._bounded(copy, timeout_s, f"copying {local.name} to {remote}")
 
     def _connected(self) -> bool:
         """A connection whose transport still works (a DUT reboot ends it)."""
@@ -140,15 +146,20 @@ class SshRunner:
         the exchange runs in a helper thread, and at the limit the connection is closed under
         it, which ends its waits, and the caller gets the error.
         """
+        return self._bounded(lambda: self._exchange(args, timeout_s), timeout_s, args[0])
+
+    def _bounded(self, work, timeout_s: float, what: str):
+        """``work()`` in a helper thread: its value or its exception, or one DutError once
+        :meth:`hard_limit_s` of ``timeout_s`` has passed (the connection closed under it)."""
         outcome: dict[str, object] = {}
 
-        def exchange() -> None:
+        def helper() -> None:
             try:
-                outcome["result"] = self._exchange(args, timeout_s)
+                outcome["result"] = work()
             except BaseException as exc:  # handed to the caller's thread below
                 outcome["error"] = exc
 
-        worker = threading.Thread(target=exchange, name=f"ssh {args[0]}", daemon=True)
+        worker = threading.Thread(target=helper, name=f"ssh {what}", daemon=True)
         worker.start()
         worker.join(self.hard_limit_s(timeout_s))
         if worker.is_alive():
@@ -157,13 +168,13 @@ class SshRunner:
                 # closing the socket under the helper makes its send or wait fail at once
                 threading.Thread(target=client.close, daemon=True).start()
             raise DutError(
-                f"ssh {self.target.host}:{self.target.port}: {args[0]}: no complete answer "
+                f"ssh {self.target.host}:{self.target.port}: {what}: no complete answer "
                 f"from {self.target.host} within {self.hard_limit_s(timeout_s):g} s (the "
                 "connection stalled or the output never ended); is the DUT up?"
             )
         if "error" in outcome:
             raise outcome["error"]  # type: ignore[misc]
-        return outcome["result"]  # type: ignore[return-value]
+        return outcome.get("result")
 
     def hard_limit_s(self, timeout_s: float) -> float:
         """The longest :meth:`run` takes: the command's own bound plus two connection

@@ -105,7 +105,7 @@ def install_kernel(dut: Dut, deb: Path, *, timeout_s: float = INSTALL_TIMEOUT_S)
     remote = deb.name if dut.config.ssh.sudo else str(REMOTE_DIR / deb.name)
     dut.run(["mkdir", "-p", str(REMOTE_DIR), str(RECORD_DIR)], in_netns=False)
     try:
-        dut.runner.put(deb, remote)
+        dut.runner.put(deb, remote, timeout_s=timeout_s)
     except (OSError, EOFError) as exc:
         raise DutError(f"copying {deb.name} to the DUT's {remote} failed: {exc}") from None
     try:

@@ -54,6 +54,7 @@ def sshd(tmp_path_factory):
         f"AuthorizedKeysFile {d / 'authorized_keys'}\nPidFile {d / 'sshd.pid'}\n"
         "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
         "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+        "Subsystem sftp internal-sftp\n"  # as a server has it: kernel packages go over SFTP
     )
     host_pub = (d / "host.pub").read_text().split()
     (d / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_pub[0]} {host_pub[1]}\n")
@@ -275,6 +276,21 @@ def test_a_command_whose_output_never_ends_is_cut_at_the_hard_limit(sshd, dut_ne
         assert dut.release() == os.uname().release
     finally:
         dut.close()
+
+
+def test_a_copy_goes_over_sftp_and_reconnects_after_a_lost_connection(sshd, dut_netns, tmp_path):
+    config = make_config(sshd, dut_netns)
+    runner = SshRunner(config.ssh, connect_timeout_s=2.0)
+    try:
+        local = tmp_path / "pkg.deb"
+        local.write_bytes(os.urandom(300_000))
+        runner.put(local, str(tmp_path / "copied.deb"), timeout_s=30)
+        assert (tmp_path / "copied.deb").read_bytes() == local.read_bytes()
+        runner.client.get_transport().close()  # as a DUT reboot ends it
+        runner.put(local, str(tmp_path / "again.deb"), timeout_s=30)
+        assert (tmp_path / "again.deb").read_bytes() == local.read_bytes()
+    finally:
+        runner.close()
 
 
 @pytest.mark.slow
