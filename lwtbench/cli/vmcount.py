@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import ParameterError
+from ..errors import LwtbenchError, ParameterError
 from .common import add_command, add_json, print_json, progress_line
 
 
@@ -117,9 +118,15 @@ def cmd_count(args: argparse.Namespace) -> int:
     settings = VmCountSettings(
         packets=args.packets, machine=args.name, platform=platform, boot=args.boot
     )
-    store, summary = count_vm_campaign(
-        campaign, kernels, run_dir, settings, resume=args.resume, progress=progress_line
-    )
+    try:
+        store, summary = count_vm_campaign(
+            campaign, kernels, run_dir, settings, resume=args.resume, progress=progress_line
+        )
+    except LwtbenchError as exc:
+        hint = resume_hint(args, run_dir)
+        if hint:
+            raise LwtbenchError(f"{exc}\n{hint}") from exc
+        raise
     summary.mismatches = count_mismatches(store.rows, store.provenance)
     if args.json:
         print_json({"run": str(store.directory), **vars(summary)})
@@ -133,3 +140,22 @@ def cmd_count(args: argparse.Namespace) -> int:
         if not summary.mismatches:
             print("  every count equals the model's prediction")
     return 1 if summary.mismatches else 0
+
+
+def resume_hint(args: argparse.Namespace, run_dir: Path) -> str:
+    """After a failure (a guest lost under emulation, a reboot that timed out): how many counted
+    points the run kept and the command that counts the rest; empty when none was kept."""
+    trials = run_dir / "trials.csv"
+    if not trials.is_file():
+        return ""
+    kept = max(0, len(trials.read_text(encoding="utf-8").splitlines()) - 1)  # minus the header
+    if not kept:
+        return ""
+    argv = ["lwtbench", "vm", "count", str(args.campaign)]
+    for value in args.kernel_deb:
+        argv += ["--kernel-deb", value]
+    argv += ["--boot", args.boot, "--data", str(args.data), "--packets", str(args.packets)]
+    argv += ["--name", args.name, "--run-name", run_dir.name, "--resume"]
+    return f"{kept} counted point(s) are kept in {run_dir}; count the rest with: " + shlex.join(
+        argv
+    )

@@ -97,9 +97,20 @@ class SshRunner:
                 look_for_keys=self.target.key_file is None,
             )
         except paramiko.SSHException as exc:
+            client.close()
+            refused = isinstance(
+                exc, (paramiko.AuthenticationException, paramiko.BadHostKeyException)
+            ) or "known_hosts" in str(exc)  # RejectPolicy's unknown key
             raise DutError(
                 f"ssh {self.target.user}@{self.target.host}:{self.target.port}: {exc}; "
-                "check dut.ssh in the testbed file (host key in known_hosts, key_file, user)"
+                + (
+                    "check dut.ssh in the testbed file (host key in known_hosts, key_file, user)"
+                    if refused
+                    # a banner that never came, a session dropped before authentication: the
+                    # port answered (a virtual DUT's port always does) but no sshd behind it
+                    else "the port answered but no SSH session came up: is the DUT up? (its "
+                    "console shows why not)"
+                )
             ) from None
         except OSError as exc:
             raise DutError(

@@ -149,8 +149,22 @@ def local_state(ns: str) -> tuple[str, str]:
 
 def test_unknown_host_key_is_refused(sshd, dut_netns):
     dut = Dut(make_config(sshd, dut_netns, known="other_known_hosts"))
-    with pytest.raises(DutError, match="known_hosts"):
+    with pytest.raises(DutError, match=r"known_hosts.*check dut\.ssh in the testbed file"):
         dut.release()
+
+
+def test_a_port_that_answers_without_sshd_is_not_called_a_key_problem(sshd):
+    """A virtual DUT's forwarded port accepts TCP even when the guest is gone: the error says
+    no session came up, not that the testbed file's keys are wrong."""
+    config = make_config(sshd, "unused")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)  # the kernel completes the handshake; nothing ever answers
+        target = replace(config.ssh, port=silent.getsockname()[1])
+        runner = SshRunner(target, connect_timeout_s=1.0)
+        with pytest.raises(DutError, match="no SSH session came up: is the DUT up") as err:
+            runner.run(["true"])
+        assert "check dut.ssh" not in str(err.value)
 
 
 def test_seg6_route_applied_verified_and_rolled_back(sshd, dut_netns):

@@ -114,3 +114,28 @@ def test_without_root_it_says_so_before_anything(tmp_path, debs):
     finally:
         os.seteuid(0)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_failed_run_that_kept_points_says_how_to_resume_it(tmp_path):
+    """The hint after a failure (a guest lost mid-run) is a command the CLI accepts, naming the
+    run and the same packages; no hint when nothing was kept."""
+    import shlex
+
+    from lwtbench.cli import build_parser
+    from lwtbench.cli.vmcount import resume_hint
+
+    argv = ["vm", "count", str(CAMPAIGN), "--kernel-deb", "vanilla", "--kernel-deb",
+            "fixed=/x/f.deb", "--data", str(tmp_path), "--packets", "50"]  # fmt: skip
+    args = build_parser().parse_args(argv)
+    run = tmp_path / "vm-virtio-copy-counts" / "20261130T000000Z"
+    assert resume_hint(args, run) == ""
+    run.mkdir(parents=True)
+    (run / "trials.csv").write_text("point_id,kernel_variant\n")
+    assert resume_hint(args, run) == ""  # a header only: nothing kept
+    (run / "trials.csv").write_text("point_id,kernel_variant\na,vanilla\nb,vanilla\n")
+    hint = resume_hint(args, run)
+    assert hint.startswith(f"2 counted point(s) are kept in {run}; count the rest with: ")
+    again = build_parser().parse_args(shlex.split(hint.split(": ", 1)[1])[1:])
+    assert again.resume and again.run_name == run.name and again.packets == 50
+    assert again.kernel_deb == ["vanilla", "fixed=/x/f.deb"] and again.data == str(tmp_path)
+    assert again.campaign == CAMPAIGN and again.boot == "grub"
