@@ -45,7 +45,7 @@ test: env lint
 # .deb packages first when the cache lacks them (README, "Rehearse the hardware path without
 # hardware", has the times), which is why it is not part of `make test`.
 test-vm-kernels: env
-	LWTBENCH_DEB_BUILD=1 $(PY) -m pytest tests/vm tests/testbeds/test_trex_vm.py -m deb_build $(PYTEST_ARGS)
+	env/test_vm_kernels.sh $(PYTEST_ARGS)
 
 figures: $(USE_VENV)
 	$(PY) -m lwtbench figures --data $(DATA) --output-dir $(OUT)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's own .deb kernels switched by grub in the virtual DUT (`make test-vm-kernels`),
-# counted by `vm count`'s grub path, run by CI when their packages are cached (a warm machine:
+# counted by `vm count`'s grub path, and TRex driving it (env/test_vm_kernels.sh runs the two side
+# by side), run by CI when their packages are cached (a warm machine:
 # 8 min at load 2.4-4.6, 24 min at load 5-9.5 beside two other VMs). On a new machine
 # the two .deb builds alone take 40-65 min on 2 cores, which does not fit CI's 75-minute
 # budget beside the UML kernels and TRex, so there it says plainly that they did not run and

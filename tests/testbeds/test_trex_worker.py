@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from lwtbench.scenario.point import ScenarioPoint
 from lwtbench.testbeds.testbed_file import GeneratorConfig
 from lwtbench.testbeds.trex import WORKER_PATH, TrexError, TrexMeasurer, TrexWorker, input_frames
 from lwtbench.testbeds.trex.testbed import measure_ceiling, on_time_share, point_measurer
+from lwtbench.testbeds.trex.worker import QUIT_DISCONNECT_S
 
 pytest.importorskip("lbr_trex_client")  # the [trex] extra; env/setup.sh installs it
 
@@ -68,6 +70,7 @@ def test_worker_source_imports_no_project_code():
         "json",
         "os",
         "sys",
+        "threading",
         "time",
         "traceback",
         "lbr_trex_client",
@@ -160,6 +163,11 @@ def test_loads_above_the_ceiling_count_the_unsent_share_as_loss(worker):
         assert trial.forwarded_rate_pps <= 1000 * 1.05
     finally:
         server.close()
+    # a worker whose server is gone still quits promptly (it waited out 30 s of RPC timeouts)
+    started = time.monotonic()
+    worker.close()
+    assert worker.proc.returncode == 0  # quit, not killed
+    assert time.monotonic() - started < QUIT_DISCONNECT_S + 5
 
 
 @pytest.mark.slow

@@ -33,6 +33,7 @@ import base64
 import json
 import os
 import sys
+import threading
 import time
 import traceback
 
@@ -274,7 +275,7 @@ def serve(stdin, out) -> int:
             req_id = req.get("id")
             cmd = req.get("cmd")
             if cmd == "quit":
-                worker.cmd_disconnect({})
+                disconnect_within(worker, QUIT_DISCONNECT_S)
                 out.write(json.dumps({"id": req_id, "ok": True, "result": {}}) + "\n")
                 out.flush()
                 return 0
@@ -292,8 +293,22 @@ def serve(stdin, out) -> int:
             }
         out.write(json.dumps(reply, default=str) + "\n")
         out.flush()
-    worker.cmd_disconnect({})
+    disconnect_within(worker, QUIT_DISCONNECT_S)
     return 0
+
+
+QUIT_DISCONNECT_S = 5.0
+"""How long the worker waits, when told to quit, for the client to release its ports: instant
+on a live server; with the server gone the client's RPCs wait out their own timeouts (30 s of
+every test teardown after its stand-in server had stopped), and there is nothing to release."""
+
+
+def disconnect_within(worker: Worker, seconds: float) -> None:
+    """Disconnect the client, but give up after ``seconds`` (the thread dies with the
+    process)."""
+    helper = threading.Thread(target=worker.cmd_disconnect, args=({},), daemon=True)
+    helper.start()
+    helper.join(seconds)
 
 
 def main() -> int:
