@@ -37,8 +37,10 @@ lint: env
 	$(PY) -m ruff check lwtbench tests benchmarks
 	$(PY) -m ruff format --check lwtbench tests benchmarks
 
+# env/test.sh runs the virtual DUT tests beside the others (one pytest each) unless
+# PYTEST_ARGS chooses tests.
 test: env lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	PY=$(PY) env/test.sh $(PYTEST_ARGS)
 
 # The virtual DUT switching the project's own kernels with grub and counting them (vm count's
 # grub path, interrupted and resumed): builds the vanilla and fixed

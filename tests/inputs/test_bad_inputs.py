@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from lwtbench.cli import main
+from lwtbench.vm.base import vm_root
+from lwtbench.vm.machine import MachineConfig
 
 TOP = Path(__file__).resolve().parents[2]
 DATA = TOP / "data"
@@ -209,19 +211,45 @@ def snapshot(*roots: Path) -> dict[str, tuple[int, int]]:
 OTHER_RUN = re.compile(r"lwtb[\w.-]*?-(\d+)-")
 """The project's namespaces and links carry the pid of the process that made them."""
 
+TEST_MACHINE = re.compile(r"\D(\d+)$")
+"""Virtual DUTs started by tests are named ``<letter><pid>`` (tests/vm)."""
+
+
+def other_runs_vm_taps() -> set[str]:
+    """Tap devices of virtual DUTs that another test process runs (``make test`` runs the VM
+    tests beside the others). Their names carry no pid, so they are found from the machine
+    folders, which exist before a machine's taps and outlive them."""
+    root = vm_root() / "machines"
+    taps: set[str] = set()
+    if root.is_dir():
+        for folder in root.iterdir():
+            m = TEST_MACHINE.search(folder.name)
+            if m and int(m.group(1)) != os.getpid():
+                taps.update(MachineConfig(name=folder.name).taps())
+    return taps
+
 
 def host_state() -> tuple[str, ...]:
     """Network namespaces and links: what a lab or DUT run would change first. Those named for
     another process are left out: a test run beside this one (another CI job, a developer's
-    lab) changes the host too, and the command checked here runs in this process."""
+    lab, the VM tests) changes the host too, and the command checked here runs in this
+    process."""
     state = []
     if shutil.which("ip"):
-        for args in (["ip", "netns", "list"], ["ip", "-o", "link", "show"]):
-            out = subprocess.run(args, capture_output=True, text=True).stdout
+        # machine folders listed before and after the links: a tap seen in between belongs to a
+        # folder present at one of the two listings (a VM lives far longer than this check)
+        others = other_runs_vm_taps()
+        outs = [
+            subprocess.run(args, capture_output=True, text=True).stdout
+            for args in (["ip", "netns", "list"], ["ip", "-o", "link", "show"])
+        ]
+        others |= other_runs_vm_taps()
+        for out in outs:
             mine = [
                 line
                 for line in out.splitlines()
-                if (m := OTHER_RUN.search(line)) is None or int(m.group(1)) == os.getpid()
+                if ((m := OTHER_RUN.search(line)) is None or int(m.group(1)) == os.getpid())
+                and not any(f" {tap}:" in line or f" {tap}@" in line for tap in others)
             ]
             state.append("\n".join(mine))
     return tuple(state)
@@ -383,4 +411,29 @@ def test_host_state_sees_this_process_namespaces_and_not_another_runs():
             subprocess.run(["ip", "netns", "del", mine], check=True)
     finally:
         subprocess.run(["ip", "netns", "del", other], check=True)
+    assert host_state() == before
+
+
+def test_host_state_leaves_out_only_another_runs_vm_taps():
+    """A virtual DUT of the VM tests, run beside this process, does not read as a change; a
+    tap of a machine named for this process still does."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to add tap devices")
+    before = host_state()
+    made: list[tuple[Path, str]] = []
+    try:
+        for name in ("x1", f"x{os.getpid()}"):  # pid 1 is never a test run
+            folder = vm_root() / "machines" / name
+            folder.mkdir(parents=True)
+            tap = MachineConfig(name=name).taps()[0]
+            made.append((folder, tap))
+            subprocess.run(["ip", "tuntap", "add", "dev", tap, "mode", "tap"], check=True)
+            if name == "x1":
+                assert host_state() == before
+            else:
+                assert host_state() != before
+    finally:
+        for folder, tap in made:
+            subprocess.run(["ip", "link", "del", tap], check=False)
+            shutil.rmtree(folder)
     assert host_state() == before
