@@ -217,14 +217,16 @@ TEST_MACHINE = re.compile(r"\D(\d+)$")
 
 def other_runs_vm_taps() -> set[str]:
     """Tap devices of virtual DUTs that another test process runs (``make test`` runs the VM
-    tests beside the others). Their names carry no pid, so they are found from the machine
-    folders, which exist before a machine's taps and outlive them."""
+    tests beside the others), and of an image's first boot. Their names carry no pid, so they
+    are found from the machine folders, which exist before a machine's taps and outlive
+    them."""
     root = vm_root() / "machines"
     taps: set[str] = set()
     if root.is_dir():
         for folder in root.iterdir():
             m = TEST_MACHINE.search(folder.name)
-            if m and int(m.group(1)) != os.getpid():
+            # build-*: the image's first boot (vm create), which a refused command never starts
+            if folder.name.startswith("build-") or (m and int(m.group(1)) != os.getpid()):
                 taps.update(MachineConfig(name=folder.name).taps())
     return taps
 
@@ -422,13 +424,14 @@ def test_host_state_leaves_out_only_another_runs_vm_taps():
     before = host_state()
     made: list[tuple[Path, str]] = []
     try:
-        for name in ("x1", f"x{os.getpid()}"):  # pid 1 is never a test run
+        # pid 1 is never a test run; build-*: an image's first boot
+        for name in ("x1", "build-lwtbtest", f"x{os.getpid()}"):
             folder = vm_root() / "machines" / name
             folder.mkdir(parents=True)
             tap = MachineConfig(name=name).taps()[0]
             made.append((folder, tap))
             subprocess.run(["ip", "tuntap", "add", "dev", tap, "mode", "tap"], check=True)
-            if name == "x1":
+            if name != f"x{os.getpid()}":
                 assert host_state() == before
             else:
                 assert host_state() != before
