@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -36,6 +37,14 @@ KERNEL_NAME = "python3"
 CELL_TIMEOUT_S = 600
 """Longest a cell may run under ``lwtbench figures`` (the slowest, the model's trigger maps,
 takes seconds): a cell stuck on something else becomes an error instead of a hang."""
+KERNEL_STARTS = 3
+"""Kernel starts before a notebook is given up. jupyter_client chooses a kernel's five TCP
+ports by binding and releasing them, and the kernel binds them a moment later; a kernel
+started at the same time in another process (``lwtbench figures`` starts two) can take one of
+them in between, and the kernel then exits before it answers (seen once in CI). Nothing of the
+notebook has run at that point, so it is started again."""
+KERNEL_DIED = "Kernel died before replying to kernel_info"
+"""jupyter_client's message for a kernel that exited before it answered."""
 
 
 def repo_path(value: str | os.PathLike[str]) -> Path:
@@ -174,15 +183,27 @@ def execute(
     start = time.monotonic()
     error = ""
     try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(executed),
-            parameters=dict(parameters),
-            kernel_name=KERNEL_NAME,
-            progress_bar=False,
-            cwd=str(cwd or notebook.parent),
-            execution_timeout=CELL_TIMEOUT_S,
-        )
+        for start_no in range(1, KERNEL_STARTS + 1):
+            try:
+                papermill.execute_notebook(
+                    str(notebook),
+                    str(executed),
+                    parameters=dict(parameters),
+                    kernel_name=KERNEL_NAME,
+                    progress_bar=False,
+                    cwd=str(cwd or notebook.parent),
+                    execution_timeout=CELL_TIMEOUT_S,
+                )
+                break
+            except RuntimeError as exc:
+                if KERNEL_DIED not in str(exc) or start_no == KERNEL_STARTS:
+                    raise
+                print(
+                    f"{notebook.name}: the kernel exited before it answered (start {start_no} "
+                    f"of {KERNEL_STARTS}); starting it again",
+                    file=sys.stderr,
+                    flush=True,
+                )
     except papermill.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count}; see {executed})"
     except TimeoutError as exc:  # nbclient's CellTimeoutError

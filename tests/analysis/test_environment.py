@@ -254,7 +254,12 @@ def test_make_figures_in_a_conda_like_environment_needs_no_root_nor_debian_packa
         proc = subprocess.run(
             command, cwd=clone, env=environ, capture_output=True, text=True, timeout=600
         )
-        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+        # the kernels' own stderr (why a kernel died) is in the executed notebooks' logs
+        logs = "".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')[-2000:]}"
+            for p in sorted((clone / "out" / "notebooks").glob("*.log"))
+        )
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:] + logs
         assert not log.exists(), f"make figures called root tools: {log.read_text()}"
         assert "[setup]" not in proc.stderr and not (clone / ".venv").exists()
         out = clone / "out"
