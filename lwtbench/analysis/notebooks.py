@@ -38,11 +38,12 @@ CELL_TIMEOUT_S = 600
 """Longest a cell may run under ``lwtbench figures`` (the slowest, the model's trigger maps,
 takes seconds): a cell stuck on something else becomes an error instead of a hang."""
 KERNEL_STARTS = 3
-"""Kernel starts before a notebook is given up. jupyter_client chooses a kernel's five TCP
-ports by binding and releasing them, and the kernel binds them a moment later; a kernel
-started at the same time in another process (``lwtbench figures`` starts two) can take one of
-them in between, and the kernel then exits before it answers (seen once in CI). Nothing of the
-notebook has run at that point, so it is started again."""
+"""Kernel starts before a notebook is given up. A kernel died before it answered once in a CI
+run (its log was lost with the test's folder). The likeliest cause: jupyter_client chooses a
+kernel's five TCP ports by binding and releasing them, and the kernel binds them a moment
+later, so a kernel started at the same time in another process (``lwtbench figures`` starts
+two) can take one of them in between. Nothing of the notebook has run at that point, so it is
+started again; the restart is written to the notebook's log."""
 KERNEL_DIED = "Kernel died before replying to kernel_info"
 """jupyter_client's message for a kernel that exited before it answered."""
 
