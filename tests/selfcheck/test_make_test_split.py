@@ -1,6 +1,8 @@
 """`make test` runs its suite as two pytest processes (env/test.sh): a failure of either half
-must fail the whole, and the background half's output must be shown. Checked with a stand-in
-interpreter that records its arguments and fails on demand; the real split runs in CI."""
+must fail the whole, and the background half's output must be shown; the lab's UML kernels
+are built before the non-VM half, and a failed build fails the whole without running it.
+Checked with a stand-in interpreter that records its arguments and fails on demand; the real
+split runs in CI."""
 
 from __future__ import annotations
 
@@ -33,12 +35,28 @@ def _run(tmp_path: Path, fail: str, *args: str) -> subprocess.CompletedProcess:
 def test_either_half_failing_fails_the_whole(tmp_path, fail, code):
     proc = _run(tmp_path, fail)
     assert proc.returncode == code, proc.stdout + proc.stderr
-    calls = sorted((tmp_path / "calls").read_text().splitlines())
-    assert calls == ["pytest -m pytest -m not vm", "pytest -m pytest -m vm"]
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert sorted(calls) == [
+        "pytest -m lwtbench kernel build --kernel all",
+        "pytest -m pytest -m not vm",
+        "pytest -m pytest -m vm",
+    ]
+    # the kernels are ready before the half that boots them starts
+    assert calls.index("pytest -m lwtbench kernel build --kernel all") < calls.index(
+        "pytest -m pytest -m not vm"
+    )
     # the background half's output is printed after a header, not lost
     assert proc.stdout.index("---- the virtual DUT tests") < proc.stdout.index(
         "output of: -m pytest -m vm"
     )
+
+
+def test_a_failed_kernel_build_fails_the_whole_and_skips_no_test_silently(tmp_path):
+    proc = _run(tmp_path, "--kernel all")
+    assert proc.returncode == 1
+    calls = sorted((tmp_path / "calls").read_text().splitlines())
+    assert calls == ["pytest -m lwtbench kernel build --kernel all", "pytest -m pytest -m vm"]
+    assert "the tests not marked vm were not run" in proc.stdout
 
 
 def test_chosen_tests_run_in_one_pytest_as_given(tmp_path):
