@@ -96,7 +96,8 @@ def localversion(variant: KernelVariant, flavour: str) -> str:
 # to make as LOCALVERSION= (localversion_make_arg), which gives the same release but leaves
 # include/generated/autoconf.h, a part of every compile, the same for every variant: with the
 # suffix in it each variant's objects differed to ccache's direct mode, and a second variant of
-# the same source rebuilt through the preprocessor (about 8 min instead of 1-2 on 2 cores).
+# the same source rebuilt through the preprocessor (debian-6.12 after vanilla: 782 s on 2 cores;
+# without the suffix in the config, fixed and as-merged after it: 45 s each).
 # The objects are the same either way, so the cache key is too.
 UML_LOCALVERSION_FRAGMENT = 'CONFIG_LOCALVERSION=""\n# CONFIG_LOCALVERSION_AUTO is not set\n'
 

@@ -75,11 +75,15 @@ def _guest(machine: RunningMachine, args: tuple[str, ...], log: Path, timeout_s:
         )
 
 
+FIRST_BOOT_PREFIX = "build-"
+"""Machine folders named so are an image's first boot (grub's install), owned by no test run."""
+
+
 def install_grub(image: VmImage, log: Path, progress: Progress | None = None) -> float:
     """Boot ``image`` once directly, install grub on its disk from inside, commit the change
     into ``image.disk``. Returns the seconds it took."""
     start = time.monotonic()
-    name = f"build-{image.directory.name.split('.')[0]}"
+    name = f"{FIRST_BOOT_PREFIX}{image.directory.name.split('.')[0]}"
     config = MachineConfig(name=name, direct=True, accel="kvm" if kvm_usable() else "tcg")
     _say(progress, f"first boot of the image to install grub (machine {name})")
     machine = start_machine(image, config, progress=progress)

@@ -21,6 +21,7 @@ import pytest
 
 from lwtbench.cli import main
 from lwtbench.vm.base import vm_root
+from lwtbench.vm.grub import FIRST_BOOT_PREFIX
 from lwtbench.vm.machine import MachineConfig
 
 TOP = Path(__file__).resolve().parents[2]
@@ -226,7 +227,7 @@ def other_runs_vm_taps() -> set[str]:
         for folder in root.iterdir():
             m = TEST_MACHINE.search(folder.name)
             # build-*: the image's first boot (vm create), which a refused command never starts
-            if folder.name.startswith("build-") or (m and int(m.group(1)) != os.getpid()):
+            if folder.name.startswith(FIRST_BOOT_PREFIX) or (m and int(m.group(1)) != os.getpid()):
                 taps.update(MachineConfig(name=folder.name).taps())
     return taps
 
@@ -425,7 +426,7 @@ def test_host_state_leaves_out_only_another_runs_vm_taps():
     made: list[tuple[Path, str]] = []
     try:
         # pid 1 is never a test run; build-*: an image's first boot
-        for name in ("x1", "build-lwtbtest", f"x{os.getpid()}"):
+        for name in ("x1", f"{FIRST_BOOT_PREFIX}lwtbtest", f"x{os.getpid()}"):
             folder = vm_root() / "machines" / name
             folder.mkdir(parents=True)
             tap = MachineConfig(name=name).taps()[0]

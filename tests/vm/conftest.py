@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from lwtbench.vm.base import vm_root
+from lwtbench.vm.grub import FIRST_BOOT_PREFIX
 
 DEB_BUILD = os.environ.get("LWTBENCH_DEB_BUILD") == "1"
 """Set by ``make test-vm-kernels``: run the tests marked ``deb_build``."""
@@ -50,7 +51,7 @@ def machines_of_this_process(builds: bool = True) -> list[str]:
         p.name
         for p in root.iterdir()
         if p.name.endswith(pid)
-        or (builds and p.name.startswith("build-") and not (p / "qemu.pid").exists())
+        or (builds and p.name.startswith(FIRST_BOOT_PREFIX) and not (p / "qemu.pid").exists())
     )
 
 
