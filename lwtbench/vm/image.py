@@ -277,11 +277,30 @@ def create_image(
         return _build(inputs, key, final, mirror or apt_mirror(), progress)
 
 
+def _unmount_under(folder: Path) -> list[str]:
+    """Unmount what is mounted at or below ``folder`` (deepest first); returns the points.
+
+    debootstrap mounts /proc (and more) inside its target while it configures packages; a
+    build killed then leaves them mounted, and removing the tree would walk into the host's
+    live /proc. The next build clears them first."""
+    base = str(folder.resolve())
+    points = []
+    for line in Path("/proc/self/mountinfo").read_text(encoding="utf-8").splitlines():
+        # field 5 is the mount point, octal-escaped (a space is \040)
+        point = line.split()[4].encode().decode("unicode_escape")
+        if point == base or point.startswith(base + "/"):
+            points.append(point)
+    for point in sorted(points, key=len, reverse=True):
+        subprocess.run(["umount", "--lazy", point], check=False, capture_output=True)
+    return points
+
+
 def _build(
     inputs: ImageInputs, key: SshKey, final: Path, mirror: str, progress: Progress | None
 ) -> VmImage:
     root = final.parent.parent
     work = root / "images" / f"{inputs.key()}.tmp"
+    _unmount_under(work)
     shutil.rmtree(work, ignore_errors=True)
     tree = work / "tree"
     tree.mkdir(parents=True)

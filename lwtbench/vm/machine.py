@@ -63,8 +63,18 @@ def qemu_version() -> str:
     return proc.stdout.splitlines()[0].strip() if proc.stdout else "unknown"
 
 
+KVM_PROBE_S = 20.0
+"""How long a Linux kernel gets under KVM to print its banner; it takes well under a second
+where KVM works."""
+
+KVM_PROBE_FILE = "kvm-probe.json"
+"""The probe's verdict in ``<cache>/vm``, kept for the host's boot and QEMU version."""
+
+
 def kvm_usable(device: str = "/dev/kvm") -> bool:
-    """True when a VM can be created with KVM (QEMU then runs at native speed)."""
+    """True when a VM can be created with KVM (QEMU then runs at native speed). Creating one
+    is not running one: :func:`kvm_runs_linux` checks that, and :func:`start_machine` falls
+    back to emulation when it fails."""
     try:
         fd = os.open(device, os.O_RDWR | os.O_CLOEXEC)
     except OSError:
@@ -78,6 +88,53 @@ def kvm_usable(device: str = "/dev/kvm") -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def kvm_runs_linux(kernel: Path, timeout_s: float = KVM_PROBE_S) -> bool:
+    """True when ``kernel`` (an x86_64 bzImage) starts under KVM: its banner (``Linux
+    version``) reaches the serial console within ``timeout_s``.
+
+    A machine can offer a working /dev/kvm and still hang every real guest: on a Firecracker
+    VM without nested VT-x flags, KVM_CREATE_VM and a real-mode ``hlt`` guest worked, but
+    Linux stopped after its real-mode setup code ("Probing EDD ... ok") and QEMU waited
+    forever with an empty console. The verdict is kept in ``<cache>/vm`` for this host boot
+    and QEMU version, so only the first machine of a boot pays for the probe.
+    """
+    boot_id = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="utf-8").strip()
+    key = {"host_boot_id": boot_id, "qemu": qemu_version()}
+    record = vm_root() / KVM_PROBE_FILE
+    try:
+        kept = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = {}
+    if {k: kept.get(k) for k in key} == key and isinstance(kept.get("runs_linux"), bool):
+        return kept["runs_linux"]
+    runs = False
+    record.parent.mkdir(parents=True, exist_ok=True)
+    console = record.with_name(f"kvm-probe-{os.getpid()}.log")
+    console.unlink(missing_ok=True)
+    cmd = [QEMU, "-machine", "q35,accel=kvm", "-cpu", "host", "-m", "256", "-nodefaults"]
+    cmd += ["-display", "none", "-monitor", "none", "-serial", f"file:{console}", "-no-reboot"]
+    cmd += ["-kernel", str(kernel), "-append", "console=ttyS0 panic=-1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and proc.poll() is None:
+            if console.is_file() and b"Linux version" in console.read_bytes():
+                runs = True
+                break
+            time.sleep(0.2)
+        else:  # QEMU exited (a failure to start under KVM) or the time ran out
+            runs = console.is_file() and b"Linux version" in console.read_bytes()
+    finally:
+        proc.kill()
+        proc.wait()
+        console.unlink(missing_ok=True)
+    record.write_text(
+        json.dumps({**key, "kernel": str(kernel), "runs_linux": runs}, indent=1) + "\n",
+        encoding="utf-8",
+    )
+    return runs
 
 
 @dataclass(frozen=True)
@@ -273,6 +330,15 @@ def start_machine(
             f"virtual DUT '{config.name}' is already running (pid {state['pid']}); "
             f"'lwtbench vm stop --name {config.name}' first"
         )
+    if config.accel == "kvm" and config.kvm_fallback:
+        probe = Path(config.kernel) if config.kernel else image.kernel
+        if not kvm_runs_linux(probe):
+            _say(
+                progress,
+                f"{config.name}: KVM creates VMs here but Linux does not start under it "
+                f"(no banner within {KVM_PROBE_S:g} s); running under TCG",
+            )
+            config = replace(config, accel="tcg")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     overlay = folder / "overlay.qcow2"
@@ -365,10 +431,11 @@ def _wait_ssh(
             last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else last
         _say(progress, f"{machine.name}: waiting for SSH ({time.monotonic() - start:.0f} s)")
         time.sleep(3)
+    console = console_tail(Path(machine.console_log))  # stopping removes the machine's folder
     stop_machine(machine.name)
     raise LwtbenchError(
         f"virtual DUT '{machine.name}': no SSH answer within {timeout_s:.0f} s (last: {last}); "
-        f"stopped it. Console:\n" + console_tail(Path(machine.console_log))
+        f"stopped it. Console:\n{console}"
     )
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from lwtbench.vm.base import vm_root
 from lwtbench.vm.grub import FIRST_BOOT_PREFIX
+from lwtbench.vm.machine import console_tail
 
 DEB_BUILD = os.environ.get("LWTBENCH_DEB_BUILD") == "1"
 """Set by ``make test-vm-kernels``: run the tests marked ``deb_build``."""
@@ -53,6 +54,24 @@ def machines_of_this_process(builds: bool = True) -> list[str]:
         if p.name.endswith(pid)
         or (builds and p.name.startswith(FIRST_BOOT_PREFIX) and not (p / "qemu.pid").exists())
     )
+
+
+CONSOLE_TAIL_LINES = 60
+"""Lines of a guest's console shown under a failed VM test (the boot or the hang is there)."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    # A guest that stopped answering SSH says why only on its serial console, which lives in
+    # the machine's folder and is gone once the fixture stops it: a failure report carries
+    # its tail, so a CI log alone tells a slow boot from a hung one.
+    outcome = yield
+    report = outcome.get_result()
+    if not (report.failed and item.get_closest_marker("vm")):
+        return
+    for name in machines_of_this_process(builds=False):
+        tail = console_tail(vm_root() / "machines" / name / "console.log", CONSOLE_TAIL_LINES)
+        report.sections.append((f"guest console of {name} (its last lines)", tail))
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -40,6 +40,17 @@ INSTALL_BOUND_S = 900
 REBOOT_BOUND_S = 600
 """One reboot through grub to SSH."""
 
+WAIT_SLACK_S = 135
+"""How far one reboot wait may run past its deadline: its last SSH attempt (Dut.boot_release
+checks the deadline between attempts, each bounded by SshRunner.hard_limit_s) and a pause."""
+
+
+def _bounds(*, installs: int = 0, reboots: int = 0) -> float:
+    """pytest's limit for a test: the sum of the bounds of its steps, each of which fails with
+    its own message first, so the limit is a last resort and never the verdict (a CI run hit
+    the suite's 900 s on a test of one install and three reboots on a loaded machine)."""
+    return installs * INSTALL_BOUND_S + reboots * (REBOOT_BOUND_S + WAIT_SLACK_S)
+
 
 @pytest.fixture(scope="module")
 def vm():
@@ -58,6 +69,23 @@ def vm():
 def _dut(machine, kernels, **changes) -> Dut:
     config = vm_dut_config(machine, kernels, reboot_timeout_s=REBOOT_BOUND_S)
     return Dut(dataclasses.replace(config, **changes))
+
+
+def _wait_release(machine, kernels) -> str:
+    """The release the DUT runs, once it answers SSH again (within one reboot's bound)."""
+    patient = _dut(machine, kernels)
+    deadline = time.monotonic() + REBOOT_BOUND_S
+    try:
+        while True:
+            try:
+                return patient.release()
+            except DutError:
+                patient.close()
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(5)
+    finally:
+        patient.close()
 
 
 def test_image_boots_through_grub(vm):
@@ -88,6 +116,7 @@ def test_dpkg_failure_is_one_message_and_changes_nothing(vm, tmp_path):
         dut.close()
 
 
+@pytest.mark.timeout(_bounds(installs=1, reboots=3))
 def test_install_switch_pin_irqs_and_restore(vm):
     _, machine, second = vm
     own = machine.kernel_release
@@ -128,24 +157,21 @@ def test_install_switch_pin_irqs_and_restore(vm):
         dut.close()
 
 
+@pytest.mark.timeout(_bounds(reboots=2))
 def test_missed_reboot_deadline_is_one_message(vm):
     _, machine, second = vm
     other = read_package(second).release
+    # whatever the test before left (a reboot under way if it failed), the DUT answers first
+    assert _wait_release(machine, {"generic": other}) != other
     dut = _dut(machine, {"generic": other}, reboot_timeout_s=8)
     try:
         with pytest.raises(DutError, match=r"no SSH answer within 8 s of rebooting"):
             dut.switch_kernel("generic")
     finally:
         dut.close()
-    # the DUT does come back, in the kernel grub-reboot chose
-    patient = _dut(machine, {"generic": other})
+    # the DUT does come back, in the kernel grub-reboot chose (the old boot may still answer
+    # for a moment while it shuts down)
     deadline = time.monotonic() + REBOOT_BOUND_S
-    while time.monotonic() < deadline:
-        try:
-            if patient.release() == other:
-                break
-        except DutError:
-            patient.close()
+    while (release := _wait_release(machine, {"generic": other})) != other:
+        assert time.monotonic() < deadline, f"the DUT stayed in {release}, not {other}"
         time.sleep(5)
-    assert patient.release() == other
-    patient.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -11,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from lwtbench.errors import InputFileError, ParameterError
+from lwtbench.vm import image as vm_image
+from lwtbench.vm import machine as vm_machine
 from lwtbench.vm.image import (
     MGMT_MAC,
     SshKey,
@@ -20,6 +24,8 @@ from lwtbench.vm.image import (
     image_inputs,
 )
 from lwtbench.vm.machine import TEST_MACS, MachineConfig, kvm_usable, machine_dir, qemu_command
+
+from ..conftest import need_root
 
 
 def _apt_dir(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -148,6 +154,43 @@ def test_machine_name_must_be_a_folder_name():
 def test_kvm_usable_is_false_without_the_device(tmp_path):
     assert kvm_usable(str(tmp_path / "no-kvm")) is False
     assert isinstance(kvm_usable(), bool)
+
+
+def test_kvm_probe_needs_a_banner_and_keeps_its_verdict_per_host_boot(tmp_path, monkeypatch):
+    # no Linux banner from a file that is no kernel, whatever /dev/kvm is (real QEMU)
+    monkeypatch.setenv("LWTBENCH_CACHE", str(tmp_path / "cache"))
+    junk = tmp_path / "not-a-kernel"
+    junk.write_bytes(b"\0" * 4096)
+    assert vm_machine.kvm_runs_linux(junk, timeout_s=5) is False
+    record = tmp_path / "cache" / "vm" / vm_machine.KVM_PROBE_FILE
+    kept = json.loads(record.read_text())
+    assert kept["runs_linux"] is False and kept["kernel"] == str(junk)
+    # the verdict is reused for this boot and QEMU (a tampered one is believed: no new probe)
+    record.write_text(json.dumps({**kept, "runs_linux": True}))
+    assert vm_machine.kvm_runs_linux(junk, timeout_s=5) is True
+    # another host boot probes again
+    record.write_text(json.dumps({**kept, "host_boot_id": "other", "runs_linux": True}))
+    assert vm_machine.kvm_runs_linux(junk, timeout_s=5) is False
+    assert not list(record.parent.glob("kvm-probe-*.log"))  # its console is not left behind
+
+
+def test_a_killed_build_s_mounts_are_cleared_before_its_tree_is_removed(tmp_path):
+    # as debootstrap leaves them when killed: a tree, and the host's /proc mounted inside it
+    need_root()
+    work = tmp_path / "k.tmp"
+    tree = work / "tree"
+    tree.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(tree)], check=True)
+    (tree / "proc").mkdir()
+    subprocess.run(["mount", "-t", "proc", "proc", str(tree / "proc")], check=True)
+    try:
+        found = vm_image._unmount_under(work)
+    finally:  # never leave /proc mounted in a tmp folder, whatever happened
+        for point in (tree / "proc", tree):
+            subprocess.run(["umount", "--lazy", str(point)], check=False, capture_output=True)
+    assert sorted(found) == [str(tree.resolve()), str((tree / "proc").resolve())]
+    assert str(work.resolve()) not in Path("/proc/self/mountinfo").read_text()
+    shutil.rmtree(work)  # nothing live under it any more
 
 
 def test_cli_help_lists_the_actions():
