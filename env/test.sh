@@ -9,9 +9,9 @@
 # into the cache if absent. Tests build a missing kernel themselves, but within their own time
 # limits: on a new machine the first cold build outlasted the 900 s of the first lab test that
 # needed it. The two halves start after the build, not beside it: a guest under emulation
-# beside `make -j2` got a third of a core, slowed the build by its share, and its reboots by
-# three times or more (a CI run's grub test went past its 900 s), while beside the non-VM half
-# each gets about a core.
+# beside `make -j2` gets about a third of a core (a CI run's grub test, one install and three
+# reboots, went past its 900 s there), while beside the non-VM half each gets about a core
+# (the same test: 541-620 s on a new 2-core machine).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
