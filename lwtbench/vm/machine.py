@@ -109,23 +109,23 @@ def kvm_runs_linux(kernel: Path, timeout_s: float = KVM_PROBE_S) -> bool:
         kept = {}
     if {k: kept.get(k) for k in key} == key and isinstance(kept.get("runs_linux"), bool):
         return kept["runs_linux"]
-    runs = False
     record.parent.mkdir(parents=True, exist_ok=True)
     console = record.with_name(f"kvm-probe-{os.getpid()}.log")
     console.unlink(missing_ok=True)
+
+    def banner() -> bool:
+        return console.is_file() and b"Linux version" in console.read_bytes()
+
     cmd = [QEMU, "-machine", "q35,accel=kvm", "-cpu", "host", "-m", "256", "-nodefaults"]
     cmd += ["-display", "none", "-monitor", "none", "-serial", f"file:{console}", "-no-reboot"]
     cmd += ["-kernel", str(kernel), "-append", "console=ttyS0 panic=-1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and proc.poll() is None:
-            if console.is_file() and b"Linux version" in console.read_bytes():
-                runs = True
-                break
+        # until the banner, QEMU's exit (it failed to start under KVM) or the deadline
+        while time.monotonic() < deadline and proc.poll() is None and not banner():
             time.sleep(0.2)
-        else:  # QEMU exited (a failure to start under KVM) or the time ran out
-            runs = console.is_file() and b"Linux version" in console.read_bytes()
+        runs = banner()
     finally:
         proc.kill()
         proc.wait()
